@@ -108,6 +108,83 @@ export const ERROR_CATALOG = {
     'The file failed its integrity check (MAC mismatch): a value, the key order or the metadata was changed.',
     'Restore the file from git history, or decrypt and re-encrypt it after an intended edit.',
   ),
+
+  // --- settings and planner (src/core, src/gitops) ---
+  TB_ERR_SETTINGS: entry(
+    'config',
+    'The settings file is invalid.',
+    'Correct each listed field; deploy/tunnelbot.example.yaml shows every setting with comments.',
+  ),
+  TB_ERR_PLAN_UNKNOWN_ENV: entry(
+    'input',
+    'The environment is unknown or was not given while several exist.',
+    'Use one of the configured environment names.',
+  ),
+  TB_ERR_PLAN_INVALID_APP: entry(
+    'input',
+    'The app name is not a DNS-1123 label or is too long.',
+    'Use lowercase letters, digits and "-", starting and ending with a letter or digit, e.g. `linkding`.',
+  ),
+  TB_ERR_PLAN_INVALID_PORT: entry(
+    'input',
+    'The port is not a number between 1 and 65535.',
+    'Give the Service port, e.g. 9090.',
+  ),
+  TB_ERR_PLAN_INVALID_NAMESPACE: entry(
+    'input',
+    'The namespace is not a DNS-1123 label.',
+    'Use the namespace of the app, e.g. `ns=linkding`.',
+  ),
+  TB_ERR_PLAN_INVALID_HOSTNAME: entry(
+    'input',
+    "The hostname is not a valid DNS name inside the environment's zones, or carries a port or a path.",
+    "Give a bare hostname such as linkding.example.com in one of the environment's zones.",
+  ),
+  TB_ERR_PLAN_HOSTNAME_TAKEN: entry(
+    'conflict',
+    'The hostname is already routed by a tunnel config in the repository.',
+    'Pick another hostname, or /unexpose the app that uses it first.',
+  ),
+  TB_ERR_PLAN_ALREADY_EXPOSED: entry(
+    'conflict',
+    'The app already has a tunnel in this environment.',
+    'Use /unexpose first to change it, or pick another environment.',
+  ),
+  TB_ERR_PLAN_NOT_EXPOSED: entry(
+    'input',
+    'The app has no tunnelbot tunnel in this environment.',
+    'Check the app name and environment; the tunnels tunnelbot manages are listed by `/expose list`.',
+  ),
+  TB_ERR_PLAN_AMBIGUOUS_SERVICE: entry(
+    'input',
+    'Several Services match the app name and port in different namespaces.',
+    'Say which namespace, e.g. `ns=linkding` (CLI: `--ns linkding`).',
+  ),
+  TB_ERR_PLAN_NO_PARENT_KUSTOMIZATION: entry(
+    'config',
+    'The environment directory has no kustomization.yaml to add the tunnel to.',
+    'Create <environment path>/kustomization.yaml (with `resources: []`) and include it in the Flux Kustomization, or fix `environments[].path`.',
+  ),
+  TB_ERR_PLAN_INVALID_KUSTOMIZATION: entry(
+    'config',
+    'A kustomization.yaml cannot be edited safely (invalid YAML or an unexpected `resources` shape).',
+    'Fix the reported kustomization.yaml so `resources` is a list of paths.',
+  ),
+  TB_ERR_PLAN_INVALID_TUNNEL: entry(
+    'input',
+    'The tunnel id, account tag or tunnel secret is malformed.',
+    'The tunnel id is a UUID, the account tag 32 hex characters, the secret base64 of at least 32 bytes.',
+  ),
+  TB_ERR_PLAN_SOPS_RULE_UNSAFE: entry(
+    'config',
+    'The `.sops.yaml` rule for the credentials file would encrypt apiVersion/kind/metadata, which kustomize cannot build.',
+    'Add `encrypted_regex: ^(data|stringData)$` to the creation rule that matches the tunnel directory.',
+  ),
+  TB_ERR_PLAN_SHARED_CONFIG: entry(
+    'config',
+    'The shared cloudflared config of the environment is missing or cannot be edited.',
+    'Point `environments[].sharedConfig` at a cloudflared config.yaml or a ConfigMap with data."config.yaml".',
+  ),
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

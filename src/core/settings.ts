@@ -1,0 +1,158 @@
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { TunnelbotError } from '../errors.js';
+
+/**
+ * The operator's settings file (YAML). Everything that is not a secret lives here; secrets come from the
+ * environment only. Parsed and validated once, then frozen, with every problem listed together with its fix.
+ */
+
+export const DEFAULT_CLOUDFLARED_IMAGE = 'cloudflare/cloudflared:2025.10.0';
+
+const dnsName = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
+const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+const repoPath = z
+  .string()
+  .min(1)
+  .refine((path) => !path.startsWith('/') && !path.split('/').includes('..'), {
+    message: 'must be a path relative to the repository root, without ".."',
+  })
+  .transform((path) => path.replace(/^\.\//, '').replace(/\/+$/, ''));
+
+const environmentSchema = z
+  .object({
+    name: z.string().regex(dnsLabel, 'must be a DNS-1123 label (lowercase letters, digits and "-")'),
+    path: repoPath,
+    domain: z
+      .string()
+      .regex(dnsName, 'must be a DNS name such as example.com')
+      .optional()
+      .describe('default hostnames are <app>.<domain>'),
+    zones: z.array(z.string().regex(dnsName, 'must be a DNS name such as example.com')).optional(),
+    tunnelMode: z.enum(['per-app', 'shared']).default('per-app'),
+    namespace: z.string().regex(dnsLabel, 'must be a DNS-1123 label').default('default'),
+    sharedConfig: repoPath
+      .optional()
+      .describe('shared mode: the existing cloudflared config (a config.yaml or a ConfigMap manifest)'),
+  })
+  .strict();
+
+const settingsSchema = z
+  .object({
+    repository: z
+      .object({
+        owner: z.string().min(1),
+        name: z.string().min(1),
+        branch: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    namePrefix: z
+      .string()
+      .regex(dnsLabel, 'must be a DNS-1123 label (lowercase letters, digits and "-")')
+      .default('tunnelbot'),
+    ageRecipients: z
+      .array(z.string().regex(/^age1[0-9a-z]+$/, 'must be an age public key (age1...)'))
+      .default([]),
+    cloudflaredImage: z
+      .string()
+      .refine((image) => /[:@]/.test(image) && !image.endsWith(':latest'), {
+        message: 'must pin a version (name:tag or name@sha256:...), never :latest',
+      })
+      .default(DEFAULT_CLOUDFLARED_IMAGE),
+    environments: z
+      .array(environmentSchema)
+      .min(1)
+      .default([{ name: 'default', path: 'apps/tunnels', tunnelMode: 'per-app', namespace: 'default' }]),
+  })
+  .strict();
+
+export type Settings = z.output<typeof settingsSchema>;
+export type Environment = Settings['environments'][number];
+
+const FIXES: Record<string, string> = {
+  environments: 'List each environment with at least `name` and `path`.',
+  repository: 'Give the GitOps repository as `repository: {owner, name, branch}`.',
+};
+
+function fixFor(path: PropertyKey[]): string {
+  const top = String(path[0] ?? '');
+  return FIXES[top] ?? 'See deploy/tunnelbot.example.yaml for an annotated example.';
+}
+
+/** Parses and validates a settings file; throws one TB_ERR_SETTINGS listing every problem. */
+export function parseSettings(text: string, fileName: string): Readonly<Settings> {
+  const document = parseDocument(text, { uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw new TunnelbotError('TB_ERR_SETTINGS', `${fileName}: invalid YAML: ${document.errors[0]!.message}`);
+  }
+  return validateSettings(document.toJS() ?? {}, fileName);
+}
+
+export function validateSettings(raw: unknown, fileName: string): Readonly<Settings> {
+  const result = settingsSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+      return `- ${where}: ${issue.message}. ${fixFor(issue.path)}`;
+    });
+    throw new TunnelbotError('TB_ERR_SETTINGS', `${fileName} is invalid:\n${problems.join('\n')}`, {
+      fix: 'Correct each listed field; deploy/tunnelbot.example.yaml shows every setting with comments.',
+    });
+  }
+  const settings = result.data;
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const environment of settings.environments) {
+    if (seen.has(environment.name))
+      problems.push(`- environments: the name "${environment.name}" is used twice`);
+    seen.add(environment.name);
+    if (environment.tunnelMode === 'per-app' && environment.sharedConfig !== undefined) {
+      problems.push(
+        `- environments.${environment.name}.sharedConfig: only valid with tunnelMode: shared (this one is per-app)`,
+      );
+    }
+  }
+  if (problems.length > 0) {
+    throw new TunnelbotError('TB_ERR_SETTINGS', `${fileName} is invalid:\n${problems.join('\n')}`);
+  }
+  return deepFreeze(settings);
+}
+
+export function defaultSettings(): Readonly<Settings> {
+  return validateSettings({}, '(defaults)');
+}
+
+/** The zones hostnames of an environment may live in: `zones`, else the `domain`. */
+export function environmentZones(environment: Environment): string[] {
+  return environment.zones ?? (environment.domain ? [environment.domain] : []);
+}
+
+export function findEnvironment(settings: Settings, name: string | undefined): Environment {
+  if (name === undefined) {
+    if (settings.environments.length === 1) return settings.environments[0]!;
+    throw new TunnelbotError(
+      'TB_ERR_PLAN_UNKNOWN_ENV',
+      `Several environments are configured (${settings.environments.map((e) => e.name).join(', ')}); say which one.`,
+      { fix: 'Pass the environment, e.g. `--env staging` (in Slack: `env=staging`).' },
+    );
+  }
+  const environment = settings.environments.find((candidate) => candidate.name === name);
+  if (!environment) {
+    throw new TunnelbotError(
+      'TB_ERR_PLAN_UNKNOWN_ENV',
+      `Unknown environment "${name}"; configured: ${settings.environments.map((e) => e.name).join(', ')}.`,
+      { fix: 'Use one of the configured environment names, or add it to the settings file.' },
+    );
+  }
+  return environment;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fluxWarnings } from '../../src/gitops/discovery/flux.js';
+import { parseRepository } from '../../src/gitops/discovery/manifests.js';
+import { resolveService } from '../../src/gitops/discovery/services.js';
+import { TunnelbotError } from '../../src/errors.js';
+import { readFixtureRepo } from '../helpers/fixtures.js';
+
+const repository = parseRepository(readFixtureRepo('flux-example'));
+
+test('a Service without namespace takes the namespace of the kustomization above it', () => {
+  const resolution = resolveService(repository.documents, 'linkding', 9090, undefined, 'default');
+  assert.equal(resolution.found, true);
+  assert.equal(resolution.namespace, 'linkding');
+  assert.deepEqual(resolution.warnings, []);
+});
+
+test('the same Service and port in two namespaces needs ns=, which then picks one', () => {
+  assert.throws(
+    () => resolveService(repository.documents, 'podinfo', 9898, undefined, 'default'),
+    (error: unknown) =>
+      error instanceof TunnelbotError &&
+      error.code === 'TB_ERR_PLAN_AMBIGUOUS_SERVICE' &&
+      error.message.includes('podinfo, podinfo-canary'),
+  );
+  const picked = resolveService(repository.documents, 'podinfo', 9898, 'podinfo-canary', 'default');
+  assert.equal(picked.namespace, 'podinfo-canary');
+});
+
+test('no such Service, or not on that port: a warning and the requested or default namespace', () => {
+  const missing = resolveService(repository.documents, 'grafana', 3000, undefined, 'monitoring');
+  assert.equal(missing.found, false);
+  assert.equal(missing.namespace, 'monitoring');
+  assert.match(missing.warnings[0]!, /No Service "grafana" with port 3000/);
+  const wrongPort = resolveService(repository.documents, 'linkding', 8080, undefined, 'default');
+  assert.equal(wrongPort.found, false);
+  assert.match(wrongPort.warnings[0]!, /has port\(s\) 9090, not 8080/);
+});
+
+test('Flux coverage: sops-decrypting Kustomization, one without decryption, and none at all', () => {
+  assert.deepEqual(fluxWarnings(repository.documents, 'apps/staging/tunnels/linkding'), []);
+  const clusters = fluxWarnings(repository.documents, 'clusters/staging/tunnels');
+  assert.match(clusters[0]!, /flux-system\/flux-system .* without `decryption.provider: sops`/);
+  const outside = fluxWarnings(
+    repository.documents.filter((document) => !document.path.startsWith('clusters/staging/flux-system')),
+    'infrastructure/tunnels',
+  );
+  assert.match(outside[0]!, /No Flux Kustomization's spec.path contains infrastructure\/tunnels/);
+  assert.match(
+    fluxWarnings([], 'apps')[0]!,
+    /No Flux Kustomization \(kustomize.toolkit.fluxcd.io\) was found/,
+  );
+});

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { parseDocument } from 'yaml';
+import { addResource, listResources, removeResource } from '../../src/gitops/kustomization.js';
+import { TunnelbotError } from '../../src/errors.js';
+
+const FILE = 'apps/staging/tunnels/kustomization.yaml';
+
+test('adds an entry after the last one with the same dash style, and removal restores every byte', () => {
+  const original = `# comment kept
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+    -   ../base/podinfo   # trailing comment kept
+    -   other
+patches:
+  - path: x.yaml
+`;
+  const added = addResource(original, 'linkding', FILE);
+  assert.equal(added, original.replace('    -   other\n', '    -   other\n    -   linkding\n'));
+  assert.deepEqual(listResources(added, FILE), ['../base/podinfo', 'other', 'linkding']);
+  assert.equal(removeResource(added, 'linkding', FILE), original);
+});
+
+test('flush dashes (`- x` at the key indentation) are kept', () => {
+  const original = 'resources:\n- a\n- b\nnamespace: x\n';
+  const added = addResource(original, 'c', FILE);
+  assert.equal(added, 'resources:\n- a\n- b\n- c\nnamespace: x\n');
+  assert.equal(removeResource(added, 'c', FILE), original);
+});
+
+test('flow lists, including `[]`, are edited in place', () => {
+  for (const original of [
+    'resources: []\n',
+    'resources: [a, b]\n',
+    'resources: [ a ]\nkind: Kustomization\n',
+  ]) {
+    const added = addResource(original, 'linkding', FILE);
+    assert.ok(listResources(added, FILE).includes('linkding'), added);
+    assert.equal(removeResource(added, 'linkding', FILE), original);
+  }
+  assert.equal(addResource('resources: []\n', 'linkding', FILE), 'resources: [linkding]\n');
+});
+
+test('a kustomization without resources gains the key, and loses it again on removal', () => {
+  const original = 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n';
+  const added = addResource(original, 'linkding', FILE);
+  assert.equal(added, `${original}resources:\n  - linkding\n`);
+  assert.equal(removeResource(added, 'linkding', FILE), original);
+  assert.equal(addResource('kind: Kustomization', 'x', FILE), 'kind: Kustomization\nresources:\n  - x\n');
+});
+
+test('a file without a final newline keeps its last line intact', () => {
+  const original = 'resources:\n  - a';
+  const added = addResource(original, 'b', FILE);
+  assert.deepEqual(listResources(added, FILE), ['a', 'b']);
+  assert.equal(removeResource(added, 'b', FILE), 'resources:\n  - a\n');
+});
+
+test('invalid kustomizations are refused with the file named', () => {
+  const cases: Array<[string, RegExp]> = [
+    ['resources: a\n', /`resources` is not a list/],
+    ['- a\n', /top level is not a mapping/],
+    ['resources: [a\n', /invalid YAML/],
+    ['resources:\n  - {path: x}\n', /non-string entry/],
+  ];
+  for (const [text, message] of cases) {
+    assert.throws(
+      () => addResource(text, 'x', FILE),
+      (error: unknown) =>
+        error instanceof TunnelbotError &&
+        error.code === 'TB_ERR_PLAN_INVALID_KUSTOMIZATION' &&
+        error.message.startsWith(FILE) &&
+        message.test(error.message),
+    );
+  }
+  assert.throws(() => addResource('resources:\n  - a\n', 'a', FILE), /already lists "a"/);
+  assert.throws(() => removeResource('resources:\n  - a\n', 'b', FILE), /does not list "b"/);
+});
+
+const entry = fc.stringMatching(/^[a-z][a-z0-9-]{0,12}$/);
+const comment = fc.option(
+  fc.stringMatching(/^[a-z ]{0,20}$/).map((text) => `  # ${text}`),
+  { nil: undefined },
+);
+
+test('property: adding then removing an entry is the identity and other lines never change', () => {
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(fc.tuple(entry, comment), { minLength: 1, maxLength: 8, selector: ([name]) => name }),
+      fc.constantFrom('', '  ', '    '),
+      fc.constantFrom('- ', '-   '),
+      entry,
+      fc.boolean(),
+      (items, indent, dash, added, trailingKey) => {
+        fc.pre(!items.some(([name]) => name === added));
+        const original =
+          `# header\nkind: Kustomization\nresources:\n` +
+          items.map(([name, note]) => `${indent}${dash}${name}${note ?? ''}\n`).join('') +
+          (trailingKey ? 'namespace: apps\n' : '');
+        const withEntry = addResource(original, added, FILE);
+        assert.deepEqual(listResources(withEntry, FILE), [...items.map(([name]) => name), added]);
+        assert.deepEqual(parseDocument(withEntry).errors, []);
+        const before = original.split('\n');
+        const after = withEntry.split('\n');
+        assert.equal(after.length, before.length + 1);
+        assert.deepEqual(
+          after.filter((line) => line !== `${indent}${dash}${added}`),
+          before,
+        );
+        assert.equal(removeResource(withEntry, added, FILE), original);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
