@@ -31,6 +31,11 @@ export const ERROR_CATALOG = {
     'A command was called with missing or invalid arguments.',
     'Run `tunnelbot --help` or `tunnelbot <command> --help` for the usage.',
   ),
+  TB_ERR_CONFIG: entry(
+    'config',
+    'Environment variables are missing or invalid.',
+    'Set the listed environment variables (see .env.example) and restart.',
+  ),
   TB_ERR_FILE_READ: entry(
     'input',
     'A file could not be read.',
