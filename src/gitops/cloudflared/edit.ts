@@ -10,8 +10,8 @@
 import { isMap, isScalar, isSeq, parseDocument, stringify, type Scalar, type YAMLMap } from 'yaml';
 import { isDeepStrictEqual } from 'node:util';
 import { TunnelbotError } from '../../errors.js';
-import type { IngressRule } from './model.js';
-import { DEFAULT_FILE_NAME, loadConfigDocument, parseCloudflaredConfig } from './parse.js';
+import type { IngressRule, ParsedCloudflaredConfig } from './model.js';
+import { decodeConfig, DEFAULT_FILE_NAME, loadConfigDocument, parseCloudflaredConfig } from './parse.js';
 import { firstIngressError, isCatchAll } from './validate.js';
 
 const RULE_KEYS = ['hostname', 'path', 'service', 'originRequest'] as const;
@@ -76,6 +76,7 @@ interface ItemLayout {
 
 interface IngressLayout {
   text: string;
+  config: ParsedCloudflaredConfig;
   lines: Lines;
   eol: string;
   keyLine: number;
@@ -83,9 +84,9 @@ interface IngressLayout {
 }
 
 function locateIngress(text: string, fileName: string): IngressLayout {
-  const config = parseCloudflaredConfig(text, fileName);
-  const { doc } = loadConfigDocument(text, fileName);
-  const root = doc.contents;
+  const loaded = loadConfigDocument(text, fileName);
+  const config = decodeConfig(loaded);
+  const root = loaded.doc.contents;
   const pair = isMap(root)
     ? root.items.find((item) => isScalar(item.key) && item.key.value === 'ingress')
     : undefined;
@@ -147,7 +148,7 @@ function locateIngress(text: string, fileName: string): IngressLayout {
       trailingCommentLine,
     };
   });
-  return { text, lines, eol: text.includes('\r\n') ? '\r\n' : '\n', keyLine, items };
+  return { text, config, lines, eol: text.includes('\r\n') ? '\r\n' : '\n', keyLine, items };
 }
 
 /** Loads the config for an edit, refusing what cloudflared itself would refuse. */
@@ -160,8 +161,7 @@ function editableLayout(text: string, fileName: string): IngressLayout {
       `${fileName}: the last ingress rule (line ${catchAll.dashLine + 1}) has a hostname or path, so it is not a catch-all`,
     );
   }
-  const config = parseCloudflaredConfig(text, fileName);
-  const error = firstIngressError(config.ingress, config.originRequest);
+  const error = firstIngressError(layout.config.ingress, layout.config.originRequest);
   if (error !== undefined) {
     throw new TunnelbotError(
       'TB_ERR_CLOUDFLARED_INVALID_CONFIG',
@@ -238,8 +238,13 @@ function checkNewRule(rule: IngressRule & { hostname: string; service: string })
   }
 }
 
-function checkResult(text: string, fileName: string, hostname: string): string {
-  const config = parseCloudflaredConfig(text, fileName);
+function checkResult(
+  text: string,
+  fileName: string,
+  hostname: string,
+  parsed?: ParsedCloudflaredConfig,
+): string {
+  const config = parsed ?? parseCloudflaredConfig(text, fileName);
   const error = firstIngressError(config.ingress, config.originRequest);
   if (error !== undefined) {
     throw new TunnelbotError(
@@ -360,7 +365,7 @@ export function removeIngressRule(text: string, hostname: string, fileName = DEF
     result = removeItem(layout, target);
     layout = locateIngress(result, fileName);
   }
-  return checkResult(result, fileName, hostname);
+  return checkResult(result, fileName, hostname, layout.config);
 }
 
 /** The hostnames the config routes (catch-alls excluded), in rule order, each once. */

@@ -36,6 +36,7 @@ function shouldEscapeInHost(char: string): boolean {
 }
 
 function percentDecode(text: string): string {
+  if (!text.includes('%')) return text;
   const bytes: number[] = [];
   const encoder = new TextEncoder();
   for (let index = 0; index < text.length;) {

@@ -230,7 +230,12 @@ class Decoder {
  * type mismatches fatal). Throws TunnelbotError for bad YAML or wrong types; ingress validity is checked separately.
  */
 export function parseCloudflaredConfig(text: string, fileName = DEFAULT_FILE_NAME): ParsedCloudflaredConfig {
-  const loaded = loadConfigDocument(text, fileName);
+  return decodeConfig(loadConfigDocument(text, fileName));
+}
+
+/** The model of an already parsed document, so that editors parse the text once. */
+export function decodeConfig(loaded: LoadedDocument): ParsedCloudflaredConfig {
+  const { fileName } = loaded;
   const decoder = new Decoder(loaded);
   const config: ParsedCloudflaredConfig = { fileName, ingress: [], flags: {}, ruleSpans: [], unusedKeys: [] };
   const root = decoder.resolve(loaded.doc.contents);
