@@ -190,6 +190,57 @@ export const ERROR_CATALOG = {
     'The shared cloudflared config of the environment is missing or cannot be edited.',
     'Point `environments[].sharedConfig` at a cloudflared config.yaml or a ConfigMap with data."config.yaml".',
   ),
+  // --- cloudflared config (src/gitops/cloudflared) ---
+  TB_ERR_CLOUDFLARED_YAML_PARSE: entry(
+    'input',
+    'The cloudflared config is not valid YAML.',
+    'Fix the YAML at the reported line (indent with spaces, never tabs); cloudflared rejects the file the same way.',
+  ),
+  TB_ERR_CLOUDFLARED_CONFIG_TYPE: entry(
+    'input',
+    'A key of the cloudflared config has the wrong type (e.g. a list where a string is expected).',
+    'Give the key the type cloudflared expects: hostname, path and service are strings, originRequest a mapping.',
+  ),
+  TB_ERR_CLOUDFLARED_INVALID_CONFIG: entry(
+    'input',
+    'The cloudflared config fails `cloudflared tunnel ingress validate`.',
+    'Fix the reported ingress rule; `tunnelbot validate FILE` re-checks it offline with the same rules as cloudflared.',
+  ),
+  TB_ERR_CLOUDFLARED_INVALID_RULE: entry(
+    'input',
+    'The ingress rule to write would make the cloudflared config invalid.',
+    'Give the rule a hostname without port or inner wildcard, and a service such as http://app.namespace:8080.',
+  ),
+  TB_ERR_CLOUDFLARED_NO_INGRESS: entry(
+    'input',
+    'The cloudflared config has no `ingress` list to edit.',
+    'Add an `ingress:` list ending with the catch-all rule `- service: http_status:404`.',
+  ),
+  TB_ERR_CLOUDFLARED_NO_CATCH_ALL: entry(
+    'input',
+    'The last ingress rule of the cloudflared config is not a catch-all, so cloudflared rejects the file.',
+    'End the `ingress` list with a rule without hostname and path, e.g. `- service: http_status:404`.',
+  ),
+  TB_ERR_CLOUDFLARED_RULE_NOT_FOUND: entry(
+    'input',
+    'No ingress rule routes the given hostname.',
+    'Check the hostname; `tunnelbot rule FILE https://HOST/` shows which rule serves it today.',
+  ),
+  TB_ERR_CLOUDFLARED_UNSUPPORTED_LAYOUT: entry(
+    'input',
+    'The ingress list is written in a YAML form tunnelbot cannot edit without reformatting it (flow style or aliases).',
+    'Rewrite the `ingress` list as a block list (`- hostname: …` items) so edits keep the rest of the file intact.',
+  ),
+  TB_ERR_CLOUDFLARED_INVALID_URL: entry(
+    'input',
+    'The URL to match against the ingress rules cannot be parsed or has neither a hostname nor a scheme.',
+    'Pass a full URL such as https://app.example.com/path.',
+  ),
+  TB_ERR_CLOUDFLARED_REGEX_UNSUPPORTED: entry(
+    'input',
+    'A path regex is valid for cloudflared but uses RE2 syntax tunnelbot cannot evaluate.',
+    'Put flags such as (?i) at the start of the pattern instead of inside a group.',
+  ),
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -1,0 +1,9 @@
+/** `npm run bench`: runs every benchmark module below in sequence; each prints its own figures. */
+import { run as cloudflaredEdit } from './cloudflared-edit.js';
+
+const benchmarks: Array<[name: string, run: () => Promise<void>]> = [['cloudflared-edit', cloudflaredEdit]];
+
+for (const [name, run] of benchmarks) {
+  console.log(`== ${name}`);
+  await run();
+}

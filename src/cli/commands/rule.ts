@@ -1,0 +1,39 @@
+import { TunnelbotError } from '../../errors.js';
+import { findMatchingRule, parseCloudflaredConfig } from '../../gitops/cloudflared/index.js';
+import { firstIngressError } from '../../gitops/cloudflared/validate.js';
+import { parseCommandArgs, type CliCommand } from '../command.js';
+import { printUnusedKeys, readConfigFile } from './validate.js';
+
+export const ruleCommand: CliCommand = {
+  name: 'rule',
+  summary: 'Show which ingress rule of a cloudflared config.yaml serves a URL.',
+  usage: `Usage: tunnelbot rule FILE URL
+
+Prints "Matched rule #<i>" (0-based), the rule cloudflared would pick for URL, like
+\`cloudflared tunnel ingress rule URL\`. The config must be valid; the URL needs a
+hostname or a scheme (e.g. https://app.example.com/path).
+`,
+  async run(argv, io) {
+    const { positionals } = parseCommandArgs('rule', argv, {});
+    const [file, url, ...extra] = positionals;
+    if (file === undefined || url === undefined || extra.length > 0) {
+      throw new TunnelbotError(
+        'TB_ERR_USAGE',
+        'tunnelbot rule expects two arguments, the config file and a URL',
+        {
+          fix: 'Run `tunnelbot rule path/to/config.yaml https://app.example.com/`.',
+        },
+      );
+    }
+    const config = parseCloudflaredConfig(await readConfigFile(file, io), file);
+    printUnusedKeys(config.unusedKeys, io);
+    const error = firstIngressError(config.ingress, config.originRequest);
+    if (error !== undefined) {
+      throw new TunnelbotError('TB_ERR_CLOUDFLARED_INVALID_CONFIG', `Validation failed: ${error}`, {
+        details: { file },
+      });
+    }
+    io.stdout(`Matched rule #${findMatchingRule(config, url)}\n`);
+    return 0;
+  },
+};

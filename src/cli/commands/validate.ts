@@ -1,0 +1,63 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { TunnelbotError } from '../../errors.js';
+import { parseCloudflaredConfig } from '../../gitops/cloudflared/index.js';
+import { firstIngressError } from '../../gitops/cloudflared/validate.js';
+import { parseCommandArgs, type CliCommand, type CliIo } from '../command.js';
+
+const UNUSED_KEYS_HEADER =
+  'Warning: unused keys detected in your config file. Here is a list of unused keys:';
+
+/** Reads a config file for `validate` and `rule`, naming the path when it cannot be read. */
+export async function readConfigFile(file: string, io: CliIo): Promise<string> {
+  try {
+    return await readFile(resolve(io.cwd, file), 'utf8');
+  } catch (error) {
+    throw new TunnelbotError(
+      'TB_ERR_FILE_READ',
+      `Cannot read ${file}: ${(error as NodeJS.ErrnoException).code}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+export function printUnusedKeys(unusedKeys: readonly string[], io: CliIo): void {
+  if (unusedKeys.length === 0) return;
+  io.stderr(`${UNUSED_KEYS_HEADER}\n${unusedKeys.map((line) => `  ${line}`).join('\n')}\n`);
+}
+
+export const validateCommand: CliCommand = {
+  name: 'validate',
+  summary: 'Check a cloudflared config.yaml like `cloudflared tunnel ingress validate`.',
+  usage: `Usage: tunnelbot validate FILE
+
+Checks the ingress rules of a cloudflared config.yaml with the rules and messages of
+\`cloudflared tunnel ingress validate\`, offline. Prints OK and exits 0, or prints the first
+error and exits 1. Keys cloudflared ignores are listed on stderr as warnings.
+`,
+  async run(argv, io) {
+    const { positionals } = parseCommandArgs('validate', argv, {});
+    const [file, ...extra] = positionals;
+    if (file === undefined || extra.length > 0) {
+      throw new TunnelbotError(
+        'TB_ERR_USAGE',
+        'tunnelbot validate expects exactly one argument, the config file',
+        {
+          fix: 'Run `tunnelbot validate path/to/config.yaml`.',
+        },
+      );
+    }
+    const config = parseCloudflaredConfig(await readConfigFile(file, io), file);
+    printUnusedKeys(config.unusedKeys, io);
+    const error = firstIngressError(config.ingress, config.originRequest);
+    if (error !== undefined) {
+      throw new TunnelbotError('TB_ERR_CLOUDFLARED_INVALID_CONFIG', `Validation failed: ${error}`, {
+        details: { file },
+      });
+    }
+    io.stdout('OK\n');
+    return 0;
+  },
+};
