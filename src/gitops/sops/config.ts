@@ -147,6 +147,16 @@ export function parseSopsConfig(text: string, configPath: string): SopsConfig {
   return { configPath, creationRules, ...(indent === undefined ? {} : { indent }) };
 }
 
+/** The first rule whose `path_regex` matches (or that has none), without checking its recipients. */
+export function findCreationRule(
+  config: SopsConfig,
+  pathRelativeToConfigDir: string,
+): SopsCreationRule | undefined {
+  return config.creationRules.find(
+    (candidate) => candidate.pathMatcher === undefined || candidate.pathMatcher.test(pathRelativeToConfigDir),
+  );
+}
+
 export function selectCreationRule(
   config: SopsConfig,
   pathRelativeToConfigDir: string,
@@ -158,9 +168,7 @@ export function selectCreationRule(
       `${configPath} has no creation_rules, so it names no age recipient.`,
     );
   }
-  const chosen = config.creationRules.find(
-    (candidate) => candidate.pathMatcher === undefined || candidate.pathMatcher.test(pathRelativeToConfigDir),
-  );
+  const chosen = findCreationRule(config, pathRelativeToConfigDir);
   if (!chosen) {
     throw new TunnelbotError(
       'TB_ERR_SOPS_NO_MATCHING_RULE',

@@ -5,6 +5,7 @@ export { decryptYaml, type DecryptOptions } from './decrypt.js';
 export { isValidAgeRecipient, parseAgeIdentities } from './age.js';
 export { SOPS_FORMAT_VERSION } from './metadata.js';
 export {
+  findCreationRule,
   parseSopsConfig,
   resolveCreationRule,
   selectCreationRule,
