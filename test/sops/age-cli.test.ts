@@ -18,7 +18,8 @@ after(() => {
   second.cleanup();
 });
 
-const SECRET = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: tunnel\nstringData:\n  token: s3cr3t-value\n';
+const SECRET =
+  'apiVersion: v1\nkind: Secret\nmetadata:\n  name: tunnel\nstringData:\n  token: s3cr3t-value\n';
 
 test('the data key we wrap decrypts with the real age CLI to exactly our 32 bytes, for every recipient', async () => {
   const encrypted = await encryptYaml(SECRET, { recipients: [keys.recipient, second.recipient] });
@@ -34,7 +35,8 @@ test('the data key we wrap decrypts with the real age CLI to exactly our 32 byte
     const entry = entries[index];
     assert.ok(entry);
     assert.match(entry.enc, /^-----BEGIN AGE ENCRYPTED FILE-----\n/);
-    for (const line of entry.enc.trim().split('\n').slice(1, -1)) assert.ok(line.length <= 64, 'armor wraps at 64');
+    for (const line of entry.enc.trim().split('\n').slice(1, -1))
+      assert.ok(line.length <= 64, 'armor wraps at 64');
     const encFile = join(pair.dir, `enc-${index}.txt`);
     writeFileSync(encFile, entry.enc);
     const fromCli = execFileSync('age', ['-d', '-i', pair.keyFile, encFile]);
@@ -53,7 +55,10 @@ test('a file whose enc was made by `age -e -a -r` decrypts with our implementati
   const encrypted = await encryptYaml(SECRET, { recipients: [keys.recipient] });
   const { dataKey } = await openSopsFile(encrypted, [keys.identity]);
   // The data key goes to age on stdin so it never touches the disk.
-  const armored = execFileSync('age', ['-e', '-a', '-r', second.recipient], { input: dataKey, encoding: 'utf8' });
+  const armored = execFileSync('age', ['-e', '-a', '-r', second.recipient], {
+    input: dataKey,
+    encoding: 'utf8',
+  });
   const [document] = parseAllDocuments(encrypted, { schema: 'failsafe' }) as Document.Parsed[];
   assert.ok(document);
   document.setIn(['sops', 'age', 0, 'recipient'], second.recipient);
@@ -62,5 +67,8 @@ test('a file whose enc was made by `age -e -a -r` decrypts with our implementati
   const rewritten = document.toString({ indent: 4, lineWidth: 0 });
   assert.notEqual(rewritten, encrypted);
   const plaintext = await decryptYaml(rewritten, { identities: [second.identity] });
-  assert.equal((parseYamlDocs(plaintext)[0] as { stringData: { token: string } }).stringData.token, 's3cr3t-value');
+  assert.equal(
+    (parseYamlDocs(plaintext)[0] as { stringData: { token: string } }).stringData.token,
+    's3cr3t-value',
+  );
 });

@@ -69,7 +69,10 @@ for (const vector of VECTORS) {
   describe(`sops-flux vector ${vector.file}`, () => {
     const text = readFileSync(vectorPath(vector.file), 'utf8');
     const identities = vectorIdentities(vector.key);
-    const metadata = parseMetadata(parseDocument(text, { schema: 'failsafe' }).get('sops', true), vector.file);
+    const metadata = parseMetadata(
+      parseDocument(text, { schema: 'failsafe' }).get('sops', true),
+      vector.file,
+    );
 
     test('decrypts with its key to the expected value, MAC verified', async () => {
       const plaintext = await decryptYaml(text, { identities, fileName: vector.file });
