@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Document, parseAllDocuments } from 'yaml';
+import type { Document } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { decryptYaml, encryptYaml } from '../../src/gitops/sops/index.js';
 import { ageKeygen, openSopsFile, parseYamlDocs, sopsBlocks, type AgeKeyPair } from '../helpers/sops.js';
 
