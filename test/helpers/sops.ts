@@ -54,6 +54,12 @@ export function sopsBlocks(text: string): Record<string, unknown>[] {
   return parseYamlDocs(text).map((doc) => (doc as { sops: Record<string, unknown> }).sops);
 }
 
+/** The data key of an encrypted stream, without looking at its MAC. */
+export async function dataKeyOf(text: string, identities: readonly string[]): Promise<Uint8Array> {
+  const [first] = parseAllDocuments(text, { schema: 'failsafe' });
+  return unwrapDataKey(parseMetadata(first?.get('sops', true), 'test').age, identities, 'test');
+}
+
 /** The data key and decrypted stored MAC of an encrypted stream, for checking MAC bytes against Go's. */
 export async function openSopsFile(
   text: string,
