@@ -6,6 +6,7 @@ import {
   isScalar,
   isSeq,
   parseAllDocuments,
+  visit,
   type Document,
   type Node,
   type Scalar,
@@ -76,7 +77,8 @@ export function normaliseDocument(
   const label = documentLabel(fileName, index, count);
   const contents = document.contents;
   if (!isMap(contents)) {
-    const what = isSeq(contents) ? 'a list' : contents === null ? 'empty' : 'a scalar';
+    const empty = contents === null || (isScalar(contents) && goValueOf(contents).kind === 'null');
+    const what = isSeq(contents) ? 'a list' : empty ? 'empty' : 'a scalar';
     throw new TunnelbotError(
       'TB_ERR_SOPS_NOT_MAPPING',
       `${label} is ${what}, but sops needs a mapping (key: value) at the top of every document.`,
@@ -116,20 +118,24 @@ export function normaliseDocument(
           );
         }
         const keyValue = goValueOf(key);
-        if (keyValue.kind !== 'str' || key.tag !== undefined) {
-          const text = String(key.value ?? '');
-          if (key.type === 'PLAIN' && text === '<<') {
-            throw new TunnelbotError(
-              'TB_ERR_SOPS_UNSUPPORTED_YAML',
-              `${label}: the merge key "<<" under ${pathText(path)} is not supported by sops; write the keys out.`,
-            );
-          }
-          if (keyValue.kind !== 'str') {
-            throw new TunnelbotError(
-              'TB_ERR_SOPS_NON_STRING_KEY',
-              `${label}: the key ${JSON.stringify(text)} under ${pathText(path)} is read as ${keyValue.kind}, not a string.`,
-            );
-          }
+        const text = String(key.value ?? '');
+        if (key.type === 'PLAIN' && key.tag === undefined && text === '<<') {
+          throw new TunnelbotError(
+            'TB_ERR_SOPS_UNSUPPORTED_YAML',
+            `${label}: the merge key "<<" under ${pathText(path)} is not supported; write the merged keys out.`,
+          );
+        }
+        if (keyValue.kind !== 'str') {
+          throw new TunnelbotError(
+            'TB_ERR_SOPS_NON_STRING_KEY',
+            `${label}: the key ${JSON.stringify(text)} under ${pathText(path)} is read as ${keyValue.kind}, not a string.`,
+          );
+        }
+        if (key.tag !== undefined && key.tag !== STR_TAG) {
+          throw new TunnelbotError(
+            'TB_ERR_SOPS_UNSUPPORTED_YAML',
+            `${label}: the key ${JSON.stringify(text)} under ${pathText(path)} has the tag ${key.tag}; only !!str is supported.`,
+          );
         }
         const keyText = keyValue.value;
         if (seen.has(keyText)) {
@@ -150,6 +156,12 @@ export function normaliseDocument(
     );
   };
   expand(contents, []);
+  // Anchors go with the aliases: every copy now stands on its own, as in sops' output.
+  visit(document, {
+    Node(_key, node) {
+      if (isScalar(node) || isCollection(node)) node.anchor = undefined;
+    },
+  });
   return contents as YAMLMap<Scalar, unknown>;
 }
 
