@@ -108,6 +108,11 @@ export const ERROR_CATALOG = {
     'An encrypted value could not be decrypted (wrong format, tampered value, IV or tag).',
     'The file was modified after encryption; restore it from git history or encrypt it again.',
   ),
+  TB_ERR_SOPS_UNSUPPORTED_YAML: entry(
+    'input',
+    'The YAML uses a feature sops cannot encrypt faithfully (a merge key `<<` or a tag other than !!str).',
+    'Write the merged keys out and drop custom tags; Kubernetes manifests never need them.',
+  ),
   TB_ERR_SOPS_MAC_MISMATCH: entry(
     'input',
     'The file failed its integrity check (MAC mismatch): a value, the key order or the metadata was changed.',

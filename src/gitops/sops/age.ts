@@ -1,0 +1,125 @@
+import { armor, Decrypter, Encrypter, identityToRecipient } from 'age-encryption';
+import { TunnelbotError } from '../../errors.js';
+
+/**
+ * The age layer of sops: the raw 32-byte data key is age-encrypted to each recipient and stored ASCII-armored
+ * (64 columns, what `age -a` and sops write). typage handles X25519 `age1…` and hybrid post-quantum `age1pq1…`.
+ */
+
+export const DATA_KEY_BYTES = 32;
+
+/** Whether `age-encryption` can encrypt to this recipient (X25519 `age1…`, post-quantum `age1pq1…`, tag types). */
+export function isValidAgeRecipient(recipient: string): boolean {
+  try {
+    new Encrypter().addRecipient(recipient);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface AgeStanzaEntry {
+  readonly recipient: string;
+  /** ASCII-armored age file holding the data key. */
+  readonly enc: string;
+}
+
+export async function wrapDataKey(dataKey: Uint8Array, recipient: string): Promise<AgeStanzaEntry> {
+  const encrypter = new Encrypter();
+  encrypter.addRecipient(recipient);
+  return { recipient, enc: armor.encode(await encrypter.encrypt(dataKey)) };
+}
+
+function isValidIdentity(line: string): boolean {
+  try {
+    new Decrypter().addIdentity(line);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads an age identity file: `#` comments and blank lines ignored, one `AGE-SECRET-KEY-1…` or
+ * `AGE-SECRET-KEY-PQ-1…` per line. Errors name the line, never its content (it may be a key).
+ */
+export function parseAgeIdentities(text: string, fileName: string): string[] {
+  const identities: string[] = [];
+  text.split(/\r?\n/).forEach((rawLine, index) => {
+    const line = rawLine.trim();
+    if (line === '' || line.startsWith('#')) return;
+    if (!/^AGE-SECRET-KEY-(PQ-)?1/.test(line) || !isValidIdentity(line)) {
+      throw new TunnelbotError(
+        'TB_ERR_SOPS_IDENTITY',
+        `${fileName}: line ${index + 1} is not a valid age identity (expected one AGE-SECRET-KEY-1… or AGE-SECRET-KEY-PQ-1… per line).`,
+      );
+    }
+    identities.push(line);
+  });
+  if (identities.length === 0) {
+    throw new TunnelbotError(
+      'TB_ERR_SOPS_IDENTITY',
+      `${fileName} holds no age identity (AGE-SECRET-KEY-… line).`,
+    );
+  }
+  return identities;
+}
+
+async function publicKeysOf(identities: readonly string[]): Promise<string[]> {
+  return Promise.all(
+    identities.map(async (identity) => {
+      try {
+        return await identityToRecipient(identity);
+      } catch {
+        return '(invalid identity)';
+      }
+    }),
+  );
+}
+
+/** Tries every identity on every entry, as sops does; the first entry that yields 32 bytes wins. */
+export async function unwrapDataKey(
+  entries: readonly AgeStanzaEntry[],
+  identities: readonly string[],
+  fileLabel: string,
+): Promise<Uint8Array> {
+  const decrypter = new Decrypter();
+  for (const identity of identities) {
+    try {
+      decrypter.addIdentity(identity);
+    } catch {
+      throw new TunnelbotError(
+        'TB_ERR_SOPS_IDENTITY',
+        'One of the given age identities is not a valid age key.',
+      );
+    }
+  }
+  const failures: string[] = [];
+  for (const entry of entries) {
+    let file: Uint8Array;
+    try {
+      file = armor.decode(entry.enc);
+    } catch (error) {
+      failures.push(`${entry.recipient}: enc is not a valid age armor (${(error as Error).message})`);
+      continue;
+    }
+    try {
+      const dataKey = await decrypter.decrypt(file, 'uint8array');
+      if (dataKey.length === DATA_KEY_BYTES) return dataKey;
+      failures.push(
+        `${entry.recipient}: the data key has ${dataKey.length} bytes instead of ${DATA_KEY_BYTES}`,
+      );
+    } catch (error) {
+      failures.push(`${entry.recipient}: ${(error as Error).message}`);
+    }
+  }
+  const tried = await publicKeysOf(identities);
+  throw new TunnelbotError(
+    'TB_ERR_SOPS_NO_MATCHING_KEY',
+    `${fileLabel}: no identity matched any of the file's age recipients.\n` +
+      `  Recipients in the file: ${entries.map((entry) => entry.recipient).join(', ')}\n` +
+      `  Public keys of the identities tried: ${tried.join(', ')}\n` +
+      `  Details: ${failures.join('; ')}`,
+    { details: { recipients: entries.map((entry) => entry.recipient), triedPublicKeys: tried } },
+  );
+}

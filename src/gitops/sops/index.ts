@@ -1,0 +1,16 @@
+/** SOPS v3 encryption of YAML for age recipients, byte-compatible with `sops` and Flux kustomize-controller. */
+export type { CryptRule } from './rules.js';
+export { encryptYaml, type EncryptOptions } from './encrypt.js';
+export { decryptYaml, type DecryptOptions } from './decrypt.js';
+export { isValidAgeRecipient, parseAgeIdentities } from './age.js';
+export { SOPS_FORMAT_VERSION } from './metadata.js';
+export {
+  findCreationRule,
+  parseSopsConfig,
+  resolveCreationRule,
+  selectCreationRule,
+  SOPS_CONFIG_FILE,
+  type SelectedCreationRule,
+  type SopsConfig,
+  type SopsCreationRule,
+} from './config.js';
