@@ -186,7 +186,7 @@ describe('other layouts', () => {
     const added = upsertIngressRule(crlf, { hostname: 'b.example.com', service: 'http://b:80' });
     assert.match(
       added,
-      /    - hostname: b\.example\.com\r\n      service: http:\/\/b:80\r\n    # everything else\r\n/,
+      / {4}- hostname: b\.example\.com\r\n {6}service: http:\/\/b:80\r\n {4}# everything else\r\n/,
     );
     assert.doesNotMatch(added.replace(/\r\n/g, ''), /\n/);
     assert.equal(removeIngressRule(added, 'b.example.com'), crlf);
