@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- raw API responses are probed field by field, as JSON */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeCloudflare } from '../../src/fakes/cloudflare/index.js';
