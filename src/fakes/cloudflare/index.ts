@@ -221,12 +221,13 @@ function paginate<T>(
   items: readonly T[],
   query: URLSearchParams,
   defaults: { perPage: number; maxPerPage: number },
+  toJson: (item: T) => unknown,
 ) {
   const page = Math.max(1, Number.parseInt(query.get('page') ?? '1', 10) || 1);
   const requested = Number.parseInt(query.get('per_page') ?? '', 10);
   const perPage = Math.min(defaults.maxPerPage, requested >= 1 ? requested : defaults.perPage);
   const slice = items.slice((page - 1) * perPage, page * perPage);
-  return success(slice, {
+  return success(slice.map(toJson), {
     page,
     per_page: perPage,
     count: slice.length,
@@ -296,6 +297,14 @@ function connectorJson(connector: FakeConnector) {
   };
 }
 
+/** Cloudflare lists records in a stable order; type, then name, then id is ours. Keys are built once per record. */
+function sortRecords(records: FakeDnsRecord[]): FakeDnsRecord[] {
+  return records
+    .map((record) => ({ key: `${record.type} ${record.name} ${record.id}`, record }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ record }) => record);
+}
+
 function recordJson(record: FakeDnsRecord, zone: FakeZone) {
   return {
     id: record.id,
@@ -325,6 +334,7 @@ export class FakeCloudflare {
   private log: FakeRequestRecord[] = [];
   private server: Server | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly sortedRecords = new Map<string, { revision: number; records: FakeDnsRecord[] }>();
 
   constructor(opts: FakeCloudflareOptions = {}) {
     this.apiToken = opts.apiToken ?? 'fake-cloudflare-api-token';
@@ -566,7 +576,7 @@ export class FakeCloudflare {
           const status = query.get('status');
           return status === null || tunnelStatus(t) === status;
         });
-        return paginate(tunnels.map(tunnelJson), query, { perPage: 20, maxPerPage: 1000 });
+        return paginate(tunnels, query, { perPage: 20, maxPerPage: 1000 }, tunnelJson);
       }
       case 'tunnel.get':
         return success(tunnelJson(state.requireTunnel(id, { live: false })));
@@ -587,13 +597,12 @@ export class FakeCloudflare {
             (name === null || z.name === name.toLowerCase()) &&
             (accountId === null || accountId === this.accountId),
         );
-        const zoneJson = zones.map((z) => ({
+        return paginate(zones, query, { perPage: 20, maxPerPage: 50 }, (z) => ({
           id: z.id,
           name: z.name,
           status: 'active',
           account: { id: this.accountId, name: 'tunnelbot fake account' },
         }));
-        return paginate(zoneJson, query, { perPage: 20, maxPerPage: 50 });
       }
       case 'dns.list':
         return this.listRecords(match.params['zone'] ?? '', query);
@@ -619,6 +628,14 @@ export class FakeCloudflare {
     }
   }
 
+  private sortedZoneRecords(zoneId: string): FakeDnsRecord[] {
+    const cached = this.sortedRecords.get(zoneId);
+    if (cached && cached.revision === this.state.recordRevision) return cached.records;
+    const records = sortRecords([...this.state.records.values()].filter((r) => r.zoneId === zoneId));
+    this.sortedRecords.set(zoneId, { revision: this.state.recordRevision, records });
+    return records;
+  }
+
   private listRecords(zoneId: string, query: URLSearchParams): Reply {
     const zone = this.state.requireZone(zoneId);
     const predicates: ((r: FakeDnsRecord) => boolean)[] = [];
@@ -630,19 +647,10 @@ export class FakeCloudflare {
       for (const filter of textFilters(query, field)) predicates.push((r) => filter(r[field]));
     }
     const any = query.get('match') === 'any';
-    const records = [...this.state.records.values()]
-      .filter((r) => r.zoneId === zone.id)
-      .filter((r) =>
-        any ? predicates.length === 0 || predicates.some((p) => p(r)) : predicates.every((p) => p(r)),
-      )
-      .sort(
-        (a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id),
-      );
-    return paginate(
-      records.map((r) => recordJson(r, zone)),
-      query,
-      { perPage: 100, maxPerPage: 5000 },
+    const records = this.sortedZoneRecords(zone.id).filter((r) =>
+      any ? predicates.length === 0 || predicates.some((p) => p(r)) : predicates.every((p) => p(r)),
     );
+    return paginate(records, query, { perPage: 100, maxPerPage: 5000 }, (r) => recordJson(r, zone));
   }
 
   private send(res: ServerResponse, reply: Reply): void {

@@ -71,6 +71,10 @@ const PROXIABLE_TYPES = new Set(['A', 'AAAA', 'CNAME']);
 const ADDRESS_TYPES = new Set(['A', 'AAAA']);
 const KNOWN_TYPES = new Set(['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'NS', 'SRV', 'CAA']);
 
+function nameKey(zoneId: string, name: string): string {
+  return `${zoneId}/${name}`;
+}
+
 export function hexId(): string {
   return randomBytes(16).toString('hex');
 }
@@ -90,6 +94,10 @@ export class FakeCloudflareState {
   readonly tunnels = new Map<string, FakeTunnel>();
   readonly zones = new Map<string, FakeZone>();
   readonly records = new Map<string, FakeDnsRecord>();
+  /** Record ids by zone and name: the conflict checks stay cheap in zones of many thousand records. */
+  private readonly idsByName = new Map<string, Set<string>>();
+  /** Bumped on every record change, so listings can reuse their sorted order between pages. */
+  recordRevision = 0;
 
   constructor(
     readonly accountId: string,
@@ -258,9 +266,10 @@ export class FakeCloudflareState {
       throw new ApiFailure(400, 9313, 'DNS record comment exceeds the maximum length of 100 characters');
     }
     const fqdn = this.fqdn(zone, name);
-    const sameName = [...this.records.values()].filter(
-      (r) => r.zoneId === zone.id && r.name === fqdn && r.id !== selfId,
-    );
+    const sameName = [...(this.idsByName.get(nameKey(zone.id, fqdn)) ?? [])]
+      .filter((id) => id !== selfId)
+      .map((id) => this.records.get(id))
+      .filter((r): r is FakeDnsRecord => r !== undefined);
     if (sameName.some((r) => r.type === type && lower(r.content) === lower(content))) {
       throw new ApiFailure(400, 81057, 'Record already exists.');
     }
@@ -285,6 +294,17 @@ export class FakeCloudflareState {
     };
   }
 
+  private store(record: FakeDnsRecord): void {
+    this.recordRevision += 1;
+    const previous = this.records.get(record.id);
+    if (previous) this.idsByName.get(nameKey(previous.zoneId, previous.name))?.delete(record.id);
+    this.records.set(record.id, record);
+    const key = nameKey(record.zoneId, record.name);
+    const ids = this.idsByName.get(key) ?? new Set<string>();
+    ids.add(record.id);
+    this.idsByName.set(key, ids);
+  }
+
   createRecord(zoneId: string, input: DnsRecordInput): FakeDnsRecord {
     const zone = this.requireZone(zoneId);
     const record = this.validateRecord(
@@ -299,7 +319,7 @@ export class FakeCloudflareState {
       },
       null,
     );
-    this.records.set(record.id, record);
+    this.store(record);
     return record;
   }
 
@@ -327,12 +347,14 @@ export class FakeCloudflareState {
       if (input[key] !== undefined) merged[key] = input[key];
     }
     const record = this.validateRecord(this.requireZone(zoneId), merged, recordId);
-    this.records.set(record.id, record);
+    this.store(record);
     return record;
   }
 
   deleteRecord(zoneId: string, recordId: string): void {
-    this.requireRecord(zoneId, recordId);
+    const record = this.requireRecord(zoneId, recordId);
+    this.idsByName.get(nameKey(zoneId, record.name))?.delete(recordId);
     this.records.delete(recordId);
+    this.recordRevision += 1;
   }
 }
