@@ -171,6 +171,27 @@ describe('CloudflareAdapter zones and DNS (against the fake, through the SDK)', 
     assert.equal(h.fake.requests.filter((r) => r.method !== 'GET').length, 0, 'converged: no writes');
   });
 
+  it('reads a few desired names with one owned-records listing per zone plus one exact-name request per name', async () => {
+    h.fake.resetRequests();
+    const desired = ['n1.example.com', 'n2.example.com', 'n3.example.org'].map((hostname) => ({
+      hostname,
+      tunnelId: T1,
+    }));
+    await h.adapter.readDnsState(desired, MARKER);
+    const lists = h.fake.requests.filter((r) => r.route === 'dns.list');
+    const zoneCount = h.fake.state.zones.size;
+    assert.equal(lists.length, zoneCount + desired.length);
+    assert.equal(lists.filter((r) => r.query['comment.exact'] === MARKER).length, zoneCount);
+    assert.deepEqual(
+      lists
+        .map((r) => r.query['name.exact'])
+        .filter(Boolean)
+        .sort(),
+      desired.map((d) => d.hostname),
+    );
+    assert.ok(lists.every((r) => Number(r.query['per_page']) <= 100));
+  });
+
   it('a create whose answer was lost is retried by the SDK and recognised as ours (no duplicate, no error)', async () => {
     h.fake.injectFault('dns.create', { kind: 'drop', when: 'after' });
     const adapter = h.adapterWith({ maxRetries: 1 });

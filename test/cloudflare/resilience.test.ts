@@ -114,6 +114,30 @@ describe('Cloudflare retries, timeouts and error mapping', () => {
     );
   });
 
+  for (const [code, expected, kind] of [
+    [1013, 'TB_ERR_CLOUDFLARE_TUNNEL_EXISTS', 'conflict'],
+    [1022, 'TB_ERR_CLOUDFLARE_TUNNEL_ACTIVE', 'conflict'],
+    [81053, 'TB_ERR_CLOUDFLARE_DNS_CONFLICT', 'conflict'],
+    [81054, 'TB_ERR_CLOUDFLARE_DNS_CONFLICT', 'conflict'],
+    [81057, 'TB_ERR_CLOUDFLARE_DNS_CONFLICT', 'conflict'],
+    [9313, 'TB_ERR_CLOUDFLARE_COMMENT_TOO_LONG', 'config'],
+  ] as const) {
+    it(`maps Cloudflare error ${code} to ${expected}`, async () => {
+      h.fake.injectFault('dns.create', { kind: 'error', status: code === 1013 ? 409 : 400, code });
+      await assert.rejects(
+        h.adapterWith({ maxRetries: 0 }).createDnsRecord({
+          type: 'CNAME',
+          name: 'm.example.com',
+          content: 'x.cfargotunnel.com',
+          proxied: true,
+          ttl: 1,
+          comment: MARKER,
+        }),
+        (e: unknown) => hasCode(expected, kind)(e) && new RegExp(`\\(${code}: `).test((e as Error).message),
+      );
+    });
+  }
+
   it('maps an unexpected 4xx to an internal request error carrying Cloudflare code and message', async () => {
     h.fake.injectFault('zones.list', {
       kind: 'error',
