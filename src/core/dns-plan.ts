@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import { TunnelbotError } from '../errors.js';
 
 /**
@@ -83,9 +84,14 @@ export function tunnelTarget(tunnelId: string): string {
   return `${tunnelId.toLowerCase()}.cfargotunnel.com`;
 }
 
-/** DNS names compare case-insensitively and Cloudflare accepts a trailing dot on input. */
+/**
+ * DNS names compare case-insensitively, Cloudflare accepts a trailing dot on input and stores names in Punycode,
+ * so `Bücher.example.com.` and `xn--bcher-kva.example.com` are the same record. A name IDNA rejects is kept as
+ * typed, for Cloudflare to refuse with its own message.
+ */
 export function normalizeHostname(name: string): string {
-  return name.trim().toLowerCase().replace(/\.$/, '');
+  const lowered = name.trim().toLowerCase().replace(/\.$/, '');
+  return domainToASCII(lowered) || lowered;
 }
 
 export function isOwnedRecord(record: DnsRecord, marker: string): boolean {

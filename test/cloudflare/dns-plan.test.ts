@@ -78,6 +78,16 @@ describe('planDns', () => {
     assert.deepEqual([plan.update, plan.delete, plan.conflicts, plan.unchanged], [[], [], [], []]);
   });
 
+  it('matches internationalised names in their Punycode form, as Cloudflare stores them', () => {
+    const ours = record({ name: 'xn--bcher-kva.example.com' });
+    const plan = planDns({
+      desired: [{ hostname: 'Bücher.example.com', tunnelId: T1 }],
+      actual: [ours],
+      ownerComment: MARKER,
+    });
+    assert.deepEqual(plan.unchanged, [ours]);
+  });
+
   it('leaves a correct record of ours unchanged', () => {
     const ours = record({ name: 'app.example.com' });
     const plan = planDns({

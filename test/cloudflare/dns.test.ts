@@ -52,6 +52,16 @@ describe('CloudflareAdapter zones and DNS (against the fake, through the SDK)', 
     }
   });
 
+  it('does not cache a failed zone listing', async () => {
+    const adapter = h.adapterWith({ maxRetries: 0 });
+    h.fake.injectFault('zones.list', { kind: 'error', status: 500, code: 10001 });
+    await assert.rejects(
+      adapter.findZone('a.example.com'),
+      (e: unknown) => e instanceof TunnelbotError && e.kind === 'upstream',
+    );
+    assert.equal((await adapter.findZone('a.example.com')).name, 'example.com');
+  });
+
   it('zoneFor needs a dot boundary', () => {
     const zones = [{ id: '1', name: 'example.com' }];
     assert.equal(zoneFor('badexample.com', zones), undefined);

@@ -236,7 +236,7 @@ describe('secrets never reach logs or error messages', () => {
         JSON.stringify({ a: h.fake.accountId, t: created.id, s: secret }),
       ).toString('base64');
 
-      h.fake.seedTunnel({ name: 'tb-secret-taken' });
+      const adoptedSecret = h.fake.seedTunnel({ name: 'tb-secret-taken' }).secret;
       await h.adapter.createTunnel('tb-secret-taken');
       h.fake.injectFault('tunnel.token', { kind: 'error', status: 500, code: 10001 }, 5);
       await h.adapter
@@ -264,6 +264,7 @@ describe('secrets never reach logs or error messages', () => {
       for (const haystack of [logs, ...texts]) {
         assert.ok(!haystack.includes(apiToken), 'API token leaked');
         assert.ok(!haystack.includes(secret), 'tunnel secret leaked');
+        assert.ok(!haystack.includes(adoptedSecret), 'secret of the adopted tunnel leaked');
         assert.ok(!haystack.includes(runToken), 'run token leaked');
       }
     } finally {

@@ -40,7 +40,7 @@ describe('CloudflareAdapter tunnels (against the fake, through the SDK)', () => 
     });
     assert.equal(Buffer.from(created.credentials.TunnelSecret, 'base64').length, 32);
     const post = h.fake.requests.find((r) => r.route === 'tunnel.create');
-    assert.ok(post);
+    assert.equal(post?.apiVersion, '2026-01-01', 'the pinned api-version header is sent');
   });
 
   it('adopts a live tunnel of the same name (409/1013) with one POST only, recovering credentials from the token', async () => {

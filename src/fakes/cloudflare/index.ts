@@ -62,6 +62,8 @@ export interface FakeRequestRecord {
   readonly route: FakeRoute | null;
   readonly path: string;
   readonly query: Readonly<Record<string, string>>;
+  /** The `api-version` header the client sent, if any. */
+  readonly apiVersion: string | null;
 }
 
 export interface FakeCloudflareOptions {
@@ -480,6 +482,7 @@ export class FakeCloudflare {
       route: match?.route ?? null,
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
+      apiVersion: typeof req.headers['api-version'] === 'string' ? req.headers['api-version'] : null,
     });
 
     const fault = this.takeFault(match?.route ?? null);
