@@ -240,7 +240,10 @@ export class CloudflareAdapter {
         { account_id: this.accountId, name, config_src: 'local', tunnel_secret: secret },
         { maxRetries: 0 },
       );
-      const id = created.id ?? '';
+      const id = created.id;
+      if (!id) {
+        throw new TunnelbotError('TB_ERR_CLOUDFLARE_UPSTREAM', `Cloudflare created tunnel "${name}" but returned no id.`);
+      }
       this.logger.info({ tunnelId: id, tunnelName: name }, 'created Cloudflare tunnel');
       return {
         id,
