@@ -242,7 +242,10 @@ export class CloudflareAdapter {
       );
       const id = created.id;
       if (!id) {
-        throw new TunnelbotError('TB_ERR_CLOUDFLARE_UPSTREAM', `Cloudflare created tunnel "${name}" but returned no id.`);
+        throw new TunnelbotError(
+          'TB_ERR_CLOUDFLARE_UPSTREAM',
+          `Cloudflare created tunnel "${name}" but returned no id.`,
+        );
       }
       this.logger.info({ tunnelId: id, tunnelName: name }, 'created Cloudflare tunnel');
       return {
