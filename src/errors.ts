@@ -246,6 +246,77 @@ export const ERROR_CATALOG = {
     'A path regex is valid for cloudflared but uses RE2 syntax tunnelbot cannot evaluate.',
     'Put flags such as (?i) at the start of the pattern instead of inside a group.',
   ),
+  // --- Cloudflare (src/adapters/cloudflare, src/core/dns-plan.ts, src/core/orphan-tunnels.ts) ---
+  TB_ERR_CLOUDFLARE_AUTH: entry(
+    'config',
+    'Cloudflare rejected the API token (invalid, expired or revoked).',
+    'Create an API token with Account › Cloudflare Tunnel › Edit and Zone › DNS › Edit and set CLOUDFLARE_API_TOKEN.',
+  ),
+  TB_ERR_CLOUDFLARE_PERMISSION: entry(
+    'config',
+    'The Cloudflare API token lacks a permission the operation needs.',
+    'Edit the API token in the Cloudflare dashboard and add the permission named in the message.',
+  ),
+  TB_ERR_CLOUDFLARE_UPSTREAM: entry(
+    'upstream',
+    'The Cloudflare API failed, timed out or could not be reached after the configured retries.',
+    'Check https://www.cloudflarestatus.com and the network path to the API, then retry; nothing is lost by retrying.',
+  ),
+  TB_ERR_CLOUDFLARE_RATE_LIMITED: entry(
+    'upstream',
+    'Cloudflare kept answering 429 (rate limited) after the configured retries.',
+    'Wait a few minutes before retrying; Cloudflare allows about 1200 requests per 5 minutes per user.',
+  ),
+  TB_ERR_CLOUDFLARE_REQUEST: entry(
+    'internal',
+    'Cloudflare refused a request tunnelbot built (an unexpected 4xx).',
+    'Please report it with the Cloudflare error code from the message at https://github.com/tunnelbot/tunnelbot/issues.',
+  ),
+  TB_ERR_CLOUDFLARE_TUNNEL_NAME: entry(
+    'input',
+    'A tunnel name is empty, too long or shaped like a UUID, which Cloudflare or cloudflared refuse.',
+    'Use a tunnel name of letters, digits, dots, dashes and underscores that is not a UUID.',
+  ),
+  TB_ERR_CLOUDFLARE_TUNNEL_EXISTS: entry(
+    'conflict',
+    'A tunnel with this name already exists (Cloudflare error 1013) and its credentials cannot be recovered.',
+    'Delete the existing tunnel in Cloudflare Zero Trust › Networks › Tunnels, or give the token the Tunnel › Edit permission so tunnelbot can adopt it.',
+  ),
+  TB_ERR_CLOUDFLARE_TUNNEL_ACTIVE: entry(
+    'conflict',
+    'The tunnel still has active connections (Cloudflare error 1022), so it cannot be deleted.',
+    'Scale the cloudflared Deployment of this tunnel to 0 (or remove it from git and let Flux prune it), then retry.',
+  ),
+  TB_ERR_CLOUDFLARE_TUNNEL_NOT_FOUND: entry(
+    'conflict',
+    'The tunnel does not exist in the Cloudflare account (or was deleted).',
+    'Check the tunnel id in the GitOps repository; `/unexpose` and `/expose` the app again to get a new tunnel.',
+  ),
+  TB_ERR_CLOUDFLARE_TOKEN_FORMAT: entry(
+    'upstream',
+    'The tunnel token returned by Cloudflare is not base64 JSON with the fields a, t and s.',
+    'Retry later; if it persists, delete the tunnel and let tunnelbot create a new one.',
+  ),
+  TB_ERR_CLOUDFLARE_NO_ZONE: entry(
+    'config',
+    'No Cloudflare zone visible to the API token contains the hostname.',
+    'Add the domain to this Cloudflare account, or give the token Zone › Zone › Read on that zone.',
+  ),
+  TB_ERR_CLOUDFLARE_DNS_CONFLICT: entry(
+    'conflict',
+    'A DNS record that tunnelbot does not own already uses the hostname (Cloudflare error 81053, 81054 or 81057).',
+    'Delete or rename the existing record in the Cloudflare dashboard if it is no longer needed, then retry.',
+  ),
+  TB_ERR_CLOUDFLARE_COMMENT_TOO_LONG: entry(
+    'config',
+    'A DNS record comment exceeds the zone plan limit (Cloudflare error 9313).',
+    'Shorten the tunnelbot instance name in the settings so the ownership comment fits in 100 characters.',
+  ),
+  TB_ERR_CLOUDFLARE_OWNER_MARKER: entry(
+    'config',
+    'The DNS ownership marker is empty, longer than 100 characters or contains a line break.',
+    'Set a short instance name (letters, digits, dots, dashes) in the tunnelbot settings.',
+  ),
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -1,0 +1,74 @@
+import { asTunnelbotError } from '../../errors.js';
+import type { DoctorCheck } from '../../core/doctor.js';
+import { CloudflareAdapter, type CloudflareOptions, type Zone } from './index.js';
+
+function failed(name: string, error: unknown): DoctorCheck {
+  const failure = asTunnelbotError(error);
+  return { name, ok: false, detail: failure.message, fix: `${failure.fix} (${failure.code})` };
+}
+
+/**
+ * The Cloudflare part of `tunnelbot doctor`: read-only probes, in the order a misconfiguration is usually found.
+ * A rejected token stops the run, since every later probe would fail for the same reason.
+ */
+export async function checkCloudflare(options: CloudflareOptions, domains: string[]): Promise<DoctorCheck[]> {
+  const adapter = new CloudflareAdapter(options);
+  const checks: DoctorCheck[] = [];
+
+  try {
+    const status = await adapter.verifyToken();
+    const ok = status === 'active';
+    checks.push({
+      name: 'Cloudflare API token',
+      ok,
+      detail: `the token is ${status}`,
+      ...(ok
+        ? {}
+        : { fix: 'Roll or re-create the token in the Cloudflare dashboard and set CLOUDFLARE_API_TOKEN.' }),
+    });
+    if (!ok) return checks;
+  } catch (error) {
+    checks.push(failed('Cloudflare API token', error));
+    return checks;
+  }
+
+  try {
+    const name = await adapter.getAccountName();
+    checks.push({
+      name: 'Cloudflare account',
+      ok: true,
+      detail: `account ${options.accountId} (${name}) is reachable`,
+    });
+  } catch (error) {
+    checks.push(failed('Cloudflare account', error));
+  }
+
+  try {
+    const tunnels = await adapter.listTunnels({ namePrefix: '' });
+    checks.push({ name: 'Cloudflare tunnels', ok: true, detail: `${tunnels.length} tunnel(s) visible` });
+  } catch (error) {
+    checks.push(failed('Cloudflare tunnels', error));
+  }
+
+  for (const domain of domains) {
+    const name = `DNS zone of ${domain}`;
+    let zone: Zone;
+    try {
+      zone = await adapter.findZone(domain);
+    } catch (error) {
+      checks.push(failed(name, error));
+      continue;
+    }
+    try {
+      await adapter.probeDnsAccess(zone);
+      checks.push({
+        name,
+        ok: true,
+        detail: `zone ${zone.name} (${zone.id}) is visible and its DNS records readable`,
+      });
+    } catch (error) {
+      checks.push(failed(name, error));
+    }
+  }
+  return checks;
+}

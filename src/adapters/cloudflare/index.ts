@@ -1,0 +1,733 @@
+import { randomBytes } from 'node:crypto';
+import Cloudflare from 'cloudflare';
+import type { CloudflareTunnel } from 'cloudflare/resources/shared';
+import type { RecordResponse } from 'cloudflare/resources/dns/records';
+import { TunnelbotError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import {
+  isOwnedRecord,
+  normalizeHostname,
+  planDns,
+  renderDnsPlan,
+  tunnelTarget,
+  type DesiredHostname,
+  type DnsPlan,
+  type DnsRecord,
+  type DnsRecordSpec,
+} from '../../core/dns-plan.js';
+import { collectOrphanTunnels, type OrphanDecision } from '../../core/orphan-tunnels.js';
+import { cloudflareCodes, isNotFound, PERMISSION, toTunnelbotError, type CallContext } from './errors.js';
+import { collectPages } from './pagination.js';
+
+export interface CloudflareOptions {
+  apiToken: string;
+  accountId: string;
+  /** Defaults to the public API; the composition root passes CLOUDFLARE_BASE_URL here (fakes, the demo). */
+  baseURL?: string;
+  /** Retries of the SDK for 408/409/429/5xx and connection errors; 2 when not given. */
+  maxRetries?: number;
+  /** Per attempt; 30 s when not given. */
+  timeoutMs?: number;
+  logger: Logger;
+  /** The `api-version` header; pinned in tests, the SDK sends today's date otherwise. */
+  apiVersion?: string;
+}
+
+/** The credentials file cloudflared reads (keys exactly as Go's json.Marshal writes them, Endpoint included). */
+export interface TunnelCredentials {
+  AccountTag: string;
+  TunnelSecret: string;
+  TunnelID: string;
+  Endpoint: string;
+}
+
+export type TunnelStatus = 'inactive' | 'degraded' | 'healthy' | 'down';
+
+export interface TunnelSummary {
+  id: string;
+  name: string;
+  createdAt: string;
+  deletedAt: string | null;
+  status: TunnelStatus | 'unknown';
+}
+
+export interface TunnelHealth {
+  id: string;
+  name: string;
+  status: TunnelStatus | 'unknown';
+  /** cloudflared processes (replicas) attached to the tunnel. */
+  connectors: number;
+  /** Edge connections over all connectors; a healthy connector holds four. */
+  connections: number;
+}
+
+export interface Zone {
+  id: string;
+  name: string;
+}
+
+export interface DnsApplyReport {
+  created: DnsRecord[];
+  updated: DnsRecord[];
+  deleted: DnsRecord[];
+}
+
+export interface DnsConvergence {
+  plan: DnsPlan;
+  /** The plan as text, what a dry run prints. */
+  text: string;
+  /** Desired hostnames that are in no zone of the account, left out of the plan. */
+  unroutable: { hostname: string; reason: string }[];
+  /** What was done; null for a dry run. */
+  applied: DnsApplyReport | null;
+}
+
+export interface PurgeReport {
+  tunnelId: string;
+  /** Our records that pointed at the tunnel, deleted before the tunnel. */
+  deletedRecords: DnsRecord[];
+}
+
+export interface OrphanReport {
+  deleted: (OrphanDecision & { deletedRecords: DnsRecord[] })[];
+  kept: OrphanDecision[];
+  failed: (OrphanDecision & { code: string; message: string })[];
+}
+
+const DEFAULT_BASE_URL = 'https://api.cloudflare.com/client/v4';
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_RETRIES = 2;
+/** Cloudflare's DNS page size is documented up to 100 for certain; larger values are not relied upon. */
+const DNS_PAGE_SIZE = 100;
+/** `GET /zones` allows at most 50 per page. */
+const ZONE_PAGE_SIZE = 50;
+const TUNNEL_PAGE_SIZE = 100;
+/**
+ * Up to this many desired hostnames in one zone are looked up one `name.exact` request each; beyond it one
+ * paginated scan of the whole zone is used, which costs one request per 100 records however many names there are.
+ */
+const PER_NAME_LOOKUP_LIMIT = 20;
+
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TUNNEL_SECRET_BYTES = 32;
+
+function isTunnelStatus(value: unknown): value is TunnelStatus {
+  return value === 'inactive' || value === 'degraded' || value === 'healthy' || value === 'down';
+}
+
+function toSummary(tunnel: CloudflareTunnel): TunnelSummary {
+  return {
+    id: tunnel.id ?? '',
+    name: tunnel.name ?? '',
+    createdAt: tunnel.created_at ?? '',
+    deletedAt: tunnel.deleted_at ?? null,
+    status: isTunnelStatus(tunnel.status) ? tunnel.status : 'unknown',
+  };
+}
+
+function toDnsRecord(raw: RecordResponse, zoneId: string): DnsRecord {
+  const record = raw as unknown as Record<string, unknown>;
+  return {
+    id: String(record['id'] ?? ''),
+    zoneId,
+    type: String(record['type'] ?? ''),
+    name: normalizeHostname(String(record['name'] ?? '')),
+    content: String(record['content'] ?? ''),
+    proxied: record['proxied'] === true,
+    ttl: typeof record['ttl'] === 'number' ? record['ttl'] : 1,
+    comment: typeof record['comment'] === 'string' && record['comment'].length > 0 ? record['comment'] : null,
+  };
+}
+
+function validateTunnelName(name: string): void {
+  if (name.trim().length === 0) {
+    throw new TunnelbotError('TB_ERR_CLOUDFLARE_TUNNEL_NAME', 'The tunnel name is empty.');
+  }
+  if (UUID_SHAPE.test(name)) {
+    throw new TunnelbotError(
+      'TB_ERR_CLOUDFLARE_TUNNEL_NAME',
+      `The tunnel name "${name}" looks like a UUID; cloudflared cannot tell such a name from a tunnel id.`,
+    );
+  }
+}
+
+/**
+ * Decodes a tunnel run token (base64 JSON `{a, t, s}`) into a credentials file. The token itself is a secret:
+ * it never appears in an error message.
+ */
+export function credentialsFromToken(token: string, expectedTunnelId: string): TunnelCredentials {
+  const invalid = (why: string) =>
+    new TunnelbotError(
+      'TB_ERR_CLOUDFLARE_TOKEN_FORMAT',
+      `The run token Cloudflare returned for tunnel ${expectedTunnelId} is unusable: ${why}.`,
+    );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
+  } catch {
+    throw invalid('it is not base64-encoded JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw invalid('it is not a JSON object');
+  const { a, t, s } = parsed as Record<string, unknown>;
+  if (typeof a !== 'string' || typeof t !== 'string' || typeof s !== 'string') {
+    throw invalid('the fields a, t and s are not all strings');
+  }
+  if (t.toLowerCase() !== expectedTunnelId.toLowerCase()) throw invalid(`it names another tunnel (${t})`);
+  if (Buffer.from(s, 'base64').length < TUNNEL_SECRET_BYTES)
+    throw invalid('its secret is shorter than 32 bytes');
+  return { AccountTag: a, TunnelSecret: s, TunnelID: t, Endpoint: '' };
+}
+
+/**
+ * tunnelbot's only door to Cloudflare: tunnels, zones and DNS records through the official SDK. Every failure
+ * comes out as a TunnelbotError; retries of 429/5xx/timeouts are the SDK's (it honours `retry-after`).
+ */
+export class CloudflareAdapter {
+  private readonly client: Cloudflare;
+  private readonly accountId: string;
+  private readonly logger: Logger;
+  private zones: Promise<Zone[]> | null = null;
+
+  constructor(options: CloudflareOptions) {
+    this.accountId = options.accountId;
+    this.logger = options.logger;
+    const log = options.logger;
+    this.client = new Cloudflare({
+      apiToken: options.apiToken,
+      // Passed explicitly (null) so the SDK does not pick other credentials up from process.env.
+      apiKey: null,
+      apiEmail: null,
+      userServiceKey: null,
+      baseURL: options.baseURL ?? DEFAULT_BASE_URL,
+      maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+      timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      ...(options.apiVersion === undefined ? {} : { apiVersion: options.apiVersion }),
+      logLevel: 'info',
+      // Only the SDK's message line is forwarded: its detail objects carry request options we do not want in logs.
+      logger: {
+        error: (message: string) => log.error({ component: 'cloudflare-sdk' }, message),
+        warn: (message: string) => log.warn({ component: 'cloudflare-sdk' }, message),
+        info: (message: string) => log.debug({ component: 'cloudflare-sdk' }, message),
+        debug: () => undefined,
+      },
+    });
+  }
+
+  private async call<T>(context: CallContext, run: () => PromiseLike<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw toTunnelbotError(error, context);
+    }
+  }
+
+  // --- tunnels ---
+
+  /**
+   * Creates a locally managed tunnel with a secret generated here, so the credentials file can be written without
+   * asking Cloudflare for it. The create call is never retried by the SDK (it would retry the 409 of a taken name);
+   * when its outcome is unknown or the name is taken, the live tunnel of that name is adopted if its credentials
+   * can be recovered through the token endpoint.
+   */
+  async createTunnel(
+    name: string,
+  ): Promise<{ id: string; name: string; credentials: TunnelCredentials; adopted: boolean }> {
+    validateTunnelName(name);
+    const secret = randomBytes(TUNNEL_SECRET_BYTES).toString('base64');
+    const context = { action: `create tunnel "${name}"`, permission: PERMISSION.tunnel };
+    try {
+      const created = await this.client.zeroTrust.tunnels.cloudflared.create(
+        { account_id: this.accountId, name, config_src: 'local', tunnel_secret: secret },
+        { maxRetries: 0 },
+      );
+      const id = created.id;
+      if (!id) {
+        throw new TunnelbotError(
+          'TB_ERR_CLOUDFLARE_UPSTREAM',
+          `Cloudflare created tunnel "${name}" but returned no id.`,
+        );
+      }
+      this.logger.info({ tunnelId: id, tunnelName: name }, 'created Cloudflare tunnel');
+      return {
+        id,
+        name,
+        credentials: {
+          AccountTag: created.account_tag ?? this.accountId,
+          TunnelSecret: secret,
+          TunnelID: id,
+          Endpoint: '',
+        },
+        adopted: false,
+      };
+    } catch (error) {
+      const failure = toTunnelbotError(error, context);
+      const nameTaken = failure.code === 'TB_ERR_CLOUDFLARE_TUNNEL_EXISTS';
+      if (!nameTaken && failure.kind !== 'upstream') throw failure;
+      return this.adoptAfterFailedCreate(name, secret, failure);
+    }
+  }
+
+  private async adoptAfterFailedCreate(name: string, secret: string, failure: TunnelbotError) {
+    let existing: TunnelSummary | undefined;
+    try {
+      existing = await this.findLiveTunnelByName(name);
+    } catch (lookupError) {
+      throw new TunnelbotError(
+        failure.code,
+        `${failure.message} Whether the tunnel was created is unknown; the orphan collector deletes it if it is never used.`,
+        { cause: lookupError, details: failure.details },
+      );
+    }
+    if (!existing) throw failure;
+    let credentials: TunnelCredentials;
+    try {
+      credentials = await this.recoverCredentials(existing.id);
+    } catch (recoverError) {
+      const why = recoverError instanceof TunnelbotError ? recoverError.message : 'unknown error';
+      throw new TunnelbotError(
+        'TB_ERR_CLOUDFLARE_TUNNEL_EXISTS',
+        `A tunnel named "${name}" already exists (id ${existing.id}) and its credentials could not be recovered: ${why}`,
+        { cause: recoverError, details: { tunnelId: existing.id, tunnelName: name } },
+      );
+    }
+    // Our own secret means the create did go through and only its answer was lost.
+    const adopted = credentials.TunnelSecret !== secret;
+    this.logger.info(
+      { tunnelId: existing.id, tunnelName: name, adopted },
+      adopted ? 'adopted existing Cloudflare tunnel' : 'confirmed tunnel created despite a failed answer',
+    );
+    return { id: existing.id, name, credentials, adopted };
+  }
+
+  /** Credentials from `GET …/token` (disaster recovery and adoption). */
+  async recoverCredentials(tunnelId: string): Promise<TunnelCredentials> {
+    const token = await this.call(
+      { action: `read the token of tunnel ${tunnelId}`, permission: PERMISSION.tunnel },
+      () => this.client.zeroTrust.tunnels.cloudflared.token.get(tunnelId, { account_id: this.accountId }),
+    );
+    return credentialsFromToken(String(token), tunnelId);
+  }
+
+  async findLiveTunnelByName(name: string): Promise<TunnelSummary | undefined> {
+    const tunnels = await this.call(
+      { action: `look up tunnel "${name}"`, permission: PERMISSION.tunnel },
+      () =>
+        collectPages(
+          this.client.zeroTrust.tunnels.cloudflared.list({
+            account_id: this.accountId,
+            name,
+            is_deleted: false,
+            per_page: TUNNEL_PAGE_SIZE,
+          }),
+        ),
+    );
+    return tunnels.map(toSummary).find((t) => t.name === name && t.deletedAt === null);
+  }
+
+  /** The tunnel, deleted ones included (Cloudflare keeps them with `deleted_at`); null when unknown. */
+  async getTunnel(tunnelId: string): Promise<TunnelSummary | null> {
+    try {
+      return toSummary(
+        await this.client.zeroTrust.tunnels.cloudflared.get(tunnelId, { account_id: this.accountId }),
+      );
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw toTunnelbotError(error, { action: `read tunnel ${tunnelId}`, permission: PERMISSION.tunnel });
+    }
+  }
+
+  /** Non-deleted tunnels whose name starts with `namePrefix`, all pages. */
+  async listTunnels(opts: { namePrefix: string }): Promise<TunnelSummary[]> {
+    const tunnels = await this.call(
+      { action: `list tunnels named "${opts.namePrefix}…"`, permission: PERMISSION.tunnel },
+      () =>
+        collectPages(
+          this.client.zeroTrust.tunnels.cloudflared.list({
+            account_id: this.accountId,
+            include_prefix: opts.namePrefix,
+            is_deleted: false,
+            per_page: TUNNEL_PAGE_SIZE,
+          }),
+        ),
+    );
+    return tunnels.map(toSummary).filter((t) => t.deletedAt === null && t.name.startsWith(opts.namePrefix));
+  }
+
+  async getTunnelHealth(tunnelId: string): Promise<TunnelHealth> {
+    const tunnel = await this.getTunnel(tunnelId);
+    if (!tunnel || tunnel.deletedAt !== null) {
+      throw new TunnelbotError(
+        'TB_ERR_CLOUDFLARE_TUNNEL_NOT_FOUND',
+        `Tunnel ${tunnelId} does not exist in the Cloudflare account.`,
+      );
+    }
+    const clients = await this.call(
+      { action: `list the connectors of tunnel ${tunnelId}`, permission: PERMISSION.tunnel },
+      async () => {
+        const found = [];
+        for await (const client of this.client.zeroTrust.tunnels.cloudflared.connections.get(tunnelId, {
+          account_id: this.accountId,
+        })) {
+          found.push(client);
+        }
+        return found;
+      },
+    );
+    return {
+      id: tunnel.id,
+      name: tunnel.name,
+      status: tunnel.status,
+      connectors: clients.length,
+      connections: clients.reduce((sum, client) => sum + (client.conns?.length ?? 0), 0),
+    };
+  }
+
+  /**
+   * Deletes a tunnel; succeeds when it is already gone. Stale connections are cleaned up first; a tunnel whose
+   * cloudflared still runs keeps reconnecting and is refused (1022) unless `cascade` is asked for.
+   */
+  async deleteTunnel(tunnelId: string, opts: { cascade?: boolean } = {}): Promise<void> {
+    const tunnel = await this.getTunnel(tunnelId);
+    if (!tunnel || tunnel.deletedAt !== null) {
+      this.logger.info({ tunnelId }, 'tunnel already deleted');
+      return;
+    }
+    const context = { action: `delete tunnel "${tunnel.name}" (${tunnelId})`, permission: PERMISSION.tunnel };
+    try {
+      await this.client.zeroTrust.tunnels.cloudflared.connections.delete(tunnelId, {
+        account_id: this.accountId,
+      });
+      await this.client.zeroTrust.tunnels.cloudflared.delete(
+        tunnelId,
+        { account_id: this.accountId },
+        opts.cascade ? { query: { cascade: true } } : undefined,
+      );
+    } catch (error) {
+      if (isNotFound(error)) return;
+      if (cloudflareCodes(error).includes(1022)) {
+        throw new TunnelbotError(
+          'TB_ERR_CLOUDFLARE_TUNNEL_ACTIVE',
+          `Tunnel "${tunnel.name}" (${tunnelId}) still has active connections, so Cloudflare refused to delete it (1022).`,
+          { cause: error, details: { tunnelId } },
+        );
+      }
+      throw toTunnelbotError(error, context);
+    }
+    this.logger.info(
+      { tunnelId, tunnelName: tunnel.name, cascade: opts.cascade === true },
+      'deleted Cloudflare tunnel',
+    );
+  }
+
+  // --- zones ---
+
+  /** The account's zones, listed once per adapter instance. */
+  listZones(): Promise<Zone[]> {
+    if (!this.zones) {
+      const pending = this.call(
+        { action: 'list the zones of the account', permission: PERMISSION.zoneRead },
+        () =>
+          collectPages(this.client.zones.list({ account: { id: this.accountId }, per_page: ZONE_PAGE_SIZE })),
+      ).then((zones) => zones.map((z) => ({ id: z.id, name: normalizeHostname(z.name) })));
+      // A failed listing is not cached, so the next call tries again.
+      pending.catch(() => {
+        if (this.zones === pending) this.zones = null;
+      });
+      this.zones = pending;
+    }
+    return this.zones;
+  }
+
+  /** The zone holding `hostname`: the longest zone name that equals it or is a dot-separated suffix of it. */
+  async findZone(hostname: string): Promise<Zone> {
+    const host = normalizeHostname(hostname);
+    const zone = zoneFor(host, await this.listZones());
+    if (!zone) {
+      throw new TunnelbotError(
+        'TB_ERR_CLOUDFLARE_NO_ZONE',
+        `No zone of Cloudflare account ${this.accountId} contains the hostname ${host}.`,
+      );
+    }
+    return zone;
+  }
+
+  // --- DNS records ---
+
+  private listRecords(zone: Zone, filter: Record<string, unknown>, action: string): Promise<DnsRecord[]> {
+    return this.call({ action, permission: PERMISSION.dns }, async () => {
+      const raw = await collectPages(
+        this.client.dns.records.list({ zone_id: zone.id, per_page: DNS_PAGE_SIZE, ...filter }),
+      );
+      return raw.map((r) => toDnsRecord(r, zone.id));
+    });
+  }
+
+  /** Every record at exactly this name, of any type. */
+  async listDnsRecordsByName(hostname: string): Promise<DnsRecord[]> {
+    const host = normalizeHostname(hostname);
+    const zone = await this.findZone(host);
+    return this.listRecords(zone, { name: { exact: host } }, `list the DNS records of ${host}`);
+  }
+
+  /** Records carrying our marker in a zone, optionally only those pointing at `content`. */
+  async listOwnedDnsRecords(
+    zone: Zone,
+    ownerComment: string,
+    opts: { content?: string } = {},
+  ): Promise<DnsRecord[]> {
+    const filter: Record<string, unknown> = { comment: { exact: ownerComment } };
+    if (opts.content !== undefined) filter['content'] = { exact: opts.content };
+    const records = await this.listRecords(zone, filter, `list tunnelbot's DNS records in ${zone.name}`);
+    // Cloudflare filters case-insensitively; ownership is the exact marker.
+    return records.filter((r) => isOwnedRecord(r, ownerComment));
+  }
+
+  async createDnsRecord(spec: DnsRecordSpec): Promise<DnsRecord> {
+    const zone = await this.findZone(spec.name);
+    const created = await this.call(
+      { action: `create the DNS record ${spec.type} ${spec.name}`, permission: PERMISSION.dns },
+      () => this.client.dns.records.create({ zone_id: zone.id, ...spec }),
+    );
+    return toDnsRecord(created, zone.id);
+  }
+
+  /** Replaces (PUT) a record we own with the spec. */
+  async updateDnsRecord(record: DnsRecord, spec: DnsRecordSpec): Promise<DnsRecord> {
+    const updated = await this.call(
+      {
+        action: `update the DNS record ${record.type} ${record.name} (${record.id})`,
+        permission: PERMISSION.dns,
+      },
+      () => this.client.dns.records.update(record.id, { zone_id: record.zoneId, ...spec }),
+    );
+    return toDnsRecord(updated, record.zoneId);
+  }
+
+  /** Deletes a record; one already gone counts as deleted. */
+  async deleteDnsRecord(record: DnsRecord): Promise<void> {
+    try {
+      await this.client.dns.records.delete(record.id, { zone_id: record.zoneId });
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw toTunnelbotError(error, {
+        action: `delete the DNS record ${record.type} ${record.name} (${record.id})`,
+        permission: PERMISSION.dns,
+      });
+    }
+  }
+
+  /**
+   * The actual state planDns needs: in every zone, the records carrying our marker and every record at a desired
+   * name. Hostnames in no zone are returned apart instead of failing the whole convergence.
+   */
+  async readDnsState(
+    desired: readonly DesiredHostname[],
+    ownerComment: string,
+  ): Promise<{ actual: DnsRecord[]; unroutable: { hostname: string; reason: string }[] }> {
+    const zones = await this.listZones();
+    const namesByZone = new Map<string, Set<string>>();
+    const unroutable: { hostname: string; reason: string }[] = [];
+    for (const { hostname } of desired) {
+      const host = normalizeHostname(hostname);
+      const zone = zoneFor(host, zones);
+      if (!zone) {
+        unroutable.push({ hostname: host, reason: `no zone of the Cloudflare account contains ${host}` });
+        continue;
+      }
+      const names = namesByZone.get(zone.id) ?? new Set<string>();
+      names.add(host);
+      namesByZone.set(zone.id, names);
+    }
+    const actual = new Map<string, DnsRecord>();
+    for (const zone of zones) {
+      const names = namesByZone.get(zone.id) ?? new Set<string>();
+      let found: DnsRecord[];
+      if (names.size > PER_NAME_LOOKUP_LIMIT) {
+        const all = await this.listRecords(zone, {}, `list the DNS records of ${zone.name}`);
+        found = all.filter((r) => names.has(r.name) || isOwnedRecord(r, ownerComment));
+      } else {
+        found = await this.listOwnedDnsRecords(zone, ownerComment);
+        for (const name of names) {
+          found.push(
+            ...(await this.listRecords(zone, { name: { exact: name } }, `list the DNS records of ${name}`)),
+          );
+        }
+      }
+      for (const record of found) actual.set(record.id, record);
+    }
+    return { actual: [...actual.values()], unroutable };
+  }
+
+  /** Applies a plan: updates, creates, deletes. Re-running after a partial failure converges the rest. */
+  async applyDnsPlan(plan: DnsPlan): Promise<DnsApplyReport> {
+    const report: DnsApplyReport = { created: [], updated: [], deleted: [] };
+    for (const { record, spec } of plan.update) {
+      report.updated.push(await this.updateDnsRecord(record, spec));
+    }
+    for (const spec of plan.create) {
+      report.created.push(await this.createIdempotently(spec));
+    }
+    for (const { record } of plan.delete) {
+      await this.deleteDnsRecord(record);
+      report.deleted.push(record);
+    }
+    this.logger.info(
+      { created: report.created.length, updated: report.updated.length, deleted: report.deleted.length },
+      'applied DNS plan',
+    );
+    return report;
+  }
+
+  /**
+   * A create whose answer was lost is retried by the SDK and then meets its own record (81057/81053); that record
+   * is ours when it matches the spec and carries our marker, which makes the create a success.
+   */
+  private async createIdempotently(spec: DnsRecordSpec): Promise<DnsRecord> {
+    try {
+      return await this.createDnsRecord(spec);
+    } catch (error) {
+      if (!(error instanceof TunnelbotError) || error.code !== 'TB_ERR_CLOUDFLARE_DNS_CONFLICT') throw error;
+      const existing = await this.listDnsRecordsByName(spec.name);
+      const ours = existing.find(
+        (r) =>
+          isOwnedRecord(r, spec.comment) &&
+          r.type === spec.type &&
+          normalizeHostname(r.content) === spec.content,
+      );
+      if (ours) return ours;
+      const blocking = existing.filter((r) => !isOwnedRecord(r, spec.comment));
+      throw new TunnelbotError(
+        'TB_ERR_CLOUDFLARE_DNS_CONFLICT',
+        `Could not create CNAME ${spec.name}: records tunnelbot does not own use the name (${blocking
+          .map((r) => `${r.type} ${r.name} -> ${r.content} (id ${r.id})`)
+          .join(', ')}).`,
+        { cause: error, details: { hostname: spec.name, records: blocking } },
+      );
+    }
+  }
+
+  /** DNS follows git: read, plan, and (unless `dryRun`) apply. */
+  async convergeDns(input: {
+    desired: readonly DesiredHostname[];
+    ownerComment: string;
+    dryRun?: boolean;
+  }): Promise<DnsConvergence> {
+    const { actual, unroutable } = await this.readDnsState(input.desired, input.ownerComment);
+    const unroutableNames = new Set(unroutable.map((u) => u.hostname));
+    const plan = planDns({
+      desired: input.desired.filter((d) => !unroutableNames.has(normalizeHostname(d.hostname))),
+      actual,
+      ownerComment: input.ownerComment,
+    });
+    const text =
+      renderDnsPlan(plan) + unroutable.map((u) => `! unroutable ${u.hostname}: ${u.reason}\n`).join('');
+    if (plan.conflicts.length > 0) {
+      this.logger.warn(
+        { conflicts: plan.conflicts.length },
+        'DNS records not owned by tunnelbot block hostnames',
+      );
+    }
+    const applied = input.dryRun ? null : await this.applyDnsPlan(plan);
+    return { plan, text, unroutable, applied };
+  }
+
+  // --- cleanup ---
+
+  /**
+   * Removes a tunnel and every DNS record we own that points at it, leaving foreign records alone. Safe to call
+   * again after a partial failure and on a tunnel that is already gone.
+   */
+  async purgeTunnel(tunnelId: string, opts: { ownerComment: string; reason: string }): Promise<PurgeReport> {
+    const target = tunnelTarget(tunnelId);
+    const deletedRecords: DnsRecord[] = [];
+    for (const zone of await this.listZones()) {
+      for (const record of await this.listOwnedDnsRecords(zone, opts.ownerComment, { content: target })) {
+        if (normalizeHostname(record.content) !== target) continue;
+        await this.deleteDnsRecord(record);
+        deletedRecords.push(record);
+      }
+    }
+    await this.deleteTunnel(tunnelId);
+    this.logger.info({ tunnelId, records: deletedRecords.length, reason: opts.reason }, 'purged tunnel');
+    return { tunnelId, deletedRecords };
+  }
+
+  /** Undoes a tunnel created by a request whose later step failed. */
+  rollbackTunnel(tunnelId: string, opts: { ownerComment: string }): Promise<PurgeReport> {
+    return this.purgeTunnel(tunnelId, {
+      ownerComment: opts.ownerComment,
+      reason: 'rollback of a failed request',
+    });
+  }
+
+  /** The tunnel of a pull request closed without merge is never going to run: remove it. */
+  deleteTunnelOfClosedPullRequest(tunnelId: string, opts: { ownerComment: string }): Promise<PurgeReport> {
+    return this.purgeTunnel(tunnelId, {
+      ownerComment: opts.ownerComment,
+      reason: 'pull request closed without merge',
+    });
+  }
+
+  /** Deletes the tunnels with our prefix that nothing references any more (see core/orphan-tunnels). */
+  async collectOrphanTunnels(input: {
+    namePrefix: string;
+    referenced: ReadonlySet<string>;
+    graceMs: number;
+    now: Date;
+    ownerComment: string;
+  }): Promise<OrphanReport> {
+    const tunnels = await this.listTunnels({ namePrefix: input.namePrefix });
+    const decision = collectOrphanTunnels({ ...input, tunnels });
+    const report: OrphanReport = { deleted: [], kept: [...decision.keep], failed: [] };
+    for (const orphan of decision.delete) {
+      try {
+        const purged = await this.purgeTunnel(orphan.id, {
+          ownerComment: input.ownerComment,
+          reason: orphan.reason,
+        });
+        report.deleted.push({ ...orphan, deletedRecords: purged.deletedRecords });
+      } catch (error) {
+        const failure = toTunnelbotError(error, {
+          action: `delete tunnel ${orphan.id}`,
+          permission: PERMISSION.tunnel,
+        });
+        report.failed.push({ ...orphan, code: failure.code, message: failure.message });
+      }
+    }
+    return report;
+  }
+
+  // --- doctor probes ---
+
+  async verifyToken(): Promise<string> {
+    const result = await this.call({ action: 'verify the API token', permission: PERMISSION.tunnel }, () =>
+      this.client.user.tokens.verify(),
+    );
+    return result.status;
+  }
+
+  async getAccountName(): Promise<string> {
+    const account = await this.call(
+      { action: `read account ${this.accountId}`, permission: PERMISSION.account },
+      () => this.client.accounts.get({ account_id: this.accountId }),
+    );
+    return account.name;
+  }
+
+  /** Reads one page of a zone's records: proves DNS access without writing anything. */
+  async probeDnsAccess(zone: Zone): Promise<void> {
+    await this.call({ action: `list the DNS records of ${zone.name}`, permission: PERMISSION.dns }, () =>
+      this.client.dns.records.list({ zone_id: zone.id, per_page: 1 }),
+    );
+  }
+}
+
+export function zoneFor(hostname: string, zones: readonly Zone[]): Zone | undefined {
+  const host = normalizeHostname(hostname);
+  let best: Zone | undefined;
+  for (const zone of zones) {
+    const matches = host === zone.name || host.endsWith(`.${zone.name}`);
+    if (matches && (!best || zone.name.length > best.name.length)) best = zone;
+  }
+  return best;
+}
