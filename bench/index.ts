@@ -1,7 +1,11 @@
 /** `npm run bench`: runs every benchmark module below in sequence; each prints its own figures. */
+import { run as cloudflareDns } from './cloudflare-dns.js';
 import { run as cloudflaredEdit } from './cloudflared-edit.js';
 
-const benchmarks: Array<[name: string, run: () => Promise<void>]> = [['cloudflared-edit', cloudflaredEdit]];
+const benchmarks: Array<[name: string, run: () => Promise<void>]> = [
+  ['cloudflared-edit', cloudflaredEdit],
+  ['cloudflare-dns', cloudflareDns],
+];
 
 for (const [name, run] of benchmarks) {
   console.log(`== ${name}`);
