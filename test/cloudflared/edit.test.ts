@@ -271,6 +271,14 @@ describe('refusals', () => {
     );
   });
 
+  test('an ingress list behind a YAML alias cannot be edited in place', () => {
+    throwsCode(
+      () => upsertIngressRule('x-rules: &rules\n  - service: http_status:404\ningress: *rules\n', rule),
+      'TB_ERR_CLOUDFLARED_UNSUPPORTED_LAYOUT',
+      /alias \(\*rules\)/,
+    );
+  });
+
   test('a config that is already invalid', () => {
     const invalid =
       'ingress:\n- hostname: b.example.com:80\n  service: http://b:80\n- service: http_status:404\n';

@@ -7,7 +7,7 @@
  * separator that precedes the catch-all and removal drops exactly one separator, which makes add-then-remove the
  * identity (the expose → unexpose round trip relies on it).
  */
-import { isMap, isScalar, isSeq, parseDocument, stringify, type Scalar, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, parseDocument, stringify, type Scalar, type YAMLMap } from 'yaml';
 import { isDeepStrictEqual } from 'node:util';
 import { TunnelbotError } from '../../errors.js';
 import type { IngressRule, ParsedCloudflaredConfig } from './model.js';
@@ -91,6 +91,12 @@ function locateIngress(text: string, fileName: string): IngressLayout {
     ? root.items.find((item) => isScalar(item.key) && item.key.value === 'ingress')
     : undefined;
   const seq = pair?.value;
+  if (isAlias(seq)) {
+    throw new TunnelbotError(
+      'TB_ERR_CLOUDFLARED_UNSUPPORTED_LAYOUT',
+      `${fileName}: the ingress list is a YAML alias (*${seq.source}); edit the anchored list instead`,
+    );
+  }
   if (!pair || !isSeq(seq) || seq.items.length === 0) {
     throw new TunnelbotError('TB_ERR_CLOUDFLARED_NO_INGRESS', `${fileName} has no ingress rules to edit`);
   }
