@@ -178,13 +178,20 @@ class Decoder {
 
   entries(map: YAMLMap, goType: GoType): Array<{ key: string; value: unknown }> {
     const known: readonly string[] = KNOWN_FIELDS[goType];
-    return map.items.map((pair) => {
+    return map.items.flatMap((pair) => {
       const keyNode = this.resolve(pair.key);
       const key = keyNode && isScalar(keyNode) ? String(keyNode.value) : '';
+      // With `merge: true` the yaml library gives the `<<` key a symbol value.
+      if (keyNode && isScalar(keyNode) && typeof keyNode.value === 'symbol') {
+        // A merge key brings in the fields of the merged mappings, which are decoded like the map's own.
+        const merged = this.resolve(pair.value);
+        const sources = isSeq(merged) ? merged.items.map((item) => this.resolve(item)) : [merged];
+        return sources.flatMap((source) => (isMap(source) ? this.entries(source, goType) : []));
+      }
       if (!known.includes(key)) {
         this.unusedKeys.push(`line ${this.lineOf(keyNode)}: field ${key} not found in type ${goType}`);
       }
-      return { key, value: pair.value };
+      return [{ key, value: pair.value }];
     });
   }
 
