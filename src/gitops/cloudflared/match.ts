@@ -88,7 +88,7 @@ export function findMatchingRule(config: CloudflaredConfig, url: string): number
   if (host === '' && parsed.scheme === '') {
     throw new TunnelbotError(
       'TB_ERR_CLOUDFLARED_INVALID_URL',
-      `${url} has neither a hostname nor a scheme, so no rule can be chosen for it`,
+      `${url} doesn't have a hostname, consider adding a scheme`,
     );
   }
   if (config.ingress.length === 0) {
