@@ -178,7 +178,7 @@ function editableLayout(text: string, fileName: string): IngressLayout {
 }
 
 /** A scalar as plain YAML when it reads back as the same string, else double-quoted (JSON is valid YAML). */
-export function renderScalar(value: string): string {
+function renderScalar(value: string): string {
   if (value !== '' && !/[\r\n\t]/.test(value) && value.trim() === value) {
     const probe = parseDocument(`k: ${value}\n`);
     const probed = isMap(probe.contents) ? probe.contents.items[0]?.value : undefined;
