@@ -72,6 +72,26 @@ describe('edits on the seed article config (flush list, blank-line separators, c
     assert.equal(result, expected);
   });
 
+  test('indented as inside its ConfigMap: whitespace-only separator lines are copied byte for byte', () => {
+    const indented = fixture('seed-configmap-indent.yaml');
+    const result = upsertIngressRule(indented, {
+      hostname: 'grafana.example.com',
+      service: 'http://grafana:3000',
+    });
+    const expected = replaceOnce(
+      indented,
+      '    \n    - service: http_status:404\n',
+      '    \n    - hostname: grafana.example.com\n      service: http://grafana:3000\n    \n    - service: http_status:404\n',
+    );
+    assert.equal(result, expected);
+    assert.equal(removeIngressRule(result, 'grafana.example.com'), indented);
+    const removed = removeIngressRule(indented, 'hello.example.com');
+    assert.equal(
+      removed,
+      replaceOnce(indented, '    - hostname: hello.example.com\n      service: hello_world\n    \n', ''),
+    );
+  });
+
   test('the verbatim seed (a tab before the catch-all) is refused as invalid YAML', () => {
     throwsCode(
       () =>
