@@ -179,6 +179,16 @@ describe('edits on an indented list with quoted values and comments', () => {
     assert.equal(removeIngressRule(result, 'api.example.com'), INDENTED);
   });
 
+  test('long nested values stay on one line', () => {
+    const caPool = `/etc/cloudflared/${'my certificate authority bundles/'.repeat(4)}ca.pem`;
+    const result = upsertIngressRule(INDENTED, {
+      hostname: 'ca.example.com',
+      service: 'https://ca:443',
+      originRequest: { caPool },
+    });
+    assert.ok(result.includes(`      originRequest:\n        caPool: ${caPool}\n`), result);
+  });
+
   test('removing a rule removes its inline and deeper comments, not the next rule’s comment', () => {
     const result = removeIngressRule(INDENTED, '*.preview.example.com');
     const expected = replaceOnce(

@@ -223,7 +223,7 @@ function renderRule(rule: IngressRule, dashColumn: number, keyColumn: number, eo
       lines.push(`${prefix}${key}: ${renderScalar(value)}`);
     } else {
       lines.push(`${prefix}${key}:`);
-      const nested = stringify(value, { indent: NESTED_INDENT }).replace(/\n$/, '').split('\n');
+      const nested = stringify(value, { indent: NESTED_INDENT, lineWidth: 0 }).replace(/\n$/, '').split('\n');
       lines.push(...nested.map((line) => `${' '.repeat(keyColumn + NESTED_INDENT)}${line}`));
     }
   }
