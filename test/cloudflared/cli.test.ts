@@ -99,7 +99,10 @@ describe('tunnelbot rule FILE URL', () => {
   test('a URL without host or scheme exits 1', async () => {
     const io = captureIo(dir);
     assert.equal(await main(['rule', VALID, 'linkding.example.com'], io), 1);
-    assert.match(io.err, /neither a hostname nor a scheme.*\n.*TB_ERR_CLOUDFLARED_INVALID_URL/);
+    assert.match(
+      io.err,
+      /linkding\.example\.com doesn't have a hostname, consider adding a scheme\n.*TB_ERR_CLOUDFLARED_INVALID_URL/,
+    );
   });
 
   test('an invalid config exits 1 before matching', async () => {

@@ -72,6 +72,26 @@ describe('edits on the seed article config (flush list, blank-line separators, c
     assert.equal(result, expected);
   });
 
+  test('indented as inside its ConfigMap: whitespace-only separator lines are copied byte for byte', () => {
+    const indented = fixture('seed-configmap-indent.yaml');
+    const result = upsertIngressRule(indented, {
+      hostname: 'grafana.example.com',
+      service: 'http://grafana:3000',
+    });
+    const expected = replaceOnce(
+      indented,
+      '    \n    - service: http_status:404\n',
+      '    \n    - hostname: grafana.example.com\n      service: http://grafana:3000\n    \n    - service: http_status:404\n',
+    );
+    assert.equal(result, expected);
+    assert.equal(removeIngressRule(result, 'grafana.example.com'), indented);
+    const removed = removeIngressRule(indented, 'hello.example.com');
+    assert.equal(
+      removed,
+      replaceOnce(indented, '    - hostname: hello.example.com\n      service: hello_world\n    \n', ''),
+    );
+  });
+
   test('the verbatim seed (a tab before the catch-all) is refused as invalid YAML', () => {
     throwsCode(
       () =>
@@ -159,6 +179,16 @@ describe('edits on an indented list with quoted values and comments', () => {
     assert.equal(removeIngressRule(result, 'api.example.com'), INDENTED);
   });
 
+  test('long nested values stay on one line', () => {
+    const caPool = `/etc/cloudflared/${'my certificate authority bundles/'.repeat(4)}ca.pem`;
+    const result = upsertIngressRule(INDENTED, {
+      hostname: 'ca.example.com',
+      service: 'https://ca:443',
+      originRequest: { caPool },
+    });
+    assert.ok(result.includes(`      originRequest:\n        caPool: ${caPool}\n`), result);
+  });
+
   test('removing a rule removes its inline and deeper comments, not the next rule’s comment', () => {
     const result = removeIngressRule(INDENTED, '*.preview.example.com');
     const expected = replaceOnce(
@@ -184,10 +214,9 @@ describe('other layouts', () => {
   test('CRLF files get CRLF lines, and add-remove is still the identity', () => {
     const crlf = INDENTED.replace(/\n/g, '\r\n');
     const added = upsertIngressRule(crlf, { hostname: 'b.example.com', service: 'http://b:80' });
-    assert.match(
-      added,
-      / {4}- hostname: b\.example\.com\r\n {6}service: http:\/\/b:80\r\n {4}# everything else\r\n/,
-    );
+    const inserted =
+      '    - hostname: b.example.com\r\n      service: http://b:80\r\n    # everything else\r\n';
+    assert.ok(added.includes(inserted), added);
     assert.doesNotMatch(added.replace(/\r\n/g, ''), /\n/);
     assert.equal(removeIngressRule(added, 'b.example.com'), crlf);
   });
@@ -268,6 +297,14 @@ describe('refusals', () => {
     throwsCode(
       () => upsertIngressRule('ingress: [{service: "http_status:404"}]\n', rule),
       'TB_ERR_CLOUDFLARED_UNSUPPORTED_LAYOUT',
+    );
+  });
+
+  test('an ingress list behind a YAML alias cannot be edited in place', () => {
+    throwsCode(
+      () => upsertIngressRule('x-rules: &rules\n  - service: http_status:404\ningress: *rules\n', rule),
+      'TB_ERR_CLOUDFLARED_UNSUPPORTED_LAYOUT',
+      /alias \(\*rules\)/,
     );
   });
 

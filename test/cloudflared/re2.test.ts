@@ -31,6 +31,8 @@ describe('RE2 syntax: what Go regexp.Compile rejects, with its message', () => {
     ['{2}', err('missing argument to repetition operator', '{2}')],
     ['x{2,1}', err('invalid repeat count', '{2,1}')],
     ['(x{100}){100}', err('invalid repeat count', '{100}')],
+    ['x{2,123456789}', err('invalid repeat count', '{2,123456789}')],
+    ['x{123456789}', err('invalid repeat count', '{123456789}')],
     ['(?P<>a)', err('invalid named capture', '(?P<>')],
     ['(?P<a-b>x)', err('invalid named capture', '(?P<a-b>')],
     ['(?P<name', err('invalid named capture', '(?P<name')],

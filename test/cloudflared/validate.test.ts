@@ -402,4 +402,67 @@ describe('validateCloudflaredConfig: file-level behaviour', () => {
       warnings: [],
     });
   });
+
+  test('originRequest values must decode into their Go types (durations need a unit)', () => {
+    const rule = (originRequest: string) =>
+      `ingress:\n  - hostname: a.example.com\n    service: http://a:80\n    originRequest: ${originRequest}\n  - service: http_status:404\n`;
+    assert.deepEqual(validateCloudflaredConfig(rule('{connectTimeout: 1m30s, keepAliveConnections: 10}')), {
+      ok: true,
+      warnings: [],
+    });
+    const cases: Array<[string, string]> = [
+      [
+        '{connectTimeout: 30}',
+        '"originRequest.connectTimeout" of ingress rule #1 must be a duration with a unit, such as 30s, 1m30s or 500ms, not "30"',
+      ],
+      ['{tlsTimeout: 10 s}', '"originRequest.tlsTimeout" of ingress rule #1 must be a duration with a unit'],
+      [
+        '{noTLSVerify: maybe}',
+        '"originRequest.noTLSVerify" of ingress rule #1 must be true or false, not "maybe"',
+      ],
+      [
+        '{proxyPort: -1}',
+        '"originRequest.proxyPort" of ingress rule #1 must be a non-negative integer, not "-1"',
+      ],
+      [
+        '{access: {required: true, audTag: aud}}',
+        '"originRequest.access.audTag" of ingress rule #1 must be a list',
+      ],
+    ];
+    for (const [originRequest, message] of cases) {
+      const result = validateCloudflaredConfig(rule(originRequest));
+      assert.equal(result.ok, false, originRequest);
+      assert.ok(
+        !result.ok && result.error.startsWith(`config.yaml line 4: ${message}`),
+        result.ok ? '' : result.error,
+      );
+    }
+    const topLevel = validateCloudflaredConfig(
+      'originRequest:\n  connectTimeout: 30\ningress:\n  - service: http_status:404\n',
+    );
+    assert.ok(
+      !topLevel.ok && topLevel.error.startsWith('config.yaml line 2: "originRequest.connectTimeout" must be'),
+    );
+    const warp = validateCloudflaredConfig(
+      'warp-routing:\n  maxActiveFlows: lots\ningress:\n  - service: http_status:404\n',
+    );
+    assert.ok(!warp.ok && warp.error.startsWith('config.yaml line 2: "warp-routing.maxActiveFlows" must be'));
+  });
+
+  test('secrets in the config (token, credentials-contents) never appear in errors or warnings', () => {
+    const secret = 'c2VjcmV0LXR1bm5lbC1zZWNyZXQtMzItYnl0ZXMtbG9uZw==';
+    const token = `eyJhIjoiYWNjb3VudCIsInMiOiI${secret}`;
+    const configs = [
+      `token: ${token}\ncredentials-contents: {"TunnelSecret": "${secret}"}\ningress:\n\t- service: x\n`,
+      `token: ${token}\ncredentials-contents: '{"TunnelSecret": "${secret}"}'\ningress:\n  - hostname: a.com:1\n    service: http://a:80\n  - service: http_status:404\n`,
+      `token: [${token}\ningress: []\n`,
+      `token: ${token}\ntoken: ${token}\n`,
+      `token: ${token}\ningress:\n  - service: http_status:404\n    originRequest: {secretKey: ${secret}}\n`,
+    ];
+    for (const text of configs) {
+      const result = validateCloudflaredConfig(text);
+      const shown = JSON.stringify(result);
+      assert.ok(!shown.includes(secret) && !shown.includes(token), shown);
+    }
+  });
 });

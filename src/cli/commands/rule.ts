@@ -1,6 +1,9 @@
 import { TunnelbotError } from '../../errors.js';
-import { findMatchingRule, parseCloudflaredConfig } from '../../gitops/cloudflared/index.js';
-import { firstIngressError } from '../../gitops/cloudflared/validate.js';
+import {
+  findMatchingRule,
+  parseCloudflaredConfig,
+  validateIngressRules,
+} from '../../gitops/cloudflared/index.js';
 import { parseCommandArgs, type CliCommand } from '../command.js';
 import { printUnusedKeys, readConfigFile } from './validate.js';
 
@@ -27,9 +30,9 @@ hostname or a scheme (e.g. https://app.example.com/path).
     }
     const config = parseCloudflaredConfig(await readConfigFile(file, io), file);
     printUnusedKeys(config.unusedKeys, io);
-    const error = firstIngressError(config.ingress, config.originRequest);
-    if (error !== undefined) {
-      throw new TunnelbotError('TB_ERR_CLOUDFLARED_INVALID_CONFIG', `Validation failed: ${error}`, {
+    const verdict = validateIngressRules(config.ingress, config.originRequest);
+    if (!verdict.ok) {
+      throw new TunnelbotError('TB_ERR_CLOUDFLARED_INVALID_CONFIG', `Validation failed: ${verdict.error}`, {
         details: { file },
       });
     }

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { TunnelbotError } from '../../errors.js';
-import { parseCloudflaredConfig } from '../../gitops/cloudflared/index.js';
-import { firstIngressError } from '../../gitops/cloudflared/validate.js';
+import { parseCloudflaredConfig, validateIngressRules } from '../../gitops/cloudflared/index.js';
 import { parseCommandArgs, type CliCommand, type CliIo } from '../command.js';
 
 const UNUSED_KEYS_HEADER =
@@ -51,9 +50,9 @@ error and exits 1. Keys cloudflared ignores are listed on stderr as warnings.
     }
     const config = parseCloudflaredConfig(await readConfigFile(file, io), file);
     printUnusedKeys(config.unusedKeys, io);
-    const error = firstIngressError(config.ingress, config.originRequest);
-    if (error !== undefined) {
-      throw new TunnelbotError('TB_ERR_CLOUDFLARED_INVALID_CONFIG', `Validation failed: ${error}`, {
+    const verdict = validateIngressRules(config.ingress, config.originRequest);
+    if (!verdict.ok) {
+      throw new TunnelbotError('TB_ERR_CLOUDFLARED_INVALID_CONFIG', `Validation failed: ${verdict.error}`, {
         details: { file },
       });
     }

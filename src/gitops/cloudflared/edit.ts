@@ -7,7 +7,7 @@
  * separator that precedes the catch-all and removal drops exactly one separator, which makes add-then-remove the
  * identity (the expose → unexpose round trip relies on it).
  */
-import { isMap, isScalar, isSeq, parseDocument, stringify, type Scalar, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, parseDocument, stringify, type Scalar, type YAMLMap } from 'yaml';
 import { isDeepStrictEqual } from 'node:util';
 import { TunnelbotError } from '../../errors.js';
 import type { IngressRule, ParsedCloudflaredConfig } from './model.js';
@@ -91,6 +91,12 @@ function locateIngress(text: string, fileName: string): IngressLayout {
     ? root.items.find((item) => isScalar(item.key) && item.key.value === 'ingress')
     : undefined;
   const seq = pair?.value;
+  if (isAlias(seq)) {
+    throw new TunnelbotError(
+      'TB_ERR_CLOUDFLARED_UNSUPPORTED_LAYOUT',
+      `${fileName}: the ingress list is a YAML alias (*${seq.source}); edit the anchored list instead`,
+    );
+  }
   if (!pair || !isSeq(seq) || seq.items.length === 0) {
     throw new TunnelbotError('TB_ERR_CLOUDFLARED_NO_INGRESS', `${fileName} has no ingress rules to edit`);
   }
@@ -172,7 +178,7 @@ function editableLayout(text: string, fileName: string): IngressLayout {
 }
 
 /** A scalar as plain YAML when it reads back as the same string, else double-quoted (JSON is valid YAML). */
-export function renderScalar(value: string): string {
+function renderScalar(value: string): string {
   if (value !== '' && !/[\r\n\t]/.test(value) && value.trim() === value) {
     const probe = parseDocument(`k: ${value}\n`);
     const probed = isMap(probe.contents) ? probe.contents.items[0]?.value : undefined;
@@ -217,7 +223,7 @@ function renderRule(rule: IngressRule, dashColumn: number, keyColumn: number, eo
       lines.push(`${prefix}${key}: ${renderScalar(value)}`);
     } else {
       lines.push(`${prefix}${key}:`);
-      const nested = stringify(value, { indent: NESTED_INDENT }).replace(/\n$/, '').split('\n');
+      const nested = stringify(value, { indent: NESTED_INDENT, lineWidth: 0 }).replace(/\n$/, '').split('\n');
       lines.push(...nested.map((line) => `${' '.repeat(keyColumn + NESTED_INDENT)}${line}`));
     }
   }

@@ -8,7 +8,6 @@
 
 export interface GoUrl {
   scheme: string;
-  opaque: string;
   /** Host with port, as in the URL (brackets kept for IPv6). */
   host: string;
   /** Percent-decoded path. */
@@ -131,7 +130,7 @@ function getScheme(raw: string): { scheme: string; rest: string } {
 function parseWithoutFragment(raw: string): GoUrl {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(raw)) throw new GoUrlError('net/url: invalid control character in URL');
-  if (raw === '*') return { scheme: '', opaque: '', host: '', path: '*' };
+  if (raw === '*') return { scheme: '', host: '', path: '*' };
   const { scheme, rest: afterScheme } = getScheme(raw);
   let rest = afterScheme;
   if (rest.endsWith('?') && rest.split('?').length === 2) {
@@ -141,7 +140,8 @@ function parseWithoutFragment(raw: string): GoUrl {
     if (query >= 0) rest = rest.slice(0, query);
   }
   if (!rest.startsWith('/')) {
-    if (scheme !== '') return { scheme: scheme.toLowerCase(), opaque: rest, host: '', path: '' };
+    // `scheme:rest` without `//` is an opaque URL: no host and no path (so `localhost:8000` has no hostname).
+    if (scheme !== '') return { scheme: scheme.toLowerCase(), host: '', path: '' };
     const firstSegment = rest.split('/')[0] as string;
     if (firstSegment.includes(':')) throw new GoUrlError('first path segment in URL cannot contain colon');
   }
@@ -156,7 +156,7 @@ function parseWithoutFragment(raw: string): GoUrl {
     }
     host = parseAuthority(authority);
   }
-  return { scheme: scheme.toLowerCase(), opaque: '', host, path: unescape(rest, 'path') };
+  return { scheme: scheme.toLowerCase(), host, path: unescape(rest, 'path') };
 }
 
 /** Go's url.Parse; throws GoUrlError whose message is Go's `parse "<url>": <reason>`. */

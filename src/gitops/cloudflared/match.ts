@@ -9,7 +9,7 @@ import { isCatchAll } from './validate.js';
  * The ASCII (punycode) form cloudflared also matches, or undefined when there is none. cloudflared uses
  * idna.Lookup, whose STD3 rules reject `*`, `_` and edge hyphens; such hostnames only match as written.
  */
-export function punycodeHostname(hostname: string): string | undefined {
+function punycodeHostname(hostname: string): string | undefined {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u002c\u002f\u003a-\u0040\u005b-\u0060\u007b-\u007f]/.test(hostname)) return undefined;
   if (hostname.split('.').some((label) => label.startsWith('-') || label.endsWith('-'))) return undefined;
@@ -88,7 +88,7 @@ export function findMatchingRule(config: CloudflaredConfig, url: string): number
   if (host === '' && parsed.scheme === '') {
     throw new TunnelbotError(
       'TB_ERR_CLOUDFLARED_INVALID_URL',
-      `${url} has neither a hostname nor a scheme, so no rule can be chosen for it`,
+      `${url} doesn't have a hostname, consider adding a scheme`,
     );
   }
   if (config.ingress.length === 0) {

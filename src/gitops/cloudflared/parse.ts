@@ -81,8 +81,35 @@ export function loadConfigDocument(text: string, fileName = DEFAULT_FILE_NAME): 
 function yamlKind(node: Node): string {
   if (isMap(node)) return 'a mapping (!!map)';
   if (isSeq(node)) return 'a list (!!seq)';
-  return 'a scalar';
+  return isScalar(node) ? JSON.stringify(node.source ?? node.value) : 'a scalar';
 }
+
+/** Go's time.ParseDuration grammar: "0", or signed sequences like 1h30m, 1.5s, 300ms. */
+const GO_DURATION = /^[-+]?(?:0|(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)$/;
+
+type FieldKind = 'duration' | 'bool' | 'int' | 'uint' | 'string';
+
+/** Go types of the scalar fields whose values yaml.v3 rejects when mistyped (config.OriginRequestConfig etc.). */
+const FIELD_KINDS: Record<string, FieldKind> = {
+  connectTimeout: 'duration',
+  tlsTimeout: 'duration',
+  tcpKeepAlive: 'duration',
+  keepAliveTimeout: 'duration',
+  noHappyEyeballs: 'bool',
+  noTLSVerify: 'bool',
+  disableChunkedEncoding: 'bool',
+  bastionMode: 'bool',
+  http2Origin: 'bool',
+  matchSNItoHost: 'bool',
+  keepAliveConnections: 'int',
+  proxyPort: 'uint',
+  maxActiveFlows: 'uint',
+  httpHostHeader: 'string',
+  originServerName: 'string',
+  caPool: 'string',
+  proxyAddress: 'string',
+  proxyType: 'string',
+};
 
 class Decoder {
   readonly unusedKeys: string[] = [];
@@ -151,13 +178,20 @@ class Decoder {
 
   entries(map: YAMLMap, goType: GoType): Array<{ key: string; value: unknown }> {
     const known: readonly string[] = KNOWN_FIELDS[goType];
-    return map.items.map((pair) => {
+    return map.items.flatMap((pair) => {
       const keyNode = this.resolve(pair.key);
       const key = keyNode && isScalar(keyNode) ? String(keyNode.value) : '';
+      // With `merge: true` the yaml library gives the `<<` key a symbol value.
+      if (keyNode && isScalar(keyNode) && typeof keyNode.value === 'symbol') {
+        // A merge key brings in the fields of the merged mappings, which are decoded like the map's own.
+        const merged = this.resolve(pair.value);
+        const sources = isSeq(merged) ? merged.items.map((item) => this.resolve(item)) : [merged];
+        return sources.flatMap((source) => (isMap(source) ? this.entries(source, goType) : []));
+      }
       if (!known.includes(key)) {
         this.unusedKeys.push(`line ${this.lineOf(keyNode)}: field ${key} not found in type ${goType}`);
       }
-      return { key, value: pair.value };
+      return [{ key, value: pair.value }];
     });
   }
 
@@ -165,45 +199,81 @@ class Decoder {
     return (node.toJS(this.loaded.doc) ?? {}) as Record<string, unknown>;
   }
 
-  originRequest(value: unknown, what: string): Record<string, unknown> | undefined {
-    const map = this.map(value, what);
-    if (!map) return undefined;
+  /** Checks a scalar field as yaml.v3 would decode it into its Go type; returns the decoded value. */
+  typedField(value: unknown, kind: FieldKind, what: string): unknown {
+    const node = this.resolve(value);
+    if (node === null || (isScalar(node) && node.value === null)) return undefined;
+    switch (kind) {
+      case 'bool':
+        return this.bool(node, what);
+      case 'string':
+        return this.string(node, what);
+      case 'int':
+      case 'uint':
+        if (
+          isScalar(node) &&
+          Number.isInteger(node.value) &&
+          (kind === 'int' || (node.value as number) >= 0)
+        ) {
+          return node.value;
+        }
+        throw this.typeError(node, what, kind === 'int' ? 'an integer' : 'a non-negative integer');
+      case 'duration':
+        if (isScalar(node) && typeof node.value === 'string' && GO_DURATION.test(node.value))
+          return node.value;
+        throw this.typeError(node, what, 'a duration with a unit, such as 30s, 1m30s or 500ms');
+    }
+  }
+
+  checkFields(map: YAMLMap, goType: GoType, what: (key: string) => string): Record<string, unknown> {
     const result = this.plain(map);
-    for (const { key, value: fieldValue } of this.entries(map, 'config.OriginRequestConfig')) {
-      if (key === 'bastionMode') result.bastionMode = this.bool(fieldValue, `${what}.bastionMode`);
-      if (key === 'access') result.access = this.access(fieldValue, `${what}.access`);
-      if (key === 'ipRules') this.ipRules(fieldValue, `${what}.ipRules`);
+    for (const { key, value } of this.entries(map, goType)) {
+      const kind = FIELD_KINDS[key];
+      if (kind !== undefined) result[key] = this.typedField(value, kind, what(key));
     }
     return result;
   }
 
-  access(value: unknown, what: string): Record<string, unknown> | undefined {
-    const map = this.map(value, what);
+  originRequest(value: unknown, what: string, where: string): Record<string, unknown> | undefined {
+    const map = this.map(value, `"${what}"${where}`);
+    if (!map) return undefined;
+    const field = (key: string) => `"${what}.${key}"${where}`;
+    const result = this.checkFields(map, 'config.OriginRequestConfig', field);
+    for (const pair of map.items) {
+      const key = isScalar(pair.key) ? pair.key.value : undefined;
+      if (key === 'access') result.access = this.access(pair.value, `${what}.access`, where);
+      if (key === 'ipRules') this.ipRules(pair.value, `${what}.ipRules`, where);
+    }
+    return result;
+  }
+
+  access(value: unknown, path: string, where: string): Record<string, unknown> | undefined {
+    const field = (key: string) => `"${path}.${key}"${where}`;
+    const map = this.map(value, `"${path}"${where}`);
     if (!map) return undefined;
     const result = this.plain(map);
     for (const { key, value: fieldValue } of this.entries(map, 'config.AccessConfig')) {
-      if (key === 'required') result.required = this.bool(fieldValue, `${what}.required`);
-      if (key === 'teamName') result.teamName = this.string(fieldValue, `${what}.teamName`);
+      if (key === 'required') result.required = this.bool(fieldValue, field('required'));
+      if (key === 'teamName' || key === 'environment') result[key] = this.string(fieldValue, field(key));
       if (key === 'audTag') {
         const list = this.resolve(fieldValue);
         if (list !== null && !(isScalar(list) && list.value === null)) {
-          if (!isSeq(list)) throw this.typeError(list, `${what}.audTag`, 'a list of strings');
-          result.audTag = list.items.map(
-            (item, index) => this.string(item, `${what}.audTag[${index}]`) ?? '',
-          );
+          if (!isSeq(list)) throw this.typeError(list, field('audTag'), 'a list of strings');
+          result.audTag = list.items.map((item) => this.string(item, field('audTag')) ?? '');
         }
       }
     }
     return result;
   }
 
-  ipRules(value: unknown, what: string): void {
+  ipRules(value: unknown, path: string, where: string): void {
     const list = this.resolve(value);
-    if (list === null || !isSeq(list)) return;
-    list.items.forEach((item, index) => {
-      const map = this.map(item, `${what}[${index}]`);
+    if (list === null || (isScalar(list) && list.value === null)) return;
+    if (!isSeq(list)) throw this.typeError(list, `"${path}"${where}`, 'a list of rules');
+    for (const item of list.items) {
+      const map = this.map(item, `"${path}"${where}`);
       if (map) this.entries(map, 'config.IngressIPRule');
-    });
+    }
   }
 
   rule(value: unknown, index: number): IngressRule {
@@ -217,7 +287,7 @@ class Decoder {
         if (text !== undefined) rule[key] = text;
       }
       if (key === 'originRequest') {
-        const originRequest = this.originRequest(fieldValue, `"originRequest" of ${what}`);
+        const originRequest = this.originRequest(fieldValue, 'originRequest', ` of ${what}`);
         if (originRequest) rule.originRequest = originRequest;
       }
     }
@@ -252,14 +322,16 @@ export function decodeConfig(loaded: LoadedDocument): ParsedCloudflaredConfig {
         config.credentialsFile = decoder.string(pair.value, '"credentials-file"');
         break;
       case 'originRequest':
-        config.originRequest = decoder.originRequest(pair.value, '"originRequest"');
+        config.originRequest = decoder.originRequest(pair.value, 'originRequest', '');
         break;
       case 'warp-routing': {
         const map = decoder.map(pair.value, '"warp-routing"');
-        if (map) {
-          decoder.entries(map, 'config.WarpRoutingConfig');
-          config.warpRouting = decoder.plain(map);
-        }
+        if (map)
+          config.warpRouting = decoder.checkFields(
+            map,
+            'config.WarpRoutingConfig',
+            (field) => `"warp-routing.${field}"`,
+          );
         break;
       }
       case 'ingress': {

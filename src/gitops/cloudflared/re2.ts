@@ -149,7 +149,8 @@ function parseRepeat(text: string, index: number): { min: number; max: number; n
   const minPart = parseRepeatNumber(text, index + 1);
   if (!minPart) return undefined;
   let position = minPart.next;
-  let max = minPart.value;
+  let min = minPart.value;
+  let max = min;
   if (text[position] === ',') {
     position++;
     if (text[position] === '}') {
@@ -159,11 +160,12 @@ function parseRepeat(text: string, index: number): { min: number; max: number; n
       if (!maxPart) return undefined;
       max = maxPart.value;
       position = maxPart.next;
-      if (max < 0) max = -2;
+      // As in Go: a too large maximum poisons the minimum, so the count is reported as invalid.
+      if (max < 0) min = -1;
     }
   }
   if (text[position] !== '}') return undefined;
-  return { min: minPart.value, max, next: position + 1 };
+  return { min, max, next: position + 1 };
 }
 
 function repeatIsValid(node: Node, budget: number): boolean {
@@ -246,7 +248,7 @@ class Parser {
           }
           repeatStart = this.position;
           const { min, max, next } = counts;
-          if (min < 0 || min > MAX_REPEAT || max > MAX_REPEAT || max === -2 || (max >= 0 && min > max)) {
+          if (min < 0 || min > MAX_REPEAT || max > MAX_REPEAT || (max >= 0 && min > max)) {
             throw new Re2SyntaxError(INVALID_REPEAT_SIZE, text.slice(this.position, next));
           }
           this.repeat(min, max, true, next);

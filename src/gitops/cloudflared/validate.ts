@@ -5,13 +5,13 @@ import { parseCloudflaredConfig } from './parse.js';
 import { checkRe2Syntax, Re2SyntaxError } from './re2.js';
 
 /** cloudflared's error texts (ingress/ingress.go, ingress/config.go), kept verbatim: users search for them. */
-export const NO_INGRESS_RULES = "The config file doesn't contain any ingress rules";
-export const HOSTNAME_WITH_PORT = 'Hostname cannot contain a port';
-export const BAD_WILDCARD =
+const NO_INGRESS_RULES = "The config file doesn't contain any ingress rules";
+const HOSTNAME_WITH_PORT = 'Hostname cannot contain a port';
+const BAD_WILDCARD =
   'Hostname patterns can have at most one wildcard character ("*") and it can only be used for subdomains, e.g. "*.example.com"';
-export const LAST_RULE_NOT_CATCH_ALL =
+const LAST_RULE_NOT_CATCH_ALL =
   'The last ingress rule must match all URLs (i.e. it should not have a hostname or path filter)';
-export const ACCESS_TEAM_NAME_BLANK = 'access.TeamName cannot be blank when access.audTags are present';
+const ACCESS_TEAM_NAME_BLANK = 'access.TeamName cannot be blank when access.audTags are present';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
