@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { decryptSopsValue } from '../../src/gitops/sops/cipher.js';
 import { decryptYaml, encryptYaml, SOPS_FORMAT_VERSION } from '../../src/gitops/sops/index.js';
@@ -10,6 +11,7 @@ import {
   sopsBlocks,
   VECTOR_RECIPIENT,
   vectorIdentities,
+  vectorPath,
 } from '../helpers/sops.js';
 
 const identities = vectorIdentities('age.txt');
@@ -331,5 +333,29 @@ stringData:
     const { storedMac } = await openSopsFile(encrypted, identities);
     assert.equal(storedMac, sha512Hex(['v1', 'Secret', 'abc123']));
     assert.equal(await decryptYaml(encrypted, { identities }), COMMENTED);
+  });
+});
+
+describe('recipients', () => {
+  test('a post-quantum age1pq1 recipient and an X25519 one share the data key; either identity decrypts', async () => {
+    const pqKeyFile = readFileSync(vectorPath('keys/age-pq.txt'), 'utf8');
+    const pqRecipient = /# public key: (age1pq1\S+)/.exec(pqKeyFile)?.[1] ?? '';
+    const encrypted = await encryptYaml(K8S_SECRET, {
+      recipients: [pqRecipient, VECTOR_RECIPIENT],
+      rule: K8S_RULE,
+    });
+    const [block] = sopsBlocks(encrypted);
+    assert.equal((block?.['age'] as unknown[]).length, 2);
+    const viaPq = await decryptYaml(encrypted, { identities: vectorIdentities('age-pq.txt') });
+    const viaX25519 = await decryptYaml(encrypted, { identities });
+    assert.equal(viaPq, viaX25519);
+    assert.deepEqual(parseYamlDocs(viaPq), parseYamlDocs(K8S_SECRET));
+  });
+
+  test('duplicate recipients are written once', async () => {
+    const encrypted = await encryptYaml('a: 1\n', {
+      recipients: [VECTOR_RECIPIENT, ` ${VECTOR_RECIPIENT} `],
+    });
+    assert.equal((sopsBlocks(encrypted)[0]?.['age'] as unknown[]).length, 1);
   });
 });
