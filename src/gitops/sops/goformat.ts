@@ -48,6 +48,18 @@ export function parseGoInt(text: string): bigint | undefined {
   return value >= INT64_MIN && value <= INT64_MAX ? value : undefined;
 }
 
+/**
+ * Plain integers above int64 that still fit uint64: yaml.v3 gives them a uint64, which sops cannot encrypt or hash
+ * ("Could not convert unknown type"). Callers refuse them instead of silently changing the type.
+ */
+export function isUint64OnlyInteger(text: string): boolean {
+  const plain = text.replaceAll('_', '');
+  if (!/^(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.test(plain)) return false;
+  const body = /^0[0-7]+$/.test(plain) ? `0o${plain.slice(1)}` : plain.toLowerCase();
+  const value = BigInt(body);
+  return value > INT64_MAX && value < 2n ** 64n;
+}
+
 function parseGoFloat(text: string): number | undefined {
   const value = Number(text);
   // strconv.ParseFloat reports overflow as an error, so yaml.v3 keeps `1e400` a string.

@@ -14,7 +14,7 @@ import {
   type YAMLSeq,
 } from 'yaml';
 import { TunnelbotError } from '../../errors.js';
-import { resolvePlainScalar, type GoValue } from './goformat.js';
+import { isUint64OnlyInteger, resolvePlainScalar, type GoValue } from './goformat.js';
 
 /**
  * The YAML side of sops: documents parsed with the failsafe schema so every scalar keeps its source text and style,
@@ -99,6 +99,13 @@ export function normaliseDocument(
         throw new TunnelbotError(
           'TB_ERR_SOPS_UNSUPPORTED_YAML',
           `${label}: the value at ${pathText(path)} has the tag ${node.tag}; only untagged values and !!str are supported.`,
+        );
+      }
+      const text = String(node.value ?? '');
+      if (node.type === 'PLAIN' && node.tag === undefined && isUint64OnlyInteger(text)) {
+        throw new TunnelbotError(
+          'TB_ERR_SOPS_UNSUPPORTED_YAML',
+          `${label}: the integer at ${pathText(path)} is larger than a signed 64-bit integer, which sops cannot encrypt; quote it to keep it as a string.`,
         );
       }
       return node;
