@@ -243,6 +243,13 @@ describe('structure', () => {
     assert.deepEqual(parseYamlDocs(await decryptYaml(encrypted, { identities })), parseYamlDocs(NESTED));
   });
 
+  test('keys YAML 1.1 would read as booleans are quoted in the output; flow collections become block style', async () => {
+    const decrypted = await decryptYaml(await encryptYaml('on: push\nyes: [a, b]\n', { recipients }), {
+      identities,
+    });
+    assert.equal(decrypted, '"on": push\n"yes":\n    - a\n    - b\n');
+  });
+
   test('key order is preserved, including integer-like string keys', async () => {
     const text = 'zeta: 1\n"10": ten\n"2": two\nalpha: 3\n';
     const decrypted = await decryptYaml(await encryptYaml(text, { recipients }), { identities });
@@ -267,17 +274,17 @@ describe('structure', () => {
     const bySuffix = await encryptYaml(text, { recipients });
     assert.ok(bySuffix.includes('name_unencrypted: visible\n') && bySuffix.includes('deep: visible-too'));
     assert.ok(!bySuffix.includes('hidden'));
-    const onlySuffix = await encryptYaml('a: 1\ntoken_secret: x123\n', {
+    const onlySuffix = await encryptYaml('a: 1\ntoken_secret: token-secret-value\n', {
       recipients,
       rule: { kind: 'encrypted_suffix', value: '_secret' },
     });
     assert.ok(onlySuffix.includes('\na: 1\n') || onlySuffix.startsWith('a: 1\n'));
-    assert.ok(!onlySuffix.includes('x123'));
-    const byRegex = await encryptYaml('public: yes-ok\nsecret: s9\n', {
+    assert.ok(!onlySuffix.includes('token-secret-value'));
+    const byRegex = await encryptYaml('public: yes-ok\nsecret: regex-secret-value\n', {
       recipients,
       rule: { kind: 'unencrypted_regex', value: '^pub' },
     });
-    assert.ok(byRegex.includes('public: yes-ok') && !byRegex.includes('s9'));
+    assert.ok(byRegex.includes('public: yes-ok') && !byRegex.includes('regex-secret-value'));
 
     const macOnly = await encryptYaml(text, { recipients, macOnlyEncrypted: true });
     assert.match(macOnly, /\n {4}mac_only_encrypted: true\n/);
@@ -288,14 +295,15 @@ describe('structure', () => {
   });
 
   test('comment rules: a key preceded by a matching comment is encrypted with its subtree', async () => {
-    const text = 'plain: p1\n# sops:enc\nsecret:\n  inner: s1\nother: p2\nline: s2 # sops:enc\n';
+    const text =
+      'plain: p1\n# sops:enc\nsecret:\n  inner: first-secret-value\nother: p2\nline: second-secret-value # sops:enc\n';
     const encrypted = await encryptYaml(text, {
       recipients,
       rule: { kind: 'encrypted_comment_regex', value: 'sops:enc' },
       indent: 2,
     });
     assert.ok(encrypted.includes('plain: p1') && encrypted.includes('other: p2'));
-    assert.ok(!encrypted.includes('s1') && !encrypted.includes('s2 '));
+    assert.ok(!encrypted.includes('first-secret-value') && !encrypted.includes('second-secret-value'));
     assert.ok(encrypted.includes('# sops:enc'), 'the marker comments stay readable');
     assert.equal(await decryptYaml(encrypted, { identities }), text);
   });

@@ -13,7 +13,7 @@ import {
   goValueOf,
   normaliseDocument,
   parseYamlStream,
-  useBlockStyle,
+  useSopsStyle,
   walkDocument,
   type CommentSlot,
   type YamlDocument,
@@ -247,7 +247,7 @@ export async function decryptYaml(encrypted: string, options: DecryptOptions): P
         scalar.tag = undefined;
       },
     });
-    useBlockStyle(document.contents);
+    useSopsStyle(document.contents);
   }
   if (options.verifyMac !== false) verifyMac(metadata, dataKey, mac.hex(), fileLabel);
   return stringifyDocuments(documents, options.indent ?? detectIndent(encrypted));

@@ -19,7 +19,7 @@ import {
   goValueOf,
   normaliseDocument,
   parseYamlStream,
-  useBlockStyle,
+  useSopsStyle,
   walkDocument,
   type CommentSlot,
   type YamlDocument,
@@ -154,7 +154,7 @@ export async function encryptYaml(plaintext: string, options: EncryptOptions): P
         }
       },
     });
-    useBlockStyle(document.contents);
+    useSopsStyle(document.contents);
   }
 
   const lastModified = formatLastModified(options.now ?? new Date());

@@ -14,7 +14,7 @@ import {
   type YAMLSeq,
 } from 'yaml';
 import { TunnelbotError } from '../../errors.js';
-import { isUint64OnlyInteger, resolvePlainScalar, type GoValue } from './goformat.js';
+import { isUint64OnlyInteger, mustQuoteString, resolvePlainScalar, type GoValue } from './goformat.js';
 
 /**
  * The YAML side of sops: documents parsed with the failsafe schema so every scalar keeps its source text and style,
@@ -78,7 +78,7 @@ export function normaliseDocument(
   const contents = document.contents;
   if (!isMap(contents)) {
     const empty = contents === null || (isScalar(contents) && goValueOf(contents).kind === 'null');
-    const what = isSeq(contents) ? 'a list' : empty ? 'empty' : 'a scalar';
+    const what = isSeq(contents) ? 'a list' : empty ? 'empty (a stray `---`?)' : 'a scalar';
     throw new TunnelbotError(
       'TB_ERR_SOPS_NOT_MAPPING',
       `${label} is ${what}, but sops needs a mapping (key: value) at the top of every document.`,
@@ -258,13 +258,27 @@ export function walkDocument(document: YamlDocument, visitor: TreeVisitor): void
   walkNode(document.contents, [], [], [], visitor, commentLines(document.commentBefore));
 }
 
-/** sops writes block style; flow collections would force quotes around every ENC[…] value. */
-export function useBlockStyle(node: unknown): void {
-  if (isCollection(node)) {
-    node.flow = false;
-    for (const item of node.items) {
-      if (isPair(item)) useBlockStyle(item.value);
-      else useBlockStyle(item);
+/**
+ * Output style shared by encrypt and decrypt: block collections like sops writes (flow style would force quotes
+ * around every ENC[…] value), and keys that another YAML reader could take for a bool, null or number quoted.
+ */
+export function useSopsStyle(node: unknown): void {
+  if (!isCollection(node)) return;
+  node.flow = false;
+  for (const item of node.items) {
+    if (isPair(item)) {
+      const key = item.key;
+      if (
+        isScalar(key) &&
+        key.type === 'PLAIN' &&
+        key.tag === undefined &&
+        mustQuoteString(String(key.value))
+      ) {
+        key.type = 'QUOTE_DOUBLE';
+      }
+      useSopsStyle(item.value);
+    } else {
+      useSopsStyle(item);
     }
   }
 }
