@@ -1,8 +1,13 @@
 import { isMap, Scalar } from 'yaml';
 import { TunnelbotError } from '../../errors.js';
 import { unwrapDataKey } from './age.js';
-import { decryptSopsValue, isSopsEncryptedValue, SopsValueError, type DecryptedSopsValue } from './cipher.js';
-import { aadOf, stringifyDocuments, stringScalar } from './encrypt.js';
+import {
+  aadOf,
+  decryptSopsValue,
+  isSopsEncryptedValue,
+  SopsValueError,
+  type DecryptedSopsValue,
+} from './cipher.js';
 import { formatGoFloat, goBytesText, type GoValue } from './goformat.js';
 import { SopsMac } from './mac.js';
 import { parseMetadata, type SopsMetadata } from './metadata.js';
@@ -13,6 +18,8 @@ import {
   goValueOf,
   normaliseDocument,
   parseYamlStream,
+  stringifyDocuments,
+  stringScalar,
   useSopsStyle,
   walkDocument,
   type CommentSlot,

@@ -9,7 +9,8 @@ import {
   visit,
   type Document,
   type Node,
-  type Scalar,
+  Scalar,
+  type ToStringOptions,
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml';
@@ -281,4 +282,22 @@ export function useSopsStyle(node: unknown): void {
       useSopsStyle(item);
     }
   }
+}
+
+/** A string scalar that every YAML reader reads back as this exact string. */
+export function stringScalar(value: string): Scalar<string> {
+  const node = new Scalar(value);
+  node.type = mustQuoteString(value) ? 'QUOTE_DOUBLE' : undefined;
+  return node;
+}
+
+const YAML_OUTPUT_OPTIONS: ToStringOptions = { lineWidth: 0, minContentWidth: 0 };
+
+export function stringifyDocuments(documents: readonly YamlDocument[], indent: number): string {
+  return documents
+    .map((document, index) => {
+      if (index > 0) document.directives.docStart = true;
+      return document.toString({ ...YAML_OUTPUT_OPTIONS, indent });
+    })
+    .join('');
 }
