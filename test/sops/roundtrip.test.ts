@@ -81,6 +81,21 @@ describe('Kubernetes Secret with encrypted_regex ^(data|stringData)$', () => {
     assert.match(opened.storedMac, /^[0-9A-F]{128}$/);
   });
 
+  test('neither the data key nor the MAC plaintext appears in the output', async () => {
+    const encrypted = await encryptYaml(K8S_SECRET, { recipients, rule: K8S_RULE });
+    const { dataKey, storedMac } = await openSopsFile(encrypted, identities);
+    const key = Buffer.from(dataKey);
+    for (const form of [
+      key.toString('hex'),
+      key.toString('base64'),
+      key.toString('base64').slice(0, 16),
+      storedMac,
+    ]) {
+      assert.ok(!encrypted.includes(form), 'secret material leaked');
+      assert.ok(!encrypted.toLowerCase().includes(form.toLowerCase().slice(0, 24)));
+    }
+  });
+
   test('every value, plain or encrypted, feeds the MAC in file order', async () => {
     const encrypted = await encryptYaml(K8S_SECRET, { recipients, rule: K8S_RULE });
     const { storedMac } = await openSopsFile(encrypted, identities);
