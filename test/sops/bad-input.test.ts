@@ -109,6 +109,18 @@ describe('encrypt refuses input sops would refuse', () => {
     );
   });
 
+  test('an integer only Go uint64 can hold', async () => {
+    await encryptRejects(
+      'big: 18446744073709551615\n',
+      'TB_ERR_SOPS_UNSUPPORTED_YAML',
+      /"big" is larger than a signed 64-bit/,
+    );
+    const quoted = await encryptYaml('big: "18446744073709551615"\nmax: 9223372036854775807\n', {
+      recipients,
+    });
+    assert.match(quoted, /type:str/);
+  });
+
   test('a crypt rule regex JavaScript cannot express faithfully', async () => {
     await encryptRejects('a: 1\n', 'TB_ERR_SOPS_CONFIG', /encrypted_regex "\(\?=x\)" .*lookaround/, {
       rule: { kind: 'encrypted_regex', value: '(?=x)' },

@@ -22,6 +22,12 @@ describe('Go RE2 patterns translated to JavaScript', () => {
     assert.ok(matches('^[\\s]$', ' '));
   });
 
+  test('the dot excludes only \\n, unless (?s)', () => {
+    assert.ok(matches('^a.b$', 'a\rb'));
+    assert.ok(!matches('^a.b$', 'a\nb'));
+    assert.ok(matches('(?s)^a.b$', 'a\nb'));
+  });
+
   test('RE2-only syntax: (?i), (?P<name>), \\A, \\z, \\Q…\\E, POSIX classes, \\pL, \\x{…}', () => {
     assert.ok(matches('(?i)^prod$', 'PROD'));
     assert.ok(matches('^(?P<env>prod|dev)/', 'dev/x'));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { decryptSopsValue } from '../../src/gitops/sops/cipher.js';
 import { decryptYaml, encryptYaml, SOPS_FORMAT_VERSION } from '../../src/gitops/sops/index.js';
@@ -10,6 +11,7 @@ import {
   sopsBlocks,
   VECTOR_RECIPIENT,
   vectorIdentities,
+  vectorPath,
 } from '../helpers/sops.js';
 
 const identities = vectorIdentities('age.txt');
@@ -77,6 +79,21 @@ describe('Kubernetes Secret with encrypted_regex ^(data|stringData)$', () => {
     const opened = await openSopsFile(encrypted, identities);
     assert.equal(opened.macAad, '2025-01-02T03:04:05Z');
     assert.match(opened.storedMac, /^[0-9A-F]{128}$/);
+  });
+
+  test('neither the data key nor the MAC plaintext appears in the output', async () => {
+    const encrypted = await encryptYaml(K8S_SECRET, { recipients, rule: K8S_RULE });
+    const { dataKey, storedMac } = await openSopsFile(encrypted, identities);
+    const key = Buffer.from(dataKey);
+    for (const form of [
+      key.toString('hex'),
+      key.toString('base64'),
+      key.toString('base64').slice(0, 16),
+      storedMac,
+    ]) {
+      assert.ok(!encrypted.includes(form), 'secret material leaked');
+      assert.ok(!encrypted.toLowerCase().includes(form.toLowerCase().slice(0, 24)));
+    }
   });
 
   test('every value, plain or encrypted, feeds the MAC in file order', async () => {
@@ -241,6 +258,13 @@ describe('structure', () => {
     assert.deepEqual(parseYamlDocs(await decryptYaml(encrypted, { identities })), parseYamlDocs(NESTED));
   });
 
+  test('keys YAML 1.1 would read as booleans are quoted in the output; flow collections become block style', async () => {
+    const decrypted = await decryptYaml(await encryptYaml('on: push\nyes: [a, b]\n', { recipients }), {
+      identities,
+    });
+    assert.equal(decrypted, '"on": push\n"yes":\n    - a\n    - b\n');
+  });
+
   test('key order is preserved, including integer-like string keys', async () => {
     const text = 'zeta: 1\n"10": ten\n"2": two\nalpha: 3\n';
     const decrypted = await decryptYaml(await encryptYaml(text, { recipients }), { identities });
@@ -265,17 +289,17 @@ describe('structure', () => {
     const bySuffix = await encryptYaml(text, { recipients });
     assert.ok(bySuffix.includes('name_unencrypted: visible\n') && bySuffix.includes('deep: visible-too'));
     assert.ok(!bySuffix.includes('hidden'));
-    const onlySuffix = await encryptYaml('a: 1\ntoken_secret: x123\n', {
+    const onlySuffix = await encryptYaml('a: 1\ntoken_secret: token-secret-value\n', {
       recipients,
       rule: { kind: 'encrypted_suffix', value: '_secret' },
     });
     assert.ok(onlySuffix.includes('\na: 1\n') || onlySuffix.startsWith('a: 1\n'));
-    assert.ok(!onlySuffix.includes('x123'));
-    const byRegex = await encryptYaml('public: yes-ok\nsecret: s9\n', {
+    assert.ok(!onlySuffix.includes('token-secret-value'));
+    const byRegex = await encryptYaml('public: yes-ok\nsecret: regex-secret-value\n', {
       recipients,
       rule: { kind: 'unencrypted_regex', value: '^pub' },
     });
-    assert.ok(byRegex.includes('public: yes-ok') && !byRegex.includes('s9'));
+    assert.ok(byRegex.includes('public: yes-ok') && !byRegex.includes('regex-secret-value'));
 
     const macOnly = await encryptYaml(text, { recipients, macOnlyEncrypted: true });
     assert.match(macOnly, /\n {4}mac_only_encrypted: true\n/);
@@ -286,14 +310,15 @@ describe('structure', () => {
   });
 
   test('comment rules: a key preceded by a matching comment is encrypted with its subtree', async () => {
-    const text = 'plain: p1\n# sops:enc\nsecret:\n  inner: s1\nother: p2\nline: s2 # sops:enc\n';
+    const text =
+      'plain: p1\n# sops:enc\nsecret:\n  inner: first-secret-value\nother: p2\nline: second-secret-value # sops:enc\n';
     const encrypted = await encryptYaml(text, {
       recipients,
       rule: { kind: 'encrypted_comment_regex', value: 'sops:enc' },
       indent: 2,
     });
     assert.ok(encrypted.includes('plain: p1') && encrypted.includes('other: p2'));
-    assert.ok(!encrypted.includes('s1') && !encrypted.includes('s2 '));
+    assert.ok(!encrypted.includes('first-secret-value') && !encrypted.includes('second-secret-value'));
     assert.ok(encrypted.includes('# sops:enc'), 'the marker comments stay readable');
     assert.equal(await decryptYaml(encrypted, { identities }), text);
   });
@@ -331,5 +356,29 @@ stringData:
     const { storedMac } = await openSopsFile(encrypted, identities);
     assert.equal(storedMac, sha512Hex(['v1', 'Secret', 'abc123']));
     assert.equal(await decryptYaml(encrypted, { identities }), COMMENTED);
+  });
+});
+
+describe('recipients', () => {
+  test('a post-quantum age1pq1 recipient and an X25519 one share the data key; either identity decrypts', async () => {
+    const pqKeyFile = readFileSync(vectorPath('keys/age-pq.txt'), 'utf8');
+    const pqRecipient = /# public key: (age1pq1\S+)/.exec(pqKeyFile)?.[1] ?? '';
+    const encrypted = await encryptYaml(K8S_SECRET, {
+      recipients: [pqRecipient, VECTOR_RECIPIENT],
+      rule: K8S_RULE,
+    });
+    const [block] = sopsBlocks(encrypted);
+    assert.equal((block?.['age'] as unknown[]).length, 2);
+    const viaPq = await decryptYaml(encrypted, { identities: vectorIdentities('age-pq.txt') });
+    const viaX25519 = await decryptYaml(encrypted, { identities });
+    assert.equal(viaPq, viaX25519);
+    assert.deepEqual(parseYamlDocs(viaPq), parseYamlDocs(K8S_SECRET));
+  });
+
+  test('duplicate recipients are written once', async () => {
+    const encrypted = await encryptYaml('a: 1\n', {
+      recipients: [VECTOR_RECIPIENT, ` ${VECTOR_RECIPIENT} `],
+    });
+    assert.equal((sopsBlocks(encrypted)[0]?.['age'] as unknown[]).length, 1);
   });
 });

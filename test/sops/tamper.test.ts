@@ -204,3 +204,59 @@ describe('bad metadata', () => {
     });
   }
 });
+
+describe('files from other sops versions and producers', () => {
+  test('sops >=3.10 time values: type:time decrypts, and unquoted plain timestamps hash as RFC3339Nano', async () => {
+    const base = await encryptYaml('created_unencrypted: "2024-01-01"\nsecret: placeholder-value\n', {
+      recipients,
+      now: NOW,
+    });
+    const dataKey = await dataKeyOf(base, identities);
+    let text = replaceOnce(base, 'created_unencrypted: "2024-01-01"', 'created_unencrypted: 2024-01-01');
+    text = replaceOnce(
+      text,
+      /secret: ENC\[[^\n]+\]/,
+      `secret: ${encryptSopsValue('2024-05-06T07:08:09.5+02:00', dataKey, 'secret:', 'time')}`,
+    );
+    text = await withMac(
+      text,
+      sha512Hex(['2024-01-01T00:00:00Z', '2024-05-06T07:08:09.5+02:00']),
+      '2025-01-02T03:04:05Z',
+    );
+    const decrypted = await decryptYaml(text, { identities });
+    assert.equal(decrypted, 'created_unencrypted: 2024-01-01\nsecret: 2024-05-06T07:08:09.5+02:00\n');
+  });
+
+  test('an encrypted comment that no longer decrypts is kept as is, with a warning', async () => {
+    const text = await encryptYaml('# note\nkey: value-here\n', { recipients, now: NOW });
+    const tampered = text.replace(
+      /^#ENC\[AES256_GCM,data:(.)/,
+      (_all, char: string) => `#ENC[AES256_GCM,data:${char === 'A' ? 'B' : 'A'}`,
+    );
+    assert.notEqual(tampered, text);
+    const warnings: string[] = [];
+    const decrypted = await decryptYaml(tampered, {
+      identities,
+      onWarning: (warning) => warnings.push(warning),
+    });
+    assert.match(decrypted, /^#ENC\[AES256_GCM,/);
+    assert.match(decrypted, /\nkey: value-here\n/);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] ?? '', /encrypted comment under \(top level\) could not be decrypted/);
+  });
+
+  test('enc: |- is accepted; armor re-wrapped at 76 columns is refused like sops refuses it', async () => {
+    const text = await encrypted();
+    const stripped = replaceOnce(text, 'enc: |\n', 'enc: |-\n');
+    assert.match(await decryptYaml(stripped, { identities }), /tok-very-secret-1/);
+
+    const armor = /( +)-----BEGIN AGE ENCRYPTED FILE-----\n((?:\1[A-Za-z0-9+/=]+\n)+)\1-----END/.exec(text);
+    assert.ok(armor);
+    const indent = armor[1] ?? '';
+    const body = (armor[2] ?? '').replace(/\s+/g, '');
+    const rewrapped = (body.match(/.{1,76}/g) ?? []).map((line) => `${indent}${line}\n`).join('');
+    const wide = text.replace(armor[2] ?? '', rewrapped);
+    assert.notEqual(wide, text);
+    await rejectsWith(wide, 'TB_ERR_SOPS_NO_MATCHING_KEY', /enc is not a valid age armor/);
+  });
+});

@@ -125,3 +125,16 @@ test('a vector decrypted with another vector key fails with the recipients named
     return true;
   });
 });
+
+test('the post-quantum vector with an X25519 key: the long recipient is shortened in the message', async () => {
+  const text = readFileSync(vectorPath('algorithms/age-pq.yaml'), 'utf8');
+  await assert.rejects(decryptYaml(text, { identities: vectorIdentities('age.txt') }), (error: Error) => {
+    assert.match(
+      error.message,
+      /Recipients in the file: age1pq1ehusfwsvrente8p6gafr4jemv2urnqfm4…vgy2d3fh0afyx54pme6z\n/,
+    );
+    assert.ok(error.message.length < 1000, `message is ${error.message.length} characters`);
+    return true;
+  });
+  await assert.rejects(decryptYaml(text, { identities: [] }), /No age identity was given/);
+});

@@ -85,7 +85,7 @@ export const encryptCommand: CliCommand = {
         ...(selected.indent === undefined ? {} : { indent: selected.indent }),
       };
     }
-    const encrypted = await encryptYaml(plaintext, { ...options, fileName: file });
+    const encrypted = await encryptYaml(plaintext, { ...options, now: new Date(), fileName: file });
     io.stdout(encrypted);
     return 0;
   },

@@ -65,6 +65,11 @@ export function parseAgeIdentities(text: string, fileName: string): string[] {
   return identities;
 }
 
+/** Post-quantum recipients are ~2000 characters; messages show their start and end. */
+function shortRecipient(recipient: string): string {
+  return recipient.length > 90 ? `${recipient.slice(0, 40)}…${recipient.slice(-20)}` : recipient;
+}
+
 async function publicKeysOf(identities: readonly string[]): Promise<string[]> {
   return Promise.all(
     identities.map(async (identity) => {
@@ -83,6 +88,9 @@ export async function unwrapDataKey(
   identities: readonly string[],
   fileLabel: string,
 ): Promise<Uint8Array> {
+  if (identities.length === 0) {
+    throw new TunnelbotError('TB_ERR_SOPS_IDENTITY', `No age identity was given to decrypt ${fileLabel}.`);
+  }
   const decrypter = new Decrypter();
   for (const identity of identities) {
     try {
@@ -100,7 +108,9 @@ export async function unwrapDataKey(
     try {
       file = armor.decode(entry.enc);
     } catch (error) {
-      failures.push(`${entry.recipient}: enc is not a valid age armor (${(error as Error).message})`);
+      failures.push(
+        `${shortRecipient(entry.recipient)}: enc is not a valid age armor (${(error as Error).message})`,
+      );
       continue;
     }
     try {
@@ -110,15 +120,15 @@ export async function unwrapDataKey(
         `${entry.recipient}: the data key has ${dataKey.length} bytes instead of ${DATA_KEY_BYTES}`,
       );
     } catch (error) {
-      failures.push(`${entry.recipient}: ${(error as Error).message}`);
+      failures.push(`${shortRecipient(entry.recipient)}: ${(error as Error).message}`);
     }
   }
   const tried = await publicKeysOf(identities);
   throw new TunnelbotError(
     'TB_ERR_SOPS_NO_MATCHING_KEY',
     `${fileLabel}: no identity matched any of the file's age recipients.\n` +
-      `  Recipients in the file: ${entries.map((entry) => entry.recipient).join(', ')}\n` +
-      `  Public keys of the identities tried: ${tried.join(', ')}\n` +
+      `  Recipients in the file: ${entries.map((entry) => shortRecipient(entry.recipient)).join(', ')}\n` +
+      `  Public keys of the identities tried: ${tried.map(shortRecipient).join(', ')}\n` +
       `  Details: ${failures.join('; ')}`,
     { details: { recipients: entries.map((entry) => entry.recipient), triedPublicKeys: tried } },
   );

@@ -14,6 +14,11 @@ const TAG_BYTES = 16;
 const ENC_PATTERN = /^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]/;
 const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/** The AAD of a value: its key path joined by `:`, plus a trailing `:` (`:` alone at the top level). */
+export function aadOf(path: readonly string[]): string {
+  return `${path.join(':')}:`;
+}
+
 export function encryptSopsValue(
   plaintext: string,
   dataKey: Uint8Array,

@@ -206,7 +206,7 @@ export function selectCreationRule(
 }
 
 /** Directories from the target's own up to the root, repo-relative (`''` is the root). */
-export function ancestorDirectories(targetPath: string): string[] {
+function ancestorDirectories(targetPath: string): string[] {
   const parts = targetPath.replace(/^\.\//, '').split('/').filter(Boolean);
   parts.pop();
   return Array.from({ length: parts.length + 1 }, (_, index) =>

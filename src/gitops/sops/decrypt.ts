@@ -1,8 +1,13 @@
 import { isMap, Scalar } from 'yaml';
 import { TunnelbotError } from '../../errors.js';
 import { unwrapDataKey } from './age.js';
-import { decryptSopsValue, isSopsEncryptedValue, SopsValueError, type DecryptedSopsValue } from './cipher.js';
-import { aadOf, stringifyDocuments, stringScalar } from './encrypt.js';
+import {
+  aadOf,
+  decryptSopsValue,
+  isSopsEncryptedValue,
+  SopsValueError,
+  type DecryptedSopsValue,
+} from './cipher.js';
 import { formatGoFloat, goBytesText, type GoValue } from './goformat.js';
 import { SopsMac } from './mac.js';
 import { parseMetadata, type SopsMetadata } from './metadata.js';
@@ -13,7 +18,9 @@ import {
   goValueOf,
   normaliseDocument,
   parseYamlStream,
-  useBlockStyle,
+  stringifyDocuments,
+  stringScalar,
+  useSopsStyle,
   walkDocument,
   type CommentSlot,
   type YamlDocument,
@@ -247,7 +254,7 @@ export async function decryptYaml(encrypted: string, options: DecryptOptions): P
         scalar.tag = undefined;
       },
     });
-    useBlockStyle(document.contents);
+    useSopsStyle(document.contents);
   }
   if (options.verifyMac !== false) verifyMac(metadata, dataKey, mac.hex(), fileLabel);
   return stringifyDocuments(documents, options.indent ?? detectIndent(encrypted));

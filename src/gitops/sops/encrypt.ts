@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Pair, Scalar, type ToStringOptions } from 'yaml';
+import { Pair, Scalar } from 'yaml';
 import { TunnelbotError } from '../../errors.js';
 import { DATA_KEY_BYTES, isValidAgeRecipient, wrapDataKey } from './age.js';
-import { encryptSopsValue } from './cipher.js';
+import { aadOf, encryptSopsValue } from './cipher.js';
 import { goBytesText, mustQuoteString } from './goformat.js';
 import { SopsMac } from './mac.js';
 import { buildMetadataNode, formatLastModified } from './metadata.js';
@@ -19,10 +19,11 @@ import {
   goValueOf,
   normaliseDocument,
   parseYamlStream,
-  useBlockStyle,
+  stringifyDocuments,
+  stringScalar,
+  useSopsStyle,
   walkDocument,
   type CommentSlot,
-  type YamlDocument,
 } from './tree.js';
 
 export interface EncryptOptions {
@@ -30,34 +31,12 @@ export interface EncryptOptions {
   /** Default: `unencrypted_suffix: _unencrypted`, i.e. everything is encrypted, as sops does. */
   rule?: CryptRule;
   macOnlyEncrypted?: boolean;
-  /** Clock for `lastmodified`; injected so the pure layer reads no clock. */
+  /** Time written as `lastmodified`; defaults to now. Pass it for reproducible output. */
   now?: Date;
   /** YAML indent of the output (sops default 4; `.sops.yaml` `stores: yaml: indent:`). */
   indent?: number;
   /** Names the input in error messages. */
   fileName?: string;
-}
-
-export function aadOf(path: readonly string[]): string {
-  return `${path.join(':')}:`;
-}
-
-/** A string scalar that every YAML reader reads back as this exact string. */
-export function stringScalar(value: string): Scalar<string> {
-  const node = new Scalar(value);
-  node.type = mustQuoteString(value) ? 'QUOTE_DOUBLE' : undefined;
-  return node;
-}
-
-export const YAML_OUTPUT_OPTIONS: ToStringOptions = { lineWidth: 0, minContentWidth: 0 };
-
-export function stringifyDocuments(documents: readonly YamlDocument[], indent: number): string {
-  return documents
-    .map((document, index) => {
-      if (index > 0) document.directives.docStart = true;
-      return document.toString({ ...YAML_OUTPUT_OPTIONS, indent });
-    })
-    .join('');
 }
 
 function compileRule(rule: CryptRule, fileLabel: string): EncryptionDecider {
@@ -154,7 +133,7 @@ export async function encryptYaml(plaintext: string, options: EncryptOptions): P
         }
       },
     });
-    useBlockStyle(document.contents);
+    useSopsStyle(document.contents);
   }
 
   const lastModified = formatLastModified(options.now ?? new Date());

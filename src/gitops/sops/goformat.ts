@@ -36,7 +36,7 @@ const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/
 const DOT_FLOAT = /^\.[0-9]+([eE][-+]?[0-9]+)?$/;
 
 /** Go's strconv.ParseInt(s, 0, 64): optional sign, then 0x/0o/0b prefixes or a leading 0 for octal. */
-export function parseGoInt(text: string): bigint | undefined {
+function parseGoInt(text: string): bigint | undefined {
   const match = /^([-+]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.exec(text);
   if (!match) return undefined;
   const [, sign, body = ''] = match;
@@ -46,6 +46,18 @@ export function parseGoInt(text: string): bigint | undefined {
   else magnitude = BigInt(body.toLowerCase());
   const value = sign === '-' ? -magnitude : magnitude;
   return value >= INT64_MIN && value <= INT64_MAX ? value : undefined;
+}
+
+/**
+ * Plain integers above int64 that still fit uint64: yaml.v3 gives them a uint64, which sops cannot encrypt or hash
+ * ("Could not convert unknown type"). Callers refuse them instead of silently changing the type.
+ */
+export function isUint64OnlyInteger(text: string): boolean {
+  const plain = text.replaceAll('_', '');
+  if (!/^(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.test(plain)) return false;
+  const body = /^0[0-7]+$/.test(plain) ? `0o${plain.slice(1)}` : plain.toLowerCase();
+  const value = BigInt(body);
+  return value > INT64_MAX && value < 2n ** 64n;
 }
 
 function parseGoFloat(text: string): number | undefined {
@@ -147,13 +159,6 @@ export function goBytesText(value: Exclude<GoValue, { kind: 'null' }>): string {
     case 'time':
       return value.text;
   }
-}
-
-/** The sops `type:` tag of an encrypted value. */
-export function sopsTypeOf(
-  value: Exclude<GoValue, { kind: 'null' }>,
-): 'str' | 'int' | 'float' | 'bool' | 'time' {
-  return value.kind;
 }
 
 /** YAML 1.1 spellings of booleans and nulls that yaml.v3 reads as strings but YAML 1.1 readers do not. */

@@ -1,4 +1,4 @@
-/** SOPS v3 encryption of YAML for age recipients, byte-compatible with `sops` and Flux kustomize-controller. */
+/** SOPS v3 encryption of YAML for age recipients, in the format `sops -d` and Flux kustomize-controller read (docs/sops.md). */
 export type { CryptRule } from './rules.js';
 export { encryptYaml, type EncryptOptions } from './encrypt.js';
 export { decryptYaml, type DecryptOptions } from './decrypt.js';

@@ -219,6 +219,8 @@ export function compileGoRegex(pattern: string): RegExp {
       }
     } else if (char === '}') out += '\\}';
     else if (char === ']') out += '\\]';
+    // Without (?s), RE2's dot excludes only \n; JavaScript's also excludes \r, U+2028 and U+2029.
+    else if (char === '.' && !flags.includes('s')) out += '[^\\n]';
     else out += char;
   }
   try {

@@ -8,7 +8,7 @@ export type CryptRule =
     }
   | { kind: 'encrypted_suffix' | 'unencrypted_suffix'; value: string };
 
-export type CryptRuleKind = CryptRule['kind'];
+type CryptRuleKind = CryptRule['kind'];
 
 export const CRYPT_RULE_KINDS: readonly CryptRuleKind[] = [
   'unencrypted_suffix',

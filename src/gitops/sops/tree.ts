@@ -9,12 +9,13 @@ import {
   visit,
   type Document,
   type Node,
-  type Scalar,
+  Scalar,
+  type ToStringOptions,
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml';
 import { TunnelbotError } from '../../errors.js';
-import { resolvePlainScalar, type GoValue } from './goformat.js';
+import { isUint64OnlyInteger, mustQuoteString, resolvePlainScalar, type GoValue } from './goformat.js';
 
 /**
  * The YAML side of sops: documents parsed with the failsafe schema so every scalar keeps its source text and style,
@@ -78,7 +79,7 @@ export function normaliseDocument(
   const contents = document.contents;
   if (!isMap(contents)) {
     const empty = contents === null || (isScalar(contents) && goValueOf(contents).kind === 'null');
-    const what = isSeq(contents) ? 'a list' : empty ? 'empty' : 'a scalar';
+    const what = isSeq(contents) ? 'a list' : empty ? 'empty (a stray `---`?)' : 'a scalar';
     throw new TunnelbotError(
       'TB_ERR_SOPS_NOT_MAPPING',
       `${label} is ${what}, but sops needs a mapping (key: value) at the top of every document.`,
@@ -99,6 +100,13 @@ export function normaliseDocument(
         throw new TunnelbotError(
           'TB_ERR_SOPS_UNSUPPORTED_YAML',
           `${label}: the value at ${pathText(path)} has the tag ${node.tag}; only untagged values and !!str are supported.`,
+        );
+      }
+      const text = String(node.value ?? '');
+      if (node.type === 'PLAIN' && node.tag === undefined && isUint64OnlyInteger(text)) {
+        throw new TunnelbotError(
+          'TB_ERR_SOPS_UNSUPPORTED_YAML',
+          `${label}: the integer at ${pathText(path)} is larger than a signed 64-bit integer, which sops cannot encrypt; quote it to keep it as a string.`,
         );
       }
       return node;
@@ -251,13 +259,45 @@ export function walkDocument(document: YamlDocument, visitor: TreeVisitor): void
   walkNode(document.contents, [], [], [], visitor, commentLines(document.commentBefore));
 }
 
-/** sops writes block style; flow collections would force quotes around every ENC[…] value. */
-export function useBlockStyle(node: unknown): void {
-  if (isCollection(node)) {
-    node.flow = false;
-    for (const item of node.items) {
-      if (isPair(item)) useBlockStyle(item.value);
-      else useBlockStyle(item);
+/**
+ * Output style shared by encrypt and decrypt: block collections like sops writes (flow style would force quotes
+ * around every ENC[…] value), and keys that another YAML reader could take for a bool, null or number quoted.
+ */
+export function useSopsStyle(node: unknown): void {
+  if (!isCollection(node)) return;
+  node.flow = false;
+  for (const item of node.items) {
+    if (isPair(item)) {
+      const key = item.key;
+      if (
+        isScalar(key) &&
+        key.type === 'PLAIN' &&
+        key.tag === undefined &&
+        mustQuoteString(String(key.value))
+      ) {
+        key.type = 'QUOTE_DOUBLE';
+      }
+      useSopsStyle(item.value);
+    } else {
+      useSopsStyle(item);
     }
   }
+}
+
+/** A string scalar that every YAML reader reads back as this exact string. */
+export function stringScalar(value: string): Scalar<string> {
+  const node = new Scalar(value);
+  node.type = mustQuoteString(value) ? 'QUOTE_DOUBLE' : undefined;
+  return node;
+}
+
+const YAML_OUTPUT_OPTIONS: ToStringOptions = { lineWidth: 0, minContentWidth: 0 };
+
+export function stringifyDocuments(documents: readonly YamlDocument[], indent: number): string {
+  return documents
+    .map((document, index) => {
+      if (index > 0) document.directives.docStart = true;
+      return document.toString({ ...YAML_OUTPUT_OPTIONS, indent });
+    })
+    .join('');
 }
