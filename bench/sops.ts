@@ -36,5 +36,7 @@ async function measure(label: string, plaintext: string, iterations: number): Pr
   );
 }
 
-await measure('tunnel credentials Secret', secret, 200);
-await measure('Secret with 500 keys', large, 20);
+export async function run(): Promise<void> {
+  await measure('tunnel credentials Secret', secret, 200);
+  await measure('Secret with 500 keys', large, 20);
+}

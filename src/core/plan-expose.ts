@@ -163,14 +163,16 @@ export function prepareExpose(
 
 /**
  * The files of the pull request for a prepared target. `credentials` are those of the tunnel the workflow just
- * created; they are needed (and only then) when `target.tunnel.action` is `create`.
+ * created; they are needed (and only then) when `target.tunnel.action` is `create`. `now` becomes the SOPS
+ * `lastmodified` of the credentials Secret.
  */
 export async function planExpose(
   target: ExposeTarget,
   snapshot: RepoSnapshot,
   settings: Settings,
-  credentials?: TunnelCredentials,
+  options: { readonly credentials?: TunnelCredentials; readonly now: Date },
 ): Promise<ExposePlan> {
+  const { credentials, now } = options;
   const files: FileChange[] = [];
   const rule = { hostname: target.hostname, service: target.serviceUrl };
   let what: string;
@@ -216,6 +218,7 @@ export async function planExpose(
       credentials.TunnelSecret,
       lookupIn(snapshot),
       settings.ageRecipients,
+      now,
     );
     files.push({ path: secretPath, content: secret.content, change: 'added' });
     const parent = parentKustomizationPath(target.environment);

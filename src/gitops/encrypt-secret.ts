@@ -23,6 +23,7 @@ export async function encryptSecretFor(
   secretValue: string,
   lookup: FileLookup,
   fallbackRecipients: readonly string[],
+  now: Date,
 ): Promise<EncryptedSecret> {
   const selected = resolveCreationRule(targetPath, lookup);
   let content: string;
@@ -34,6 +35,7 @@ export async function encryptSecretFor(
       macOnlyEncrypted: selected.macOnlyEncrypted,
       ...(selected.indent !== undefined ? { indent: selected.indent } : {}),
       fileName: targetPath,
+      now,
     });
     source = `${selected.configPath} (${selected.recipients.length} age recipient${selected.recipients.length === 1 ? '' : 's'})`;
   } else {
@@ -50,6 +52,7 @@ export async function encryptSecretFor(
       recipients: fallbackRecipients,
       rule: FLUX_CRYPT_RULE,
       fileName: targetPath,
+      now,
     });
     source = `settings ageRecipients (${fallbackRecipients.length})`;
   }

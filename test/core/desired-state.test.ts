@@ -25,10 +25,13 @@ test('desired DNS follows the managed tunnel configs of the default branch, and 
   const tunnelId = '6ff42ae2-765d-4adf-8112-31c55c1551ef';
   const target = prepareExpose({ app: 'linkding', port: 9090 }, snapshot, settings);
   const plan = await planExpose(target, snapshot, settings, {
-    AccountTag: '0123456789abcdef0123456789abcdef',
-    TunnelSecret: randomBytes(32).toString('base64'),
-    TunnelID: tunnelId,
-    Endpoint: '',
+    now: new Date('2026-11-27T10:00:00Z'),
+    credentials: {
+      AccountTag: '0123456789abcdef0123456789abcdef',
+      TunnelSecret: randomBytes(32).toString('base64'),
+      TunnelID: tunnelId,
+      Endpoint: '',
+    },
   });
   const exposed = applied(snapshot, plan.changeSet.files);
   const state = desiredState(exposed, settings);

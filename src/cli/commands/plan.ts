@@ -119,7 +119,10 @@ export const planCommand: CliCommand = {
           Endpoint: '',
         };
       }
-      const plan = await planExpose(target, snapshot, settings, credentials);
+      const plan = await planExpose(target, snapshot, settings, {
+        ...(credentials && { credentials }),
+        now: new Date(),
+      });
       report(io, snapshot, plan.changeSet, repo, values['dry-run']);
       return 0;
     }
