@@ -262,14 +262,16 @@ export class GitHubProvider implements GitProvider {
     const branch = branchFor(request.metadata);
     const body = renderPrBody(request.summary, request.metadata);
     const log = this.logger.child({ branch });
-    // With a rebuild callback the base is re-checked alongside the first write, so the check costs no round trip.
-    const [firstCommit, current] = await Promise.all([
+    // Reads that do not depend on the first write run beside it, so they cost no sequential round trip: the base
+    // branch name, and (with a rebuild callback) whether the default branch moved since planning.
+    const [firstCommit, current, base] = await Promise.all([
       this.commitChangeSet(
         request.baseSha,
         request.changeSet,
         this.commitMessage(request, request.changeSet),
       ),
       request.rebuild ? this.defaultBranch() : undefined,
+      this.baseBranchName(),
     ]);
     let headSha = firstCommit;
     let baseSha = request.baseSha;
@@ -282,7 +284,6 @@ export class GitHubProvider implements GitProvider {
       const changeSet = await request.rebuild(await this.readSnapshot(baseSha));
       headSha = await this.commitChangeSet(baseSha, changeSet, this.commitMessage(request, changeSet));
     }
-    const base = await this.baseBranchName();
     if (await this.createBranch(branch, headSha)) {
       log.info({ headSha }, 'branch created');
       return this.createPull(request, branch, base, body, headSha);

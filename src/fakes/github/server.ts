@@ -1,6 +1,7 @@
 import { createPublicKey, randomBytes, verify as verifySignature } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BareRepository, type TreeEdit } from './git.js';
 import {
@@ -49,6 +50,9 @@ export interface FakeExchange {
   requestBody: unknown;
   status: number;
   responseBody: unknown;
+  /** performance.now() when the request arrived and when its response was sent. */
+  startedAt: number;
+  finishedAt: number;
 }
 
 export interface FakeGitHubOptions {
@@ -59,7 +63,10 @@ export interface FakeGitHubOptions {
   files?: Record<string, string>;
   tokens?: Record<string, FakeTokenGrant>;
   app?: FakeGitHubApp;
-  /** Added before every response; the benchmark turns wall time into round trips with it. */
+  /**
+   * Minimum time to answer a request (processing included, as GitHub's latency includes its own work); the
+   * benchmark turns wall time into round trips with it.
+   */
   latencyMs?: number;
   onExchange?: (exchange: FakeExchange) => void;
   /** Awaited before a request is handled: lets a test act "between" two calls of the client (races, teammates). */
@@ -256,6 +263,7 @@ export class FakeGitHub {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.requestCount += 1;
+    const startedAt = performance.now();
     const url = new URL(req.url ?? '/', 'http://fake');
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -272,7 +280,8 @@ export class FakeGitHub {
           ? error(400, 'Problems parsing JSON')
           : error(500, `fake GitHub internal error: ${(thrown as Error).message}`);
     }
-    if (this.latencyMs > 0) await sleep(this.latencyMs);
+    const remaining = this.latencyMs - (performance.now() - startedAt);
+    if (remaining > 0) await sleep(remaining);
     const headers: Record<string, string> = {
       'x-github-request-id': randomBytes(8).toString('hex').toUpperCase(),
       'x-ratelimit-limit': '5000',
@@ -307,6 +316,8 @@ export class FakeGitHub {
       requestBody: body,
       status: reply.status,
       responseBody: reply.raw ?? reply.body,
+      startedAt,
+      finishedAt: performance.now(),
     });
   }
 
