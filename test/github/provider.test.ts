@@ -210,6 +210,40 @@ describe('GitHubProvider against the git-backed fake', () => {
     assert.equal(fixture.fake.pull(opened.number)?.headSha, stray);
   });
 
+  test('a crash between the pull and its label is repaired by the retry', async () => {
+    fixture.fake.options.beforeHandle = async (method, path) => {
+      if (method === 'POST' && path.endsWith('/labels')) {
+        fixture.fake.options.beforeHandle = undefined;
+        fixture.fake.failNext(502, 1, 'Bad Gateway');
+      }
+    };
+    await assert.rejects(
+      open(),
+      (error: unknown) => error instanceof TunnelbotError && error.kind === 'upstream',
+    );
+    assert.deepEqual(await fixture.provider().listOpenTunnelbotPrs(), [], 'unlabelled, so not yet listed');
+    const { opened } = await open();
+    assert.equal(opened.created, false);
+    assert.deepEqual(
+      fixture.fake.pull(opened.number)?.labels.map((label) => label.name),
+      ['tunnelbot'],
+    );
+    assert.equal((await fixture.provider().listOpenTunnelbotPrs()).length, 1);
+  });
+
+  test('a branch with no commit of its own is replaced by the change set', async () => {
+    const base = await fixture.provider().defaultBranch();
+    const created = await humanRequest(fixture, 'POST', '/git/refs', {
+      ref: `refs/heads/${BRANCH}`,
+      sha: base.sha,
+    });
+    assert.equal(created.status, 201);
+    const { opened } = await open();
+    assert.equal(opened.created, true);
+    assert.equal(await fixture.fake.repository.refSha(`refs/heads/${BRANCH}`), opened.headSha);
+    assert.equal(await fixture.fake.repository.countCommits(`main..refs/heads/${BRANCH}`), 1);
+  });
+
   test('a PR of another request on the same branch name is refused, not adopted', async () => {
     const provider = fixture.provider();
     const base = await provider.defaultBranch();
@@ -491,7 +525,23 @@ describe('GitHubProvider against the git-backed fake', () => {
       'clusters/home/apps/old/tunnel.yml',
     ]);
     assert.match(snapshot.files.get('.sops.yaml') ?? '', /creation_rules/);
-    const files = await provider.readFiles(base.sha, ['.sops.yaml', 'missing.yaml', 'README.md']);
+    const later = await fixture.fake.commitToBranch(
+      'main',
+      { 'clusters/home/a b/c%d.yaml': 'odd: path\n' },
+      'odd',
+    );
+    assert.equal(
+      (await provider.readFiles(later, ['clusters/home/a b/c%d.yaml'])).get('clusters/home/a b/c%d.yaml'),
+      'odd: path\n',
+    );
+    assert.equal((await provider.readSnapshot(later)).files.get('clusters/home/a b/c%d.yaml'), 'odd: path\n');
+    const files = await provider.readFiles(base.sha, [
+      '.sops.yaml',
+      'missing.yaml',
+      'README.md',
+      'clusters/home/a b/c%d.yaml',
+    ]);
+    assert.equal(files.get('clusters/home/a b/c%d.yaml'), undefined, 'pinned: the file came later');
     assert.match(files.get('.sops.yaml') ?? '', /creation_rules/);
     assert.equal(files.get('missing.yaml'), undefined);
     assert.equal(files.get('README.md'), '# GitOps\n');

@@ -333,7 +333,8 @@ export class GitHubProvider implements GitProvider {
     return { number: pull.data.number, url: pull.data.html_url, headSha, created: true };
   }
 
-  private adopted(existing: PullRequestInfo, metadata: PrMetadata): OpenedPr {
+  /** The branch name is the lock, so its PR must be for this very request (app/environment names can collide). */
+  private assertSameRequest(existing: PullRequestInfo, metadata: PrMetadata): void {
     if (existing.metadata && !sameRequest(existing.metadata, metadata)) {
       throw new TunnelbotError(
         'TB_ERR_GITHUB_BRANCH_TAKEN',
@@ -342,12 +343,23 @@ export class GitHubProvider implements GitProvider {
         { fix: `Merge or close ${existing.url} first, then run the request again.` },
       );
     }
+  }
+
+  /** Returns an existing PR of this request, labelling it if a crash came between the pull and the label. */
+  private async adopted(existing: PullRequestInfo, metadata: PrMetadata): Promise<OpenedPr> {
+    this.assertSameRequest(existing, metadata);
+    if (!existing.labels.includes(this.label)) {
+      await this.call(`labelling pull request #${existing.number}`, (o) =>
+        o.rest.issues.addLabels({ ...this.repoRef, issue_number: existing.number, labels: [this.label] }),
+      );
+    }
     return { number: existing.number, url: existing.url, headSha: existing.headSha, created: false };
   }
 
   /**
-   * The branch exists: a retry, a concurrent request, or a crash between ref and pull. Its commits on top of our base
-   * are kept; a branch built on an older base is replaced only when the caller rebuilt the change set.
+   * The branch exists: a retry, a concurrent request, or a crash between ref and pull. A branch with our commits on
+   * top of the base is kept as it is; one built on an older base is replaced only when the caller rebuilt the change
+   * set on the current base; one without any commit of its own holds nothing and is always replaced.
    */
   private async adoptExisting(
     request: OpenChangeSetPrRequest,
@@ -363,15 +375,19 @@ export class GitHubProvider implements GitProvider {
       ),
       this.findOpenPr(branch),
     ]);
-    if (existing) this.adopted(existing, request.metadata);
-    const onBase = comparison.data.behind_by === 0 && comparison.data.ahead_by > 0;
-    if (onBase || !request.rebuild) {
+    if (existing) this.assertSameRequest(existing, request.metadata);
+    const { ahead_by: ahead, behind_by: behind, commits } = comparison.data;
+    const replace = ahead === 0 || (behind > 0 && request.rebuild !== undefined);
+    if (!replace) {
       log.info({ pr: existing?.number }, 'adopting existing branch');
       if (existing) return this.adopted(existing, request.metadata);
-      const branchHead = comparison.data.commits.at(-1)?.sha ?? state.headSha;
+      const branchHead = commits.at(-1)?.sha ?? state.headSha;
       return this.createPull(request, branch, state.base, state.body, branchHead);
     }
-    log.info({ headSha: state.headSha }, 'branch was built on an older base; force-updating it');
+    log.info(
+      { headSha: state.headSha, ahead, behind },
+      'replacing the branch with the change set on the current base',
+    );
     await this.call(`updating branch ${branch} in ${this.repoName}`, (o) =>
       o.rest.git.updateRef({ ...this.repoRef, ref: `heads/${branch}`, sha: state.headSha, force: true }),
     );
@@ -384,6 +400,7 @@ export class GitHubProvider implements GitProvider {
         body: state.body,
       }),
     );
+    await this.adopted(existing, request.metadata);
     return { number: existing.number, url: existing.url, headSha: state.headSha, created: false };
   }
 

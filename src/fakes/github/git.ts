@@ -139,7 +139,8 @@ export class BareRepository {
           lines.push(`${edit.mode} ${sha}\t${edit.path}`);
         }
       }
-      await this.git(['update-index', '--index-info'], { env, input: lines.join('\n') + '\n' });
+      if (lines.length > 0)
+        await this.git(['update-index', '--index-info'], { env, input: lines.join('\n') + '\n' });
       return await this.text(['write-tree'], { env });
     } finally {
       await rm(indexDir, { recursive: true, force: true });

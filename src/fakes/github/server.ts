@@ -432,9 +432,11 @@ export class FakeGitHub {
     if (!commit) return error(404, `No commit found for the ref ${ref}`);
     const coords = this.coords();
     const item = (entry: { path: string; sha: string; size?: number; type: string }) => {
-      const self = `${repoApiUrl(coords)}/contents/${entry.path}?ref=${encodeURIComponent(ref)}`;
+      const encodedPath = entry.path.split('/').map(encodeURIComponent).join('/');
+      const encodedRef = encodeURIComponent(ref);
+      const self = `${repoApiUrl(coords)}/contents/${encodedPath}?ref=${encodedRef}`;
       const git = `${repoApiUrl(coords)}/git/${entry.type === 'tree' ? 'trees' : 'blobs'}/${entry.sha}`;
-      const html = `${repoHtmlUrl(coords)}/blob/${ref}/${entry.path}`;
+      const html = `${repoHtmlUrl(coords)}/blob/${encodedRef}/${encodedPath}`;
       return {
         type: entry.type === 'tree' ? 'dir' : 'file',
         size: entry.size ?? 0,
@@ -444,7 +446,7 @@ export class FakeGitHub {
         url: self,
         git_url: git,
         html_url: html,
-        download_url: entry.type === 'tree' ? null : `${coords.webUrl}/raw/${ref}/${entry.path}`,
+        download_url: entry.type === 'tree' ? null : `${coords.webUrl}/raw/${encodedRef}/${encodedPath}`,
         _links: { self, git, html },
       };
     };
