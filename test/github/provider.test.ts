@@ -610,6 +610,18 @@ describe('GitHubProvider against the git-backed fake', () => {
     await rejectsWithCode(fixture.provider().defaultBranch(), 'TB_ERR_GITHUB_RATE_LIMITED');
   });
 
+  test('production settings (retry and throttling on) ride out a transient 502 on a read', async () => {
+    fixture.fake.failNext(502, 1, 'Bad Gateway');
+    const provider = fixture.provider({ retryAndThrottle: true });
+    const branch = await provider.defaultBranch();
+    assert.equal(branch.name, 'main');
+    assert.deepEqual(
+      fixture.contract.exchanges.map((exchange) => exchange.status),
+      [502, 200, 200],
+      'the failed repository read was retried, then the branch read',
+    );
+  });
+
   test('GitHub App installation auth mints a token from the private key and acts as the bot', async () => {
     await fixture.close();
     const { publicKey, privateKey } = generateKeyPairSync('rsa', {

@@ -90,7 +90,7 @@ export class GitHubProvider implements GitProvider {
   private client: Promise<Octokit> | undefined;
   private readonly logger: Logger;
   private readonly label: string;
-  private baseBranch: string | undefined;
+  private baseBranch: Promise<string> | undefined;
   /** commit SHA -> tree SHA, learnt from reads, so a change set right after a read costs no extra round trip. */
   private readonly treeOfCommit = new Map<string, string>();
   /** commit SHA -> every blob path, to refuse deleting a file the base does not have before GitHub does. */
@@ -99,7 +99,7 @@ export class GitHubProvider implements GitProvider {
   constructor(private readonly options: GitHubProviderOptions) {
     this.logger = options.logger.child({ component: 'github', repo: `${options.owner}/${options.repo}` });
     this.label = options.label ?? 'tunnelbot';
-    this.baseBranch = options.branch;
+    if (options.branch) this.baseBranch = Promise.resolve(options.branch);
   }
 
   private octokit(): Promise<Octokit> {
@@ -133,13 +133,18 @@ export class GitHubProvider implements GitProvider {
     }
   }
 
-  private async baseBranchName(): Promise<string> {
-    if (this.baseBranch) return this.baseBranch;
-    const { data } = await this.call(`reading repository ${this.repoName}`, (o) =>
+  /** Learnt once: the configured branch, or the repository's default branch. */
+  private baseBranchName(): Promise<string> {
+    this.baseBranch ??= this.call(`reading repository ${this.repoName}`, (o) =>
       o.rest.repos.get(this.repoRef),
+    ).then(
+      ({ data }) => data.default_branch,
+      (error: unknown) => {
+        this.baseBranch = undefined;
+        throw error;
+      },
     );
-    this.baseBranch = data.default_branch;
-    return data.default_branch;
+    return this.baseBranch;
   }
 
   async defaultBranch(): Promise<{ name: string; sha: string }> {
@@ -214,11 +219,16 @@ export class GitHubProvider implements GitProvider {
   }
 
   /** Writes the change set as one unpublished commit on `baseSha`; nothing is visible until a ref points at it. */
-  private async commitChangeSet(baseSha: string, changeSet: ChangeSet, message: string): Promise<string> {
+  private async commitChangeSet(
+    baseSha: string,
+    changeSet: ChangeSet,
+    request: OpenChangeSetPrRequest,
+  ): Promise<string> {
+    const title = request.title;
     if (changeSet.files.length === 0) {
       throw new TunnelbotError(
         'TB_ERR_GITHUB_EMPTY_CHANGE_SET',
-        `The change set for "${message}" changes no file.`,
+        `The change set for "${title}" changes no file.`,
       );
     }
     const known = this.pathsOfCommit.get(baseSha);
@@ -232,7 +242,7 @@ export class GitHubProvider implements GitProvider {
       }
     }
     const baseTree = await this.treeSha(baseSha);
-    const tree = await this.call(`writing the file tree for "${message}"`, (o) =>
+    const tree = await this.call(`writing the file tree for "${title}"`, (o) =>
       o.rest.git.createTree({
         ...this.repoRef,
         base_tree: baseTree,
@@ -243,7 +253,8 @@ export class GitHubProvider implements GitProvider {
         ),
       }),
     );
-    const commit = await this.call(`writing the commit for "${message}"`, (o) =>
+    const message = this.commitMessage(request, changeSet);
+    const commit = await this.call(`writing the commit for "${title}"`, (o) =>
       o.rest.git.createCommit({ ...this.repoRef, message, tree: tree.data.sha, parents: [baseSha] }),
     );
     this.remember(this.treeOfCommit, commit.data.sha, tree.data.sha);
@@ -265,11 +276,7 @@ export class GitHubProvider implements GitProvider {
     // Reads that do not depend on the first write run beside it, so they cost no sequential round trip: the base
     // branch name, and (with a rebuild callback) whether the default branch moved since planning.
     const [firstCommit, current, base] = await Promise.all([
-      this.commitChangeSet(
-        request.baseSha,
-        request.changeSet,
-        this.commitMessage(request, request.changeSet),
-      ),
+      this.commitChangeSet(request.baseSha, request.changeSet, request),
       request.rebuild ? this.defaultBranch() : undefined,
       this.baseBranchName(),
     ]);
@@ -282,7 +289,7 @@ export class GitHubProvider implements GitProvider {
       );
       baseSha = current.sha;
       const changeSet = await request.rebuild(await this.readSnapshot(baseSha));
-      headSha = await this.commitChangeSet(baseSha, changeSet, this.commitMessage(request, changeSet));
+      headSha = await this.commitChangeSet(baseSha, changeSet, request);
     }
     if (await this.createBranch(branch, headSha)) {
       log.info({ headSha }, 'branch created');
@@ -503,6 +510,7 @@ export class GitHubProvider implements GitProvider {
         { details: { expectedHeadSha: input.expectedHeadSha } },
       );
     if (pr.headSha !== input.expectedHeadSha) throw headChanged();
+    // GitHub ignores commit_title/commit_message for rebase merges; the approval comment is then the only record.
     const method = input.method ?? this.options.mergeMethod ?? 'squash';
     const title =
       method === 'squash'
