@@ -472,26 +472,27 @@ export class FakeGitHub {
   // --- git data ---
 
   private async getTree(c: Context): Promise<Reply> {
+    // GitHub accepts any tree-ish here (a commit SHA or branch name resolves to its tree).
     const treeSha = await this.repository.resolve(c.params[2] ?? '', 'tree');
     if (!treeSha) return notFound();
-    const recursive = c.query.has('recursive');
+    return { status: 200, body: await this.treePayload(treeSha, c.query.has('recursive')) };
+  }
+
+  private async treePayload(treeSha: string, recursive: boolean) {
     const entries = await this.repository.listTree(treeSha, recursive);
     const base = repoApiUrl(this.coords());
     return {
-      status: 200,
-      body: {
-        sha: treeSha,
-        url: `${base}/git/trees/${treeSha}`,
-        truncated: false,
-        tree: entries.map((entry) => ({
-          path: entry.path,
-          mode: entry.mode,
-          type: entry.type,
-          sha: entry.sha,
-          ...(entry.size === undefined ? {} : { size: entry.size }),
-          url: `${base}/git/${entry.type === 'tree' ? 'trees' : 'blobs'}/${entry.sha}`,
-        })),
-      },
+      sha: treeSha,
+      url: `${base}/git/trees/${treeSha}`,
+      truncated: false,
+      tree: entries.map((entry) => ({
+        path: entry.path,
+        mode: entry.mode,
+        type: entry.type,
+        sha: entry.sha,
+        ...(entry.size === undefined ? {} : { size: entry.size }),
+        url: `${base}/git/${entry.type === 'tree' ? 'trees' : 'blobs'}/${entry.sha}`,
+      })),
     };
   }
 
@@ -531,10 +532,7 @@ export class FakeGitHub {
       }
     }
     const sha = await this.repository.buildTree(baseTree ? String(baseTree) : undefined, edits);
-    c.params[2] = sha;
-    c.query = new URLSearchParams();
-    const tree = await this.getTree(c);
-    return { ...tree, status: 201 };
+    return { status: 201, body: await this.treePayload(sha, false) };
   }
 
   private async getBlob(c: Context): Promise<Reply> {
