@@ -1,12 +1,14 @@
 /** `npm run bench`: runs every benchmark module below in sequence; each prints its own figures. */
 import { run as cloudflareDns } from './cloudflare-dns.js';
 import { run as cloudflaredEdit } from './cloudflared-edit.js';
+import { run as githubPr } from './github-pr.js';
 import { run as sops } from './sops.js';
 
 const benchmarks: Array<[name: string, run: () => Promise<void>]> = [
   ['cloudflared-edit', cloudflaredEdit],
   ['cloudflare-dns', cloudflareDns],
   ['sops', sops],
+  ['github-pr', githubPr],
 ];
 
 for (const [name, run] of benchmarks) {

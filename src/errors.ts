@@ -317,6 +317,77 @@ export const ERROR_CATALOG = {
     'The DNS ownership marker is empty, longer than 100 characters or contains a line break.',
     'Set a short instance name (letters, digits, dots, dashes) in the tunnelbot settings.',
   ),
+  // --- GitHub (src/adapters/github, src/core/pr-metadata.ts, src/server.ts) ---
+  TB_ERR_GITHUB_AUTH: entry(
+    'config',
+    'GitHub rejected the credentials (bad, expired or revoked token, or a wrong GitHub App id/key/installation).',
+    'Create a new token (or check GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID) and restart.',
+  ),
+  TB_ERR_GITHUB_PERMISSION: entry(
+    'config',
+    'The GitHub credentials may read the repository but not do what was asked (write contents or pull requests).',
+    'Grant the token or GitHub App "Contents: read and write" and "Pull requests: read and write" on the GitOps repository.',
+  ),
+  TB_ERR_GITHUB_NOT_FOUND: entry(
+    'config',
+    'A GitHub repository, branch, commit or pull request does not exist or is not visible to the credentials.',
+    'Check the repository owner/name and branch in the settings, and that the token or App installation covers the repository.',
+  ),
+  TB_ERR_GITHUB_RATE_LIMITED: entry(
+    'upstream',
+    'GitHub rate-limited the request.',
+    'Wait for the limit to reset (a few minutes at most for secondary limits) and try again.',
+  ),
+  TB_ERR_GITHUB_UNAVAILABLE: entry(
+    'upstream',
+    'GitHub failed or could not be reached (5xx, timeout or network error).',
+    'Check https://www.githubstatus.com and the network path to the GitHub API, then try again.',
+  ),
+  TB_ERR_GITHUB_REJECTED: entry(
+    'upstream',
+    'GitHub refused a request as invalid (422), for example a repository rule or a missing file to delete.',
+    'Read the GitHub message in the error; check the repository rules and that the default branch has not changed shape.',
+  ),
+  TB_ERR_GITHUB_PR_METADATA: entry(
+    'input',
+    'A pull request body carries a tunnelbot block that is malformed, duplicated or fails validation (tampered).',
+    'Restore the `<!-- tunnelbot:{...} -->` block from the PR history, or close the PR and run the request again.',
+  ),
+  TB_ERR_GITHUB_BRANCH_TAKEN: entry(
+    'conflict',
+    'The branch for this request already carries a pull request for a different request.',
+    'Finish or close the other pull request first, then run the request again.',
+  ),
+  TB_ERR_GITHUB_EMPTY_CHANGE_SET: entry(
+    'input',
+    'The change set has no file changes, so there is nothing to open a pull request for.',
+    'Nothing needs to change in the GitOps repository; check the request.',
+  ),
+  TB_ERR_GITHUB_PR_HEAD_CHANGED: entry(
+    'conflict',
+    'The pull request changed since it was shown to the approver, so it was not merged.',
+    'Review the pull request again in its updated state and approve the new version.',
+  ),
+  TB_ERR_GITHUB_PR_NOT_MERGEABLE: entry(
+    'conflict',
+    'GitHub refuses to merge the pull request (merge conflicts, required checks or a repository rule).',
+    'Open the pull request on GitHub to see what blocks it; rebuild the request on the current default branch if it conflicts.',
+  ),
+  TB_ERR_GITHUB_PR_ALREADY_MERGED: entry(
+    'conflict',
+    'The pull request was already merged (by someone else, or by an earlier click).',
+    'Nothing to do: the change is on the default branch. Check the pull request on GitHub.',
+  ),
+  TB_ERR_GITHUB_PR_CLOSED: entry(
+    'conflict',
+    'The pull request was closed without merging.',
+    'Run the request again to open a new pull request.',
+  ),
+  TB_ERR_GITHUB_NOT_TUNNELBOT_PR: entry(
+    'input',
+    'The pull request was not opened by tunnelbot (its branch is not under `tunnelbot/`), so tunnelbot will not act on it.',
+    'Merge or close it on GitHub yourself.',
+  ),
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

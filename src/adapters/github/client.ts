@@ -1,0 +1,122 @@
+import { App, Octokit, RequestError } from 'octokit';
+import { TunnelbotError, isTunnelbotError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+
+export type GitHubAuth =
+  | { kind: 'token'; token: string }
+  /** A GitHub App installation: short-lived tokens, minted and renewed by octokit from the App's private key. */
+  | { kind: 'app'; appId: number | string; privateKey: string; installationId: number };
+
+export interface GitHubClientOptions {
+  auth: GitHubAuth;
+  /** API root; https://api.github.com unless GitHub Enterprise or a fake (the composition root maps GITHUB_API_URL). */
+  baseUrl?: string;
+  logger: Logger;
+  /**
+   * octokit's retry and rate-limit throttling plugins. On in production; tests and benchmarks turn them off because
+   * throttling spaces writes a second apart and retries turn injected faults into minutes of backoff.
+   */
+  retryAndThrottle?: boolean;
+}
+
+export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+
+// 405 (not mergeable) and 409 (head moved) are answers, not outages: retrying them only delays the user's error.
+const DO_NOT_RETRY = [400, 401, 403, 404, 405, 409, 410, 422, 451];
+
+export async function createOctokit(options: GitHubClientOptions): Promise<Octokit> {
+  const logger = options.logger.child({ component: 'github' });
+  const resilient = options.retryAndThrottle ?? true;
+  const onLimit = (
+    retryAfter: number,
+    request: { method: string; url: string },
+    _octokit: unknown,
+    count: number,
+  ) => {
+    logger.warn({ retryAfter, method: request.method, url: request.url }, 'GitHub rate limit hit');
+    return count < 1;
+  };
+  const Configured = Octokit.defaults({
+    baseUrl: options.baseUrl ?? DEFAULT_GITHUB_API_URL,
+    userAgent: 'tunnelbot',
+    log: {
+      debug: (message: string) => logger.debug(message),
+      info: (message: string) => logger.debug(message),
+      warn: (message: string) => logger.warn(message),
+      error: (message: string) => logger.error(message),
+    },
+    throttle: resilient
+      ? { onRateLimit: onLimit, onSecondaryRateLimit: onLimit }
+      : { enabled: false as const },
+    retry: resilient ? { doNotRetry: DO_NOT_RETRY } : { enabled: false },
+  });
+  if (options.auth.kind === 'token') return new Configured({ auth: options.auth.token });
+  const app = new App({
+    appId: options.auth.appId,
+    privateKey: options.auth.privateKey,
+    Octokit: Configured,
+  });
+  try {
+    return (await app.getInstallationOctokit(options.auth.installationId)) as Octokit;
+  } catch (error) {
+    throw githubError(
+      error,
+      `authenticating as GitHub App ${options.auth.appId} installation ${options.auth.installationId}`,
+    );
+  }
+}
+
+function githubMessage(error: RequestError): string {
+  const data = error.response?.data as { message?: unknown } | undefined;
+  return typeof data?.message === 'string' ? data.message : `HTTP ${error.status}`;
+}
+
+export function isRequestError(error: unknown, status?: number): error is RequestError {
+  return error instanceof RequestError && (status === undefined || error.status === status);
+}
+
+/** GitHub's own message of a failed request, for matching documented texts such as "Reference already exists". */
+export function requestMessage(error: unknown): string {
+  return isRequestError(error) ? githubMessage(error) : '';
+}
+
+/**
+ * Turns an octokit failure into a TunnelbotError naming what was being done. Only GitHub's response message and
+ * request id are kept: the request itself (with its authorization header) is never attached or logged.
+ */
+export function githubError(error: unknown, doing: string): TunnelbotError {
+  if (isTunnelbotError(error)) return error;
+  if (!(error instanceof RequestError)) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return new TunnelbotError(
+      'TB_ERR_GITHUB_UNAVAILABLE',
+      `GitHub could not be reached while ${doing}: ${reason}.`,
+    );
+  }
+  const message = githubMessage(error);
+  const headers = error.response?.headers ?? {};
+  const details = { status: error.status, githubRequestId: headers['x-github-request-id'] };
+  const text = `GitHub answered ${error.status} while ${doing}: ${message}.`;
+  const rateLimited =
+    error.status === 429 ||
+    (error.status === 403 && (headers['x-ratelimit-remaining'] === '0' || /rate limit/i.test(message)));
+  if (rateLimited) return new TunnelbotError('TB_ERR_GITHUB_RATE_LIMITED', text, { details });
+  switch (error.status) {
+    case 401:
+      return new TunnelbotError('TB_ERR_GITHUB_AUTH', text, { details });
+    case 403:
+      return new TunnelbotError('TB_ERR_GITHUB_PERMISSION', text, { details });
+    case 404:
+      return new TunnelbotError('TB_ERR_GITHUB_NOT_FOUND', text, { details });
+    case 422:
+      return new TunnelbotError('TB_ERR_GITHUB_REJECTED', text, { details });
+    default:
+      return new TunnelbotError(
+        error.status >= 500 || error.status === 0 ? 'TB_ERR_GITHUB_UNAVAILABLE' : 'TB_ERR_GITHUB_REJECTED',
+        text,
+        {
+          details,
+        },
+      );
+  }
+}

@@ -1,0 +1,80 @@
+import type { ChangeSet } from './changeset.js';
+import type { PrMetadata } from './pr-metadata.js';
+import type { RepoSnapshot } from './snapshot.js';
+
+/** A pull request as workflows need it; `metadata` is set when the body carries a valid tunnelbot block. */
+export interface PullRequestInfo {
+  number: number;
+  url: string;
+  state: 'open' | 'closed';
+  merged: boolean;
+  /** The merge commit on the base branch (merge, squash or rebase result), once merged. */
+  mergeSha?: string;
+  headSha: string;
+  headRef: string;
+  baseRef: string;
+  title: string;
+  body: string;
+  labels: string[];
+  metadata?: PrMetadata;
+}
+
+export interface Person {
+  slackUserId: string;
+  name: string;
+}
+
+export type MergeMethod = 'merge' | 'squash' | 'rebase';
+
+export interface OpenChangeSetPrRequest {
+  metadata: PrMetadata;
+  title: string;
+  /** Human part of the PR body; the machine block is appended after it. */
+  summary: string;
+  /** The default-branch commit the change set was planned against; the commit's only parent. */
+  baseSha: string;
+  changeSet: ChangeSet;
+  /**
+   * Re-plans the request on a newer base. When the request's branch exists but was built on an older base, the
+   * branch is rebuilt from this on `baseSha` and force-updated, so the PR never conflicts with what merged meanwhile.
+   */
+  rebuild?: (snapshot: RepoSnapshot) => Promise<ChangeSet>;
+}
+
+export interface OpenedPr {
+  number: number;
+  url: string;
+  headSha: string;
+  /** False when an existing branch/PR for the same request was adopted (a retry, a double click, a second replica). */
+  created: boolean;
+}
+
+/** Paths predicate for snapshots; the default keeps the YAML files a planner reads. */
+export type PathFilter = (path: string) => boolean;
+
+/** The GitOps repository host. GitHub is the implementation today; the seam keeps Gitea/Forgejo possible. */
+export interface GitProvider {
+  defaultBranch(): Promise<{ name: string; sha: string }>;
+  /** Every file path (blobs only) of the tree at a commit. */
+  listPaths(sha: string): Promise<string[]>;
+  /** File contents at a commit; a path missing at that commit maps to undefined. */
+  readFiles(sha: string, paths: readonly string[]): Promise<Map<string, string | undefined>>;
+  readSnapshot(sha: string, filter?: PathFilter): Promise<RepoSnapshot>;
+  openChangeSetPr(request: OpenChangeSetPrRequest): Promise<OpenedPr>;
+  getPr(number: number): Promise<PullRequestInfo>;
+  findOpenPr(branch: string): Promise<PullRequestInfo | undefined>;
+  listOpenTunnelbotPrs(): Promise<PullRequestInfo[]>;
+  mergePr(input: {
+    number: number;
+    expectedHeadSha: string;
+    approver: Person;
+    method?: MergeMethod;
+  }): Promise<{ mergeSha: string }>;
+  closePr(input: { number: number; reason: string; actor: Person }): Promise<void>;
+  prForCommit(sha: string): Promise<PullRequestInfo | undefined>;
+  /** True when `descendantSha` includes `ancestorSha` (same commit or a later one on its history). */
+  commitContains(ancestorSha: string, descendantSha: string): Promise<boolean>;
+}
+
+/** YAML files including dotfiles such as `.sops.yaml`. */
+export const isYamlPath: PathFilter = (path) => path.endsWith('.yaml') || path.endsWith('.yml');

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { TunnelbotError } from '../errors.js';
+
+/**
+ * The request record a tunnelbot pull request carries in its body. The bot keeps no database: an open PR with this
+ * block IS the pending request, so any replica can rebuild its state from GitHub alone.
+ */
+
+// Kubernetes object names double as git ref components, so the same DNS-1123 label rule keeps branch names valid.
+const dnsLabel = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS label (a-z, 0-9, -)');
+
+const hostname = z
+  .string()
+  .max(253)
+  .regex(
+    /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    'must be a lowercase DNS hostname',
+  );
+
+export const PR_ACTIONS = ['expose', 'unexpose'] as const;
+export type PrAction = (typeof PR_ACTIONS)[number];
+
+const prMetadataSchema = z.strictObject({
+  version: z.literal(1),
+  action: z.enum(PR_ACTIONS),
+  app: dnsLabel,
+  environment: dnsLabel,
+  hostname,
+  tunnelId: z.uuid().optional(),
+  namespace: dnsLabel.optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  slack: z
+    .strictObject({
+      channel: z.string().regex(/^[A-Z0-9]+$/, 'must be a Slack channel id'),
+      messageTs: z.string().regex(/^\d+\.\d+$/, 'must be a Slack message timestamp'),
+    })
+    .optional(),
+  requester: z.strictObject({
+    slackUserId: z.string().regex(/^[A-Z0-9]+$/, 'must be a Slack user id'),
+    name: z.string().min(1).max(200).optional(),
+  }),
+});
+
+export type PrMetadata = z.infer<typeof prMetadataSchema>;
+
+const BLOCK_OPEN = '<!-- tunnelbot:';
+const BLOCK_CLOSE = ' -->';
+const BLOCK_PATTERN = /<!-- tunnelbot:(.*?) -->/gs;
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}
+
+function validate(value: unknown, where: string): PrMetadata {
+  const result = prMetadataSchema.safeParse(value);
+  if (!result.success) {
+    throw new TunnelbotError('TB_ERR_GITHUB_PR_METADATA', `${where}: ${describeIssues(result.error)}.`, {
+      details: { issues: result.error.issues.map((issue) => issue.path.join('.')) },
+    });
+  }
+  return result.data;
+}
+
+/**
+ * The PR body: the human summary, then the machine block last. `<`, `>` and `&` are written as JSON unicode escapes,
+ * so no string value (a requester's display name, say) can close the HTML comment early or open another one.
+ */
+export function renderPrBody(humanSummary: string, metadata: PrMetadata): string {
+  const valid = validate(metadata, 'The tunnelbot PR metadata is invalid');
+  const json = JSON.stringify(valid).replace(
+    /[<>&]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  const summary = humanSummary.replaceAll(BLOCK_OPEN, '<!-- tunnelbot-quoted:').trimEnd();
+  return `${summary}\n\n${BLOCK_OPEN}${json}${BLOCK_CLOSE}\n`;
+}
+
+/**
+ * Reads the block from a PR body. No block means the PR is not tunnelbot's (undefined); a block that is duplicated,
+ * not JSON or not a valid record means someone edited it, which is an error rather than a silent skip.
+ */
+export function parsePrMetadata(body: string | null | undefined): PrMetadata | undefined {
+  if (!body) return undefined;
+  const blocks = [...body.matchAll(BLOCK_PATTERN)];
+  if (blocks.length === 0) return undefined;
+  if (blocks.length > 1) {
+    throw new TunnelbotError(
+      'TB_ERR_GITHUB_PR_METADATA',
+      `The pull request body has ${blocks.length} tunnelbot blocks; exactly one is allowed.`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(blocks[0]?.[1] ?? '');
+  } catch {
+    throw new TunnelbotError(
+      'TB_ERR_GITHUB_PR_METADATA',
+      'The tunnelbot block in the pull request body is not JSON.',
+    );
+  }
+  return validate(parsed, 'The tunnelbot block in the pull request body is invalid');
+}
+
+export const BRANCH_PREFIX = 'tunnelbot/';
+
+/** One request, one branch: creating this ref is the lock that makes retries and replicas converge on one PR. */
+export function branchName(action: PrAction, environment: string, app: string): string {
+  const env = dnsLabel.safeParse(environment);
+  const name = dnsLabel.safeParse(app);
+  if (!PR_ACTIONS.includes(action) || !env.success || !name.success) {
+    throw new TunnelbotError(
+      'TB_ERR_USAGE',
+      `Cannot build a branch name from action "${action}", environment "${environment}", app "${app}": ` +
+        'the action must be expose or unexpose and environment and app lowercase DNS labels.',
+    );
+  }
+  return `${BRANCH_PREFIX}${action}-${environment}-${app}`;
+}
+
+/** The branch a metadata record belongs to. */
+export function branchFor(metadata: Pick<PrMetadata, 'action' | 'environment' | 'app'>): string {
+  return branchName(metadata.action, metadata.environment, metadata.app);
+}

@@ -1,0 +1,188 @@
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import { parsePrMetadata, type PrMetadata } from './core/pr-metadata.js';
+import type { PullRequestEvent, PullRequestEventHandler } from './core/pull-request-event.js';
+import type { Logger } from './log.js';
+
+export interface GitHubWebhookOptions {
+  /** GITHUB_WEBHOOK_SECRET: the HMAC key GitHub signs deliveries with. */
+  secret: string;
+  onPullRequestEvent: PullRequestEventHandler;
+  /** Delivery ids remembered for de-duplication. */
+  deliveryCacheSize?: number;
+}
+
+export interface ServerOptions {
+  logger: Logger;
+  /** `/readyz` answers 200 only while this resolves true (e.g. GitHub and Slack reachable). */
+  readiness?: () => Promise<boolean>;
+  github?: GitHubWebhookOptions;
+}
+
+/** GitHub allows webhook payloads up to 25 MB. */
+const WEBHOOK_BODY_LIMIT = 25 * 1024 * 1024;
+
+/** Insertion-ordered set that forgets its oldest entries beyond a capacity. */
+class BoundedSet {
+  private readonly entries = new Set<string>();
+  constructor(private readonly capacity: number) {}
+
+  /** Adds the value; false when it was already present. */
+  add(value: string): boolean {
+    if (this.entries.has(value)) return false;
+    this.entries.add(value);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.values().next().value as string);
+    return true;
+  }
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** `X-Hub-Signature-256` is `sha256=<hex HMAC of the exact raw body>`; compared in constant time. */
+export function verifyGitHubSignature(
+  secret: string,
+  rawBody: Buffer,
+  signature: string | undefined,
+): boolean {
+  if (!signature?.startsWith('sha256=')) return false;
+  const expected = Buffer.from(createHmac('sha256', secret).update(rawBody).digest('hex'), 'utf8');
+  const given = Buffer.from(signature.slice('sha256='.length), 'utf8');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+interface PullRequestPayload {
+  action?: string;
+  pull_request?: {
+    number: number;
+    body: string | null;
+    merged?: boolean;
+    merge_commit_sha?: string | null;
+    head: { sha: string };
+  };
+  review?: { state?: string; user?: { login?: string } | null };
+  sender?: { login?: string };
+}
+
+/** The event a delivery means for tunnelbot, or a reason to ignore it. */
+function toPullRequestEvent(
+  name: string,
+  payload: PullRequestPayload,
+  log: FastifyBaseLogger,
+): PullRequestEvent | { ignored: string } {
+  const pull = payload.pull_request;
+  let kind: PullRequestEvent['kind'] | undefined;
+  if (name === 'pull_request' && payload.action === 'closed') kind = pull?.merged ? 'merged' : 'closed';
+  if (name === 'pull_request_review' && payload.action === 'submitted') kind = 'review';
+  if (!kind || !pull) return { ignored: `${name}.${payload.action ?? ''} is not an event tunnelbot acts on` };
+  let metadata: PrMetadata | undefined;
+  try {
+    metadata = parsePrMetadata(pull.body);
+  } catch (error) {
+    log.warn(
+      { pr: pull.number, err: error },
+      'pull request has an invalid tunnelbot block; ignoring the event',
+    );
+    return { ignored: 'invalid tunnelbot block' };
+  }
+  if (!metadata) return { ignored: 'not a tunnelbot pull request' };
+  const event: PullRequestEvent = {
+    kind,
+    source: 'webhook',
+    prNumber: pull.number,
+    metadata,
+    headSha: pull.head.sha,
+  };
+  if (kind === 'merged' && pull.merge_commit_sha) event.mergeSha = pull.merge_commit_sha;
+  if (kind === 'review') {
+    event.review = {
+      state: payload.review?.state ?? 'unknown',
+      reviewer: payload.review?.user?.login ?? 'unknown',
+    };
+  }
+  if (payload.sender?.login) event.actor = payload.sender.login;
+  return event;
+}
+
+function registerGitHubWebhook(app: FastifyInstance, options: GitHubWebhookOptions): void {
+  const seen = new BoundedSet(options.deliveryCacheSize ?? 1000);
+  // Encapsulated so only this route keeps the raw bytes: the signature covers them exactly, not a re-serialisation.
+  void app.register(async (scope) => {
+    scope.addContentTypeParser(
+      'application/json',
+      { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT },
+      (_req, body, done) => done(null, body),
+    );
+    scope.post(
+      '/webhooks/github',
+      { bodyLimit: WEBHOOK_BODY_LIMIT },
+      async (request: FastifyRequest, reply: FastifyReply) => {
+        const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const delivery = header(request, 'x-github-delivery');
+        const name = header(request, 'x-github-event') ?? '';
+        const log = request.log.child({ delivery, githubEvent: name });
+        if (!verifyGitHubSignature(options.secret, raw, header(request, 'x-hub-signature-256'))) {
+          log.warn('GitHub webhook with a missing or bad signature');
+          return reply.code(401).send({ error: 'bad or missing X-Hub-Signature-256' });
+        }
+        if (delivery && !seen.add(delivery)) {
+          log.info('duplicate GitHub delivery ignored');
+          return reply.code(200).send({ status: 'duplicate' });
+        }
+        if (name === 'ping') return reply.code(200).send({ status: 'pong' });
+        let payload: PullRequestPayload;
+        try {
+          payload = JSON.parse(raw.toString('utf8')) as PullRequestPayload;
+        } catch {
+          return reply.code(400).send({ error: 'body is not JSON' });
+        }
+        const event = toPullRequestEvent(name, payload, log);
+        if ('ignored' in event) {
+          log.debug({ reason: event.ignored }, 'GitHub delivery ignored');
+          return reply.code(202).send({ status: 'ignored', reason: event.ignored });
+        }
+        // GitHub gives up after 10 s and never redelivers on its own: acknowledge now, work afterwards.
+        log.info({ pr: event.prNumber, kind: event.kind }, 'GitHub pull request event accepted');
+        options.onPullRequestEvent(event).catch((error: unknown) => {
+          log.error(
+            { err: error, pr: event.prNumber, kind: event.kind },
+            'handling a GitHub pull request event failed',
+          );
+        });
+        return reply.code(202).send({ status: 'accepted' });
+      },
+    );
+  });
+}
+
+/** The HTTP server: health, readiness and webhooks. Other routes (Flux, Slack) plug into the same instance. */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    genReqId: () => randomUUID(),
+    requestIdHeader: 'x-request-id',
+  });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (request, reply) => {
+    let ready = true;
+    if (options.readiness) {
+      try {
+        ready = await options.readiness();
+      } catch (error) {
+        request.log.warn({ err: error }, 'readiness check failed');
+        ready = false;
+      }
+    }
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
+  });
+  if (options.github) registerGitHubWebhook(app, options.github);
+  await app.ready();
+  return app;
+}
