@@ -160,6 +160,11 @@ export const ERROR_CATALOG = {
     'The app already has a tunnel in this environment.',
     'Use /unexpose first to change it, or pick another environment.',
   ),
+  TB_ERR_PLAN_REQUEST_PENDING: entry(
+    'conflict',
+    'Another request for the same app and environment is already waiting for approval.',
+    'Approve or reject the open pull request first, then ask again.',
+  ),
   TB_ERR_PLAN_NOT_EXPOSED: entry(
     'input',
     'The app has no tunnelbot tunnel in this environment.',

@@ -48,6 +48,11 @@ const settingsSchema = z
       })
       .strict()
       .optional(),
+    instance: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,60}$/, 'must be 1-60 letters, digits, ".", "_" or "-"')
+      .default('default')
+      .describe('names this installation in the ownership comment of its DNS records'),
     namePrefix: z
       .string()
       .regex(dnsLabel, 'must be a DNS-1123 label (lowercase letters, digits and "-")')

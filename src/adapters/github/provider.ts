@@ -332,12 +332,38 @@ export class GitHubProvider implements GitProvider {
         const existing = await this.findOpenPr(branch);
         if (existing) return this.adopted(existing, request.metadata);
       }
+      await this.undo(`branch ${branch}`, () => this.deleteBranch(branch));
       throw githubError(error, `opening the pull request for ${branch} in ${this.repoName}`);
     }
-    await this.call(`labelling pull request #${pull.data.number}`, (o) =>
-      o.rest.issues.addLabels({ ...this.repoRef, issue_number: pull.data.number, labels: [this.label] }),
-    );
+    try {
+      await this.call(`labelling pull request #${pull.data.number}`, (o) =>
+        o.rest.issues.addLabels({ ...this.repoRef, issue_number: pull.data.number, labels: [this.label] }),
+      );
+    } catch (error) {
+      // Without its label the PR is invisible to the poller and the orphan collector: take it back whole.
+      await this.undo(`pull request #${pull.data.number}`, async () => {
+        const octokit = await this.octokit();
+        await octokit.rest.pulls.update({ ...this.repoRef, pull_number: pull.data.number, state: 'closed' });
+        await this.deleteBranch(branch);
+      });
+      throw error;
+    }
     return { number: pull.data.number, url: pull.data.html_url, headSha, created: true };
+  }
+
+  /**
+   * Takes back a half-done PR so a failure leaves no branch without its PR. If GitHub refuses even that, the
+   * branch stays and the next attempt adopts it (a branch without a PR gets its PR).
+   */
+  private async undo(what: string, step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (error) {
+      this.logger.warn(
+        { err: githubError(error, `removing ${what}`) },
+        'could not take back a half-done pull request',
+      );
+    }
   }
 
   /** The branch name is the lock, so its PR must be for this very request (app/environment names can collide). */

@@ -1,0 +1,123 @@
+import { TunnelbotError, asTunnelbotError } from '../errors.js';
+import type { OpenedPr, Person } from '../core/git-provider.js';
+import type { TunnelCredentials } from '../core/names.js';
+import { planExpose, prepareExpose, type ExposeRequest, type ExposeTarget } from '../core/plan-expose.js';
+import { branchName, type PrMetadata } from '../core/pr-metadata.js';
+import type { RepoSnapshot } from '../core/snapshot.js';
+import { ownerCommentOf, type WorkflowContext } from './context.js';
+
+export interface ExposeInput extends ExposeRequest {
+  readonly requester: Person;
+  readonly slack?: { readonly channel: string; readonly messageTs: string };
+}
+
+export interface ExposeOutcome {
+  readonly pr: OpenedPr;
+  readonly target: ExposeTarget;
+  readonly tunnelId: string | undefined;
+  readonly warnings: readonly string[];
+}
+
+/**
+ * `/expose`: check the request against the default branch, create the tunnel, open the pull request. Nothing is
+ * created before the request is known to be valid, and a failure after the tunnel exists deletes it again, so a
+ * failed expose leaves no tunnel, no DNS record and no branch behind. A retried command finds its open PR.
+ */
+export async function expose(input: ExposeInput, context: WorkflowContext): Promise<ExposeOutcome> {
+  const log = context.logger.child({ workflow: 'expose', app: input.app });
+
+  const base = await context.git.defaultBranch();
+  const snapshot = await context.git.readSnapshot(base.sha);
+  const target = prepareExpose(input, snapshot, context.settings);
+
+  const existing = await context.git.findOpenPr(branchName('expose', target.environment.name, target.app));
+  if (existing) {
+    if (existing.metadata?.action === 'expose' && existing.metadata.hostname === target.hostname) {
+      log.info({ pr: existing.number }, 'request already has an open pull request');
+      return {
+        pr: { number: existing.number, url: existing.url, headSha: existing.headSha, created: false },
+        target,
+        tunnelId: existing.metadata.tunnelId,
+        warnings: target.warnings,
+      };
+    }
+    throw new TunnelbotError(
+      'TB_ERR_PLAN_REQUEST_PENDING',
+      `An expose of ${target.app} in ${target.environment.name} is already waiting for approval: ${existing.url}` +
+        (existing.metadata ? ` (hostname ${existing.metadata.hostname}).` : '.'),
+    );
+  }
+
+  let created: { id: string; credentials: TunnelCredentials; adopted: boolean } | undefined;
+  if (target.tunnel.action === 'create') {
+    created = await context.cloudflare.createTunnel(target.tunnelName);
+    log.info({ tunnelId: created.id, adopted: created.adopted }, 'tunnel ready');
+  }
+  const tunnelId = created?.id ?? (target.tunnel.action === 'reuse' ? target.tunnel.id : undefined);
+
+  try {
+    const now = context.now();
+    const planOn = async (onSnapshot: RepoSnapshot) => {
+      const current = onSnapshot === snapshot ? target : prepareExpose(input, onSnapshot, context.settings);
+      return planExpose(current, onSnapshot, context.settings, {
+        ...(created && { credentials: created.credentials }),
+        now,
+      });
+    };
+    const plan = await planOn(snapshot);
+    const metadata: PrMetadata = {
+      version: 1,
+      action: 'expose',
+      app: target.app,
+      environment: target.environment.name,
+      hostname: target.hostname,
+      namespace: target.namespace,
+      port: target.port,
+      ...(tunnelId && /^[0-9a-f-]{36}$/.test(tunnelId) && { tunnelId }),
+      ...(input.slack && { slack: input.slack }),
+      requester: { slackUserId: input.requester.slackUserId, name: input.requester.name },
+    };
+    const pr = await context.git.openChangeSetPr({
+      metadata,
+      title: `Expose ${target.app} at ${target.hostname} (${target.environment.name})`,
+      summary: prSummary(plan.changeSet.summary, plan.changeSet.warnings, input.requester),
+      baseSha: base.sha,
+      changeSet: plan.changeSet,
+      rebuild: async (newer) => (await planOn(newer)).changeSet,
+    });
+    log.info({ pr: pr.number, created: pr.created }, 'pull request open');
+    return { pr, target, tunnelId, warnings: plan.changeSet.warnings };
+  } catch (error) {
+    // A tunnel adopted from an earlier attempt may belong to a PR another replica is opening right now: only the
+    // tunnel this attempt created is ours to take back; the orphan collector handles the rest after its grace.
+    if (created && !created.adopted) await rollback(created.id, context, log, error);
+    throw error;
+  }
+}
+
+async function rollback(
+  tunnelId: string,
+  context: WorkflowContext,
+  log: WorkflowContext['logger'],
+  cause: unknown,
+): Promise<void> {
+  try {
+    await context.cloudflare.rollbackTunnel(tunnelId, { ownerComment: ownerCommentOf(context.settings) });
+    log.warn({ tunnelId, err: asTunnelbotError(cause) }, 'expose failed; its tunnel was deleted');
+  } catch (rollbackError) {
+    log.error(
+      { tunnelId, err: asTunnelbotError(rollbackError) },
+      'expose failed and its tunnel could not be deleted; the orphan collector will retry',
+    );
+  }
+}
+
+export function prSummary(summary: string, warnings: readonly string[], requester: Person): string {
+  const lines = [
+    summary,
+    '',
+    `Requested in Slack by ${requester.name} (${requester.slackUserId}). Approve or reject it from the Slack thread; the merge is pinned to the commit shown there.`,
+  ];
+  if (warnings.length > 0) lines.push('', '**Warnings**', ...warnings.map((warning) => `- ${warning}`));
+  return lines.join('\n');
+}

@@ -1,0 +1,64 @@
+import { isTunnelbotError } from '../errors.js';
+import type { PullRequestEvent } from '../core/pull-request-event.js';
+import { ownerCommentOf, type WorkflowContext } from './context.js';
+import { reconcileDns, referencedTunnels } from './reconcile.js';
+
+export type PullRequestOutcome =
+  | { readonly kind: 'dns-reconciled'; readonly tunnelDeleted: boolean }
+  | { readonly kind: 'tunnel-deleted'; readonly tunnelId: string }
+  | { readonly kind: 'nothing-to-do'; readonly reason: string };
+
+/**
+ * What a merged or closed tunnelbot PR means for Cloudflare. Events arrive at least once (webhook and poller),
+ * so every branch is idempotent: converging DNS twice changes nothing, deleting a deleted tunnel succeeds.
+ */
+export async function onPullRequestEvent(
+  event: PullRequestEvent,
+  context: WorkflowContext,
+): Promise<PullRequestOutcome> {
+  const { metadata } = event;
+  const log = context.logger.child({ workflow: 'pull-request-event', pr: event.prNumber, kind: event.kind });
+
+  if (event.kind === 'merged') {
+    await reconcileDns(context);
+    if (metadata.action !== 'unexpose' || !metadata.tunnelId)
+      return { kind: 'dns-reconciled', tunnelDeleted: false };
+    if ((await referencedTunnels(context)).has(metadata.tunnelId)) {
+      return { kind: 'dns-reconciled', tunnelDeleted: false };
+    }
+    try {
+      await context.cloudflare.purgeTunnel(metadata.tunnelId, {
+        ownerComment: ownerCommentOf(context.settings),
+        reason: `unexpose of ${metadata.app} merged (PR #${event.prNumber})`,
+      });
+      return { kind: 'dns-reconciled', tunnelDeleted: true };
+    } catch (error) {
+      // cloudflared keeps its connections until Flux prunes the Deployment; the orphan collector deletes the
+      // tunnel once they are gone, since nothing references it any more.
+      if (isTunnelbotError(error) && error.code === 'TB_ERR_CLOUDFLARE_TUNNEL_ACTIVE') {
+        log.info(
+          { tunnelId: metadata.tunnelId },
+          'tunnel still connected; the orphan collector will delete it',
+        );
+        return { kind: 'dns-reconciled', tunnelDeleted: false };
+      }
+      throw error;
+    }
+  }
+
+  if (event.kind === 'closed' && metadata.action === 'expose' && metadata.tunnelId) {
+    // A rejected expose in shared mode reused the environment's tunnel: that one stays.
+    if ((await referencedTunnels(context)).has(metadata.tunnelId)) {
+      return {
+        kind: 'nothing-to-do',
+        reason: 'the tunnel is still used by the default branch or another PR',
+      };
+    }
+    await context.cloudflare.deleteTunnelOfClosedPullRequest(metadata.tunnelId, {
+      ownerComment: ownerCommentOf(context.settings),
+    });
+    log.info({ tunnelId: metadata.tunnelId }, 'tunnel of a closed pull request deleted');
+    return { kind: 'tunnel-deleted', tunnelId: metadata.tunnelId };
+  }
+  return { kind: 'nothing-to-do', reason: `${event.kind} ${metadata.action} needs no Cloudflare change` };
+}

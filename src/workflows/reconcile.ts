@@ -1,0 +1,69 @@
+import type { DnsConvergence, OrphanReport } from '../adapters/cloudflare/index.js';
+import { desiredState, type DesiredState } from '../core/desired-state.js';
+import { ownerCommentOf, type WorkflowContext } from './context.js';
+
+/** How long a tunnel nothing references is kept: long enough for an expose in flight to open its PR. */
+export const ORPHAN_GRACE_MS = 60 * 60 * 1000;
+
+export interface DnsReconciliation {
+  readonly desired: DesiredState;
+  readonly dns: DnsConvergence;
+}
+
+/** DNS follows git: converge Cloudflare's records to the hostnames the default branch routes. */
+export async function reconcileDns(
+  context: WorkflowContext,
+  options: { dryRun?: boolean } = {},
+): Promise<DnsReconciliation> {
+  const base = await context.git.defaultBranch();
+  const desired = desiredState(await context.git.readSnapshot(base.sha), context.settings);
+  const dns = await context.cloudflare.convergeDns({
+    desired: desired.hostnames,
+    ownerComment: ownerCommentOf(context.settings),
+    ...(options.dryRun !== undefined && { dryRun: options.dryRun }),
+  });
+  const log = context.logger.child({ workflow: 'reconcile-dns', base: base.sha });
+  for (const warning of desired.warnings) log.warn(warning);
+  log.info(
+    {
+      create: dns.plan.create.length,
+      update: dns.plan.update.length,
+      delete: dns.plan.delete.length,
+      conflicts: dns.plan.conflicts.length,
+      dryRun: options.dryRun ?? false,
+    },
+    'DNS reconciled',
+  );
+  return { desired, dns };
+}
+
+/** The tunnel ids the default branch or an open tunnelbot PR still needs. */
+export async function referencedTunnels(context: WorkflowContext): Promise<Set<string>> {
+  const base = await context.git.defaultBranch();
+  const [snapshot, open] = await Promise.all([
+    context.git.readSnapshot(base.sha),
+    context.git.listOpenTunnelbotPrs(),
+  ]);
+  const referenced = new Set(desiredState(snapshot, context.settings).tunnelIds);
+  for (const pr of open) if (pr.metadata?.tunnelId) referenced.add(pr.metadata.tunnelId);
+  return referenced;
+}
+
+/** Deletes the tunnels with our name prefix that nothing references any more, after a grace period. */
+export async function collectOrphans(
+  context: WorkflowContext,
+  options: { graceMs?: number } = {},
+): Promise<OrphanReport> {
+  const report = await context.cloudflare.collectOrphanTunnels({
+    namePrefix: `${context.settings.namePrefix}-`,
+    referenced: await referencedTunnels(context),
+    graceMs: options.graceMs ?? ORPHAN_GRACE_MS,
+    now: context.now(),
+    ownerComment: ownerCommentOf(context.settings),
+  });
+  const log = context.logger.child({ workflow: 'collect-orphans' });
+  for (const deleted of report.deleted)
+    log.info({ tunnelId: deleted.id, reason: deleted.reason }, 'orphan tunnel deleted');
+  for (const failed of report.failed) log.warn({ tunnelId: failed.id, code: failed.code }, failed.message);
+  return report;
+}

@@ -1,0 +1,93 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CloudflareAdapter } from '../../src/adapters/cloudflare/index.js';
+import { GitHubProvider } from '../../src/adapters/github/provider.js';
+import { parseSettings, type Settings } from '../../src/core/settings.js';
+import { FakeCloudflare } from '../../src/fakes/cloudflare/index.js';
+import { FakeGitHub } from '../../src/fakes/github/server.js';
+import type { WorkflowContext } from '../../src/workflows/context.js';
+import { captureLogs } from './cloudflare.js';
+import { readFixtureRepo } from './fixtures.js';
+import { treeContents } from './trees.js';
+
+export const BOT_TOKEN = 'ghp_tunnelbotWorldToken0123456789abcdef';
+export const ALICE = { slackUserId: 'U0ALICE', name: 'Alice' };
+export const BOB = { slackUserId: 'U0BOB', name: 'Bob' };
+
+/**
+ * The whole outside world of tunnelbot on loopback: a GitHub backed by a real git repository seeded with a
+ * fixture GitOps repo, and a Cloudflare account with the fixture's zone, both reached through the real adapters.
+ */
+export interface World {
+  github: FakeGitHub;
+  cloudflare: FakeCloudflare;
+  context: WorkflowContext;
+  settings: Settings;
+  git: GitProvider;
+  logs: () => string;
+  /** Clones the default branch (or another) and returns the checkout's files. */
+  checkout(branch?: string): { directory: string; files: Map<string, string> };
+  close(): Promise<void>;
+}
+
+type GitProvider = GitHubProvider;
+
+export async function startWorld(
+  fixture = 'flux-example',
+  options: { beforeGitHub?: (method: string, path: string) => Promise<void> } = {},
+): Promise<World> {
+  const snapshot = readFixtureRepo(fixture);
+  const settings = parseSettings(snapshot.files.get('.tunnelbot.yaml') ?? '', '.tunnelbot.yaml');
+  const github = await FakeGitHub.start({
+    files: Object.fromEntries(snapshot.files),
+    tokens: { [BOT_TOKEN]: { login: 'tunnelbot[bot]', permission: 'write' } },
+    ...(options.beforeGitHub && { beforeHandle: options.beforeGitHub }),
+  });
+  const cloudflare = new FakeCloudflare({ zones: ['example.com', 'hervedelaunay.com'] });
+  const { baseURL } = await cloudflare.start();
+  const logs = captureLogs();
+  const git = new GitHubProvider({
+    auth: { kind: 'token', token: BOT_TOKEN },
+    baseUrl: github.url,
+    owner: github.owner.login,
+    repo: github.repoName,
+    logger: logs.logger,
+    retryAndThrottle: false,
+  });
+  const adapter = new CloudflareAdapter({
+    apiToken: cloudflare.apiToken,
+    accountId: cloudflare.accountId,
+    baseURL,
+    maxRetries: 0,
+    timeoutMs: 5_000,
+    logger: logs.logger,
+    apiVersion: '2026-01-01',
+  });
+  const context: WorkflowContext = {
+    git,
+    cloudflare: adapter,
+    settings,
+    logger: logs.logger,
+    now: () => new Date(),
+  };
+  return {
+    github,
+    cloudflare,
+    context,
+    settings,
+    git,
+    logs: () => logs.text,
+    checkout(branch) {
+      const directory = mkdtempSync(join(tmpdir(), 'tunnelbot-clone-'));
+      execFileSync('git', ['clone', '-q', ...(branch ? ['-b', branch] : []), github.repoPath, directory]);
+      const files = treeContents(directory);
+      return { directory, files };
+    },
+    async close() {
+      await github.close();
+      await cloudflare.stop();
+    },
+  };
+}

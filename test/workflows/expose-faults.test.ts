@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { test } from 'node:test';
+import { TunnelbotError } from '../../src/errors.js';
+import { expose } from '../../src/workflows/expose.js';
+import { ALICE, startWorld, type World } from '../helpers/world.js';
+
+/** Every write an expose makes on GitHub, in order; a failure at any of them must leave nothing behind. */
+const GITHUB_WRITES: Array<[method: string, path: RegExp]> = [
+  ['POST', /\/git\/trees$/],
+  ['POST', /\/git\/commits$/],
+  ['POST', /\/git\/refs$/],
+  ['POST', /\/pulls$/],
+  ['POST', /\/issues\/\d+\/labels$/],
+];
+
+function branches(world: World): string[] {
+  return execFileSync(
+    'git',
+    ['-C', world.github.repoPath, 'for-each-ref', '--format=%(refname:short)', 'refs/heads'],
+    {
+      encoding: 'utf8',
+    },
+  )
+    .trim()
+    .split('\n');
+}
+
+async function assertNothingLeft(world: World): Promise<void> {
+  assert.deepEqual(world.cloudflare.tunnels(), [], 'no live tunnel');
+  assert.deepEqual(world.cloudflare.records(), [], 'no DNS record');
+  assert.deepEqual(branches(world), ['main'], 'no branch without its PR');
+  assert.deepEqual(await world.git.listOpenTunnelbotPrs(), [], 'no open PR');
+}
+
+for (const [method, path] of GITHUB_WRITES) {
+  test(`a GitHub failure at ${method} ${path.source} rolls the expose back completely`, async (t) => {
+    let armed = true;
+    const world = await startWorld('flux-example', {
+      beforeGitHub: async (requestMethod, requestPath) => {
+        if (armed && requestMethod === method && path.test(requestPath)) {
+          armed = false;
+          throw new Error('injected outage');
+        }
+      },
+    });
+    t.after(() => world.close());
+    await assert.rejects(
+      expose({ app: 'linkding', port: 9090, requester: ALICE }, world.context),
+      (error: unknown) => {
+        assert.ok(error instanceof TunnelbotError, String(error));
+        assert.equal(error.kind, 'upstream');
+        return true;
+      },
+    );
+    assert.equal(armed, false, 'the fault was injected');
+    await assertNothingLeft(world);
+    assert.equal(
+      world.cloudflare.tunnels({ includeDeleted: true }).length,
+      1,
+      'the tunnel was created, then deleted',
+    );
+
+    // Once GitHub is back, the same request goes through.
+    const retried = await expose({ app: 'linkding', port: 9090, requester: ALICE }, world.context);
+    assert.equal(retried.pr.created, true);
+    assert.equal(world.cloudflare.tunnels().length, 1);
+  });
+}
+
+test('a Cloudflare failure creating the tunnel leaves nothing anywhere', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  world.cloudflare.injectFault('tunnel.create', { kind: 'error', status: 503, code: 10001 }, 1);
+  await assert.rejects(
+    expose({ app: 'linkding', port: 9090, requester: ALICE }, world.context),
+    (error: unknown) => error instanceof TunnelbotError && error.kind === 'upstream',
+  );
+  await assertNothingLeft(world);
+});
+
+test('bad input fails before anything is created', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  for (const request of [
+    { app: 'Bad_Name', port: 9090 },
+    { app: 'linkding', port: 0 },
+    { app: 'linkding', port: 9090, hostname: 'linkding.elsewhere.org' },
+  ]) {
+    await assert.rejects(expose({ ...request, requester: ALICE }, world.context), TunnelbotError);
+  }
+  assert.equal(world.cloudflare.requests.length, 0, 'Cloudflare was never called');
+  await assertNothingLeft(world);
+});

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseDocument } from 'yaml';
+import { decryptYaml, parseAgeIdentities } from '../../src/gitops/sops/index.js';
+import { TunnelbotError } from '../../src/errors.js';
+import { expose } from '../../src/workflows/expose.js';
+import { onPullRequestEvent } from '../../src/workflows/pull-request-events.js';
+import { unexpose } from '../../src/workflows/unexpose.js';
+import { ownerCommentOf } from '../../src/workflows/context.js';
+import { sharedPath } from '../helpers/shared.js';
+import { kustomizeBuild } from '../helpers/trees.js';
+import { ALICE, BOB, startWorld } from '../helpers/world.js';
+
+const identities = parseAgeIdentities(
+  readFileSync(sharedPath('vectors/sops-flux/keys/age.txt'), 'utf8'),
+  'age.txt',
+);
+
+test('expose -> approve -> DNS -> unexpose -> approve leaves Cloudflare and the repository as they were', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const original = world.checkout().files;
+
+  const exposed = await expose({ app: 'linkding', port: 9090, requester: ALICE }, world.context);
+  assert.equal(exposed.pr.created, true);
+  const [tunnel] = world.cloudflare.tunnels();
+  assert.equal(tunnel?.name, 'tunnelbot-staging-linkding');
+  assert.equal(exposed.tunnelId, tunnel.id);
+  assert.deepEqual(world.cloudflare.records(), [], 'no DNS before the change is merged');
+
+  // The PR branch is one commit on top of main, and kustomize builds it.
+  const pr = world.github.pull(exposed.pr.number)!;
+  const branch = world.checkout(pr.headRef);
+  const log = execFileSync('git', ['-C', branch.directory, 'log', '--format=%s', 'origin/main..HEAD'], {
+    encoding: 'utf8',
+  });
+  assert.equal(log.trim().split('\n').length, 1);
+  kustomizeBuild(join(branch.directory, 'apps/staging'));
+
+  // A retried /expose (double click, second replica) finds the same PR and makes no second tunnel.
+  const retried = await expose({ app: 'linkding', port: 9090, requester: ALICE }, world.context);
+  assert.equal(retried.pr.number, exposed.pr.number);
+  assert.equal(retried.pr.created, false);
+  assert.equal(world.cloudflare.tunnels().length, 1);
+
+  const merged = await world.git.mergePr({
+    number: exposed.pr.number,
+    expectedHeadSha: exposed.pr.headSha,
+    approver: BOB,
+  });
+  const info = await world.git.getPr(exposed.pr.number);
+  const outcome = await onPullRequestEvent(
+    {
+      kind: 'merged',
+      source: 'webhook',
+      prNumber: info.number,
+      metadata: info.metadata!,
+      headSha: info.headSha,
+      mergeSha: merged.mergeSha,
+    },
+    world.context,
+  );
+  assert.deepEqual(outcome, { kind: 'dns-reconciled', tunnelDeleted: false });
+  const records = world.cloudflare.records();
+  assert.equal(records.length, 1);
+  assert.equal(records[0]!.name, 'linkding.example.com');
+  assert.equal(records[0]!.type, 'CNAME');
+  assert.equal(records[0]!.content, `${tunnel.id}.cfargotunnel.com`);
+  assert.equal(records[0]!.proxied, true);
+  assert.equal(records[0]!.comment, ownerCommentOf(world.settings));
+
+  // main now carries the tunnel; its credentials decrypt to the secret Cloudflare holds.
+  const main = world.checkout();
+  kustomizeBuild(join(main.directory, 'apps/staging'));
+  const secret = parseDocument(
+    await decryptYaml(main.files.get('apps/staging/tunnels/linkding/secret.sops.yaml')!, { identities }),
+  ).toJS();
+  const credentials = JSON.parse(secret.stringData['credentials.json']);
+  assert.equal(credentials.TunnelID, tunnel.id);
+  assert.equal(credentials.TunnelSecret, world.cloudflare.tunnels()[0]!.secret);
+  assert.equal(credentials.AccountTag, world.cloudflare.tunnels()[0]!.accountTag);
+
+  // A duplicated merged event changes nothing.
+  await onPullRequestEvent(
+    {
+      kind: 'merged',
+      source: 'poll',
+      prNumber: info.number,
+      metadata: info.metadata!,
+      headSha: info.headSha,
+      mergeSha: merged.mergeSha,
+    },
+    world.context,
+  );
+  assert.equal(world.cloudflare.records().length, 1);
+
+  const removal = await unexpose({ app: 'linkding', requester: ALICE }, world.context);
+  assert.equal(removal.plan.deleteTunnelId, tunnel.id);
+  assert.equal(world.cloudflare.records().length, 1, 'a pending unexpose changes nothing yet');
+  const removalMerge = await world.git.mergePr({
+    number: removal.pr.number,
+    expectedHeadSha: removal.pr.headSha,
+    approver: BOB,
+  });
+  const removalInfo = await world.git.getPr(removal.pr.number);
+  const removed = await onPullRequestEvent(
+    {
+      kind: 'merged',
+      source: 'webhook',
+      prNumber: removalInfo.number,
+      metadata: removalInfo.metadata!,
+      headSha: removalInfo.headSha,
+      mergeSha: removalMerge.mergeSha,
+    },
+    world.context,
+  );
+  assert.deepEqual(removed, { kind: 'dns-reconciled', tunnelDeleted: true });
+  assert.deepEqual(world.cloudflare.records(), []);
+  assert.deepEqual(world.cloudflare.tunnels(), []);
+  assert.deepEqual(
+    world.checkout().files,
+    original,
+    'the repository is back to where it started, byte for byte',
+  );
+  assert.ok(!world.logs().includes(credentials.TunnelSecret), 'the tunnel secret never reaches the logs');
+});
+
+test('a rejected expose deletes its tunnel; a foreign DNS record is never touched', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const foreign = world.cloudflare.seedRecord('example.com', {
+    type: 'A',
+    name: 'linkding.example.com',
+    content: '192.0.2.10',
+    comment: 'hand-made',
+  });
+  const exposed = await expose({ app: 'linkding', port: 9090, requester: ALICE }, world.context);
+  await world.git.closePr({ number: exposed.pr.number, reason: 'not now', actor: BOB });
+  const info = await world.git.getPr(exposed.pr.number);
+  const outcome = await onPullRequestEvent(
+    {
+      kind: 'closed',
+      source: 'webhook',
+      prNumber: info.number,
+      metadata: info.metadata!,
+      headSha: info.headSha,
+    },
+    world.context,
+  );
+  assert.deepEqual(outcome, { kind: 'tunnel-deleted', tunnelId: exposed.tunnelId });
+  assert.deepEqual(world.cloudflare.tunnels(), []);
+  assert.deepEqual(world.cloudflare.records(), [foreign]);
+});
+
+test('a second expose of the same app with another hostname is refused before any tunnel exists', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  await expose({ app: 'linkding', port: 9090, requester: ALICE }, world.context);
+  await assert.rejects(
+    expose({ app: 'linkding', port: 9090, hostname: 'links.example.com', requester: BOB }, world.context),
+    (error: unknown) => error instanceof TunnelbotError && error.code === 'TB_ERR_PLAN_REQUEST_PENDING',
+  );
+  assert.equal(world.cloudflare.tunnels().length, 1);
+});
