@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { GitHubAuth } from './adapters/github/client.js';
 import { TunnelbotError } from './errors.js';
 import { defaultSettings, parseSettings, type Settings } from './core/settings.js';
 
@@ -37,15 +38,6 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
-
-export type GitHubAuth =
-  | { readonly kind: 'token'; readonly token: string }
-  | {
-      readonly kind: 'app';
-      readonly appId: string;
-      readonly privateKey: string;
-      readonly installationId: string;
-    };
 
 export interface Config {
   readonly slack: {
@@ -121,7 +113,7 @@ export function loadConfig(
       appId: values.GITHUB_APP_ID!,
       // Kubernetes Secrets and .env files often carry the PEM with literal "\n".
       privateKey: values.GITHUB_APP_PRIVATE_KEY!.replace(/\\n/g, '\n'),
-      installationId: values.GITHUB_APP_INSTALLATION_ID!,
+      installationId: Number(values.GITHUB_APP_INSTALLATION_ID),
     };
   } else if (values.GITHUB_TOKEN === undefined && appParts.some((part) => part !== undefined)) {
     problems.push(

@@ -23,16 +23,15 @@ export const BOB = { slackUserId: 'U0BOB', name: 'Bob' };
 export interface World {
   github: FakeGitHub;
   cloudflare: FakeCloudflare;
+  cloudflareBaseURL: string;
   context: WorkflowContext;
   settings: Settings;
-  git: GitProvider;
+  git: GitHubProvider;
   logs: () => string;
   /** Clones the default branch (or another) and returns the checkout's files. */
   checkout(branch?: string): { directory: string; files: Map<string, string> };
   close(): Promise<void>;
 }
-
-type GitProvider = GitHubProvider;
 
 export async function startWorld(
   fixture = 'flux-example',
@@ -75,6 +74,7 @@ export async function startWorld(
   return {
     github,
     cloudflare,
+    cloudflareBaseURL: baseURL,
     context,
     settings,
     git,

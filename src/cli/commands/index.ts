@@ -1,15 +1,21 @@
 import type { CliCommand } from '../command.js';
 import { decryptCommand } from './decrypt.js';
+import { doctorCommand } from './doctor.js';
 import { encryptCommand } from './encrypt.js';
 import { planCommand } from './plan.js';
+import { reconcileCommand } from './reconcile.js';
 import { ruleCommand } from './rule.js';
+import { serveCommand } from './serve.js';
 import { validateCommand } from './validate.js';
 
 /** Every CLI command, in the order `tunnelbot --help` lists them. */
 export const commands: CliCommand[] = [
+  serveCommand,
   planCommand,
   validateCommand,
   ruleCommand,
   encryptCommand,
   decryptCommand,
+  doctorCommand,
+  reconcileCommand,
 ];

@@ -1,0 +1,111 @@
+import type { FastifyInstance } from 'fastify';
+import { CloudflareAdapter } from './adapters/cloudflare/index.js';
+import { GitHubProvider } from './adapters/github/provider.js';
+import type { Config } from './config.js';
+import type { PullRequestEvent } from './core/pull-request-event.js';
+import { TunnelbotError, asTunnelbotError } from './errors.js';
+import type { Logger } from './log.js';
+import { buildServer } from './server.js';
+import type { WorkflowContext } from './workflows/context.js';
+import { PullRequestPoller } from './workflows/poll-pull-requests.js';
+import { onPullRequestEvent } from './workflows/pull-request-events.js';
+import { collectOrphans, reconcileDns } from './workflows/reconcile.js';
+
+/**
+ * The composition root: the one place that turns configuration into adapters and wires them to workflows and
+ * transports. Everything below it takes its dependencies as arguments, which is what makes it testable.
+ */
+
+export interface Service {
+  readonly context: WorkflowContext;
+  readonly server: FastifyInstance;
+  readonly poller: PullRequestPoller;
+  /** Listens on `config.port` (or `port`), starts polling and the periodic cleanup. */
+  start(options?: { port?: number; host?: string }): Promise<{ url: string }>;
+  stop(): Promise<void>;
+}
+
+/** DNS drift and orphan tunnels are checked this often even when no event arrives. */
+export const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000;
+
+export function createContext(config: Config, logger: Logger): WorkflowContext {
+  const repository = config.settings.repository;
+  if (!repository) {
+    throw new TunnelbotError('TB_ERR_CONFIG', 'The settings file does not name the GitOps repository.', {
+      fix: 'Add `repository: {owner, name}` to the file TUNNELBOT_SETTINGS points at.',
+    });
+  }
+  const git = new GitHubProvider({
+    auth: config.github.auth,
+    ...(config.github.apiUrl && { baseUrl: config.github.apiUrl }),
+    owner: repository.owner,
+    repo: repository.name,
+    ...(repository.branch && { branch: repository.branch }),
+    logger,
+  });
+  const cloudflare = new CloudflareAdapter({
+    apiToken: config.cloudflare.apiToken,
+    accountId: config.cloudflare.accountId,
+    ...(config.cloudflare.baseURL && { baseURL: config.cloudflare.baseURL }),
+    logger,
+  });
+  return { git, cloudflare, settings: config.settings, logger, now: () => new Date() };
+}
+
+export async function createService(
+  config: Config,
+  logger: Logger,
+  context = createContext(config, logger),
+): Promise<Service> {
+  const handle = async (event: PullRequestEvent): Promise<void> => {
+    const outcome = await onPullRequestEvent(event, context);
+    logger.info(
+      { pr: event.prNumber, source: event.source, outcome: outcome.kind },
+      'pull request event handled',
+    );
+  };
+  const server = await buildServer({
+    logger,
+    readiness: async () => {
+      await context.git.defaultBranch();
+      return true;
+    },
+    ...(config.github.webhookSecret && {
+      github: { secret: config.github.webhookSecret, onPullRequestEvent: handle },
+    }),
+  });
+  const poller = new PullRequestPoller({ provider: context.git, onPullRequestEvent: handle, logger });
+  let housekeeping: NodeJS.Timeout | undefined;
+
+  const houseKeep = async (): Promise<void> => {
+    try {
+      await reconcileDns(context);
+      await collectOrphans(context);
+    } catch (error) {
+      logger.warn(
+        { err: asTunnelbotError(error) },
+        'housekeeping failed; it runs again at the next interval',
+      );
+    }
+  };
+
+  return {
+    context,
+    server,
+    poller,
+    async start(options = {}) {
+      const url = await server.listen({ port: options.port ?? config.port, host: options.host ?? '0.0.0.0' });
+      poller.start();
+      void houseKeep();
+      housekeeping = setInterval(() => void houseKeep(), HOUSEKEEPING_INTERVAL_MS);
+      housekeeping.unref();
+      logger.info({ url, webhooks: config.github.webhookSecret !== undefined }, 'tunnelbot listening');
+      return { url };
+    },
+    async stop() {
+      if (housekeeping) clearInterval(housekeeping);
+      poller.stop();
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { main } from '../../src/cli.js';
+import { loadConfig } from '../../src/config.js';
+import { createService } from '../../src/main.js';
+import { expose } from '../../src/workflows/expose.js';
+import { captureLogs } from '../helpers/cloudflare.js';
+import { captureIo } from '../helpers/io.js';
+import { ALICE, BOB, BOT_TOKEN, startWorld, type World } from '../helpers/world.js';
+
+const WEBHOOK_SECRET = 'webhook-secret-0123456789';
+
+/** The environment an operator would give `tunnelbot serve`, pointing at the fakes. */
+function environment(world: World): NodeJS.ProcessEnv {
+  const { directory } = world.checkout();
+  const settings = join(directory, 'tunnelbot.yaml');
+  writeFileSync(
+    settings,
+    `repository: {owner: ${world.github.owner.login}, name: ${world.github.repoName}}\n` +
+      'environments:\n  - {name: staging, path: apps/staging/tunnels, domain: example.com}\n',
+  );
+  return {
+    GITHUB_TOKEN: BOT_TOKEN,
+    GITHUB_API_URL: world.github.url,
+    GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    CLOUDFLARE_API_TOKEN: world.cloudflare.apiToken,
+    CLOUDFLARE_ACCOUNT_ID: world.cloudflare.accountId,
+    CLOUDFLARE_BASE_URL: world.cloudflareBaseURL,
+    TUNNELBOT_SETTINGS: settings,
+    LOG_LEVEL: 'warn',
+  };
+}
+
+async function cli(args: string[], env: NodeJS.ProcessEnv) {
+  const io = captureIo();
+  io.env = env;
+  const code = await main(args, io);
+  return { code, out: io.out, err: io.err };
+}
+
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+test('doctor passes on a correct installation and names what is missing on a bare one', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const good = await cli(['doctor'], environment(world));
+  assert.equal(good.code, 0, good.out + good.err);
+  assert.match(good.out, /✔ GitHub repository acme\/gitops/);
+  assert.match(good.out, /✔ Cloudflare API token/);
+  assert.match(good.out, /All checks passed\.\n$/);
+
+  const bare = await cli(['doctor'], {});
+  assert.equal(bare.code, 1);
+  assert.match(bare.out, /✖ GitHub credentials: not configured\n    fix: Set GITHUB_TOKEN/);
+  assert.match(bare.out, /✖ Cloudflare credentials: not configured/);
+
+  world.cloudflare.setPermissions(['account:read', 'tunnel:read', 'tunnel:edit', 'zone:read']);
+  const noDns = await cli(['doctor'], environment(world));
+  assert.equal(noDns.code, 1);
+  assert.match(noDns.out, /Zone > DNS > Edit|DNS/);
+  assert.ok(!noDns.out.includes(world.cloudflare.apiToken) && !noDns.err.includes(BOT_TOKEN));
+});
+
+test('serve: a signed GitHub merge delivery makes DNS follow the merged change', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const env = environment(world);
+  const logs = captureLogs();
+  const service = await createService(
+    loadConfig(env, { slack: false, github: true, cloudflare: true }),
+    logs.logger,
+  );
+  const { url } = await service.start({ port: 0, host: '127.0.0.1' });
+  t.after(() => service.stop());
+
+  const exposed = await expose({ app: 'linkding', port: 9090, requester: ALICE }, world.context);
+  const { mergeSha } = await world.git.mergePr({
+    number: exposed.pr.number,
+    expectedHeadSha: exposed.pr.headSha,
+    approver: BOB,
+  });
+  const pr = await world.git.getPr(exposed.pr.number);
+  const body = JSON.stringify({
+    action: 'closed',
+    number: pr.number,
+    pull_request: {
+      number: pr.number,
+      state: 'closed',
+      body: pr.body,
+      merged: true,
+      merge_commit_sha: mergeSha,
+      head: { ref: pr.headRef, sha: pr.headSha },
+      base: { ref: pr.baseRef, sha: mergeSha },
+    },
+    repository: { full_name: 'acme/gitops' },
+    sender: { login: 'bob' },
+  });
+  const unsigned = await fetch(`${url}/webhooks/github`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'pull_request',
+      'x-github-delivery': 'd-0',
+    },
+    body,
+  });
+  assert.equal(unsigned.status, 401);
+  assert.deepEqual(world.cloudflare.records(), []);
+
+  const response = await fetch(`${url}/webhooks/github`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'pull_request',
+      'x-github-delivery': 'd-1',
+      'x-hub-signature-256': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`,
+    },
+    body,
+  });
+  assert.equal(response.status, 202);
+  await eventually(() => world.cloudflare.records().length === 1, 'the CNAME');
+  assert.equal(world.cloudflare.records()[0]!.name, 'linkding.example.com');
+  assert.equal((await fetch(`${url}/healthz`)).status, 200);
+  assert.equal((await fetch(`${url}/readyz`)).status, 200);
+});
+
+test('reconcile --dry-run prints the DNS plan and changes nothing; reconcile applies it', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const env = environment(world);
+  const exposed = await expose({ app: 'linkding', port: 9090, requester: ALICE }, world.context);
+  await world.git.mergePr({ number: exposed.pr.number, expectedHeadSha: exposed.pr.headSha, approver: BOB });
+
+  const dry = await cli(['reconcile', '--dry-run'], env);
+  assert.equal(dry.code, 0, dry.err);
+  assert.match(
+    dry.out,
+    new RegExp(
+      `^\\+ create CNAME linkding\\.example\\.com -> ${exposed.tunnelId}\\.cfargotunnel\\.com \\(proxied\\)$`,
+      'm',
+    ),
+  );
+  assert.deepEqual(world.cloudflare.records(), []);
+
+  const applied = await cli(['reconcile'], env);
+  assert.equal(applied.code, 0, applied.err);
+  assert.equal(world.cloudflare.records().length, 1);
+  const again = await cli(['reconcile', '--dry-run'], env);
+  assert.match(again.out, /0 to create, 0 to update, 0 to delete, 0 conflict\(s\), 1 unchanged/);
+});
+
+test('reconcile reports a foreign record on a desired hostname and exits 1 without touching it', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const foreign = world.cloudflare.seedRecord('example.com', {
+    type: 'A',
+    name: 'linkding.example.com',
+    content: '192.0.2.1',
+  });
+  const exposed = await expose({ app: 'linkding', port: 9090, requester: ALICE }, world.context);
+  await world.git.mergePr({ number: exposed.pr.number, expectedHeadSha: exposed.pr.headSha, approver: BOB });
+  const result = await cli(['reconcile'], environment(world));
+  assert.equal(result.code, 1);
+  assert.match(result.out, /! conflict linkding\.example\.com/);
+  assert.deepEqual(world.cloudflare.records(), [foreign]);
+});
