@@ -60,7 +60,7 @@ test('doctor passes on a correct installation and names what is missing on a bar
 
   const bare = await cli(['doctor'], {});
   assert.equal(bare.code, 1);
-  assert.match(bare.out, /✖ GitHub credentials: not configured\n    fix: Set GITHUB_TOKEN/);
+  assert.match(bare.out, /✖ GitHub credentials: not configured\n {4}fix: Set GITHUB_TOKEN/);
   assert.match(bare.out, /✖ Cloudflare credentials: not configured/);
 
   world.cloudflare.setPermissions(['account:read', 'tunnel:read', 'tunnel:edit', 'zone:read']);
