@@ -210,11 +210,37 @@ describe('GitHubProvider against the git-backed fake', () => {
     assert.equal(fixture.fake.pull(opened.number)?.headSha, stray);
   });
 
-  test('a crash between the pull and its label is repaired by the retry', async () => {
+  test('a failed label takes the pull request back whole; the retry opens a labelled one', async () => {
     fixture.fake.options.beforeHandle = async (method, path) => {
       if (method === 'POST' && path.endsWith('/labels')) {
         fixture.fake.options.beforeHandle = undefined;
         fixture.fake.failNext(502, 1, 'Bad Gateway');
+      }
+    };
+    await assert.rejects(
+      open(),
+      (error: unknown) => error instanceof TunnelbotError && error.kind === 'upstream',
+    );
+    assert.equal(fixture.fake.pull(1)?.state, 'closed', 'no PR left open without its label');
+    assert.equal(
+      await fixture.fake.repository.refSha(`refs/heads/${BRANCH}`),
+      undefined,
+      'no branch left behind',
+    );
+    const { opened } = await open();
+    assert.equal(opened.created, true);
+    assert.deepEqual(
+      fixture.fake.pull(opened.number)?.labels.map((label) => label.name),
+      ['tunnelbot'],
+    );
+  });
+
+  test('a crash between the pull and its label (no undo possible) is repaired by the retry', async () => {
+    fixture.fake.options.beforeHandle = async (method, path) => {
+      if (method === 'POST' && path.endsWith('/labels')) {
+        fixture.fake.options.beforeHandle = undefined;
+        // The label, and taking the PR back (closing it first), fail: the PR stays open without its label.
+        fixture.fake.failNext(502, 2, 'Bad Gateway');
       }
     };
     await assert.rejects(

@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { renderPrBody } from '../../src/core/pr-metadata.js';
 import type { PullRequestEvent } from '../../src/core/pull-request-event.js';
 import { buildServer, verifyGitHubSignature } from '../../src/server.js';
-import { captureLogger, metadataFor } from '../helpers/github.js';
+import { captureLogs } from '../helpers/logs.js';
+import { metadataFor } from '../helpers/github.js';
 
 const SECRET = 'whsec-test-0123456789-secret-value';
 
@@ -48,8 +49,8 @@ describe('HTTP server: health, readiness and the GitHub webhook', () => {
     handlerFails = false;
     ready = true;
     handled = new Promise((resolve) => (markHandled = resolve));
-    const captured = captureLogger();
-    logs = captured.output;
+    const captured = captureLogs();
+    logs = () => captured.text;
     app = await buildServer({
       logger: captured.logger,
       readiness: async () => {

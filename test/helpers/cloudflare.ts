@@ -1,25 +1,6 @@
-import { createLogger } from '../../src/log.js';
+import { captureLogs } from './logs.js';
 import { CloudflareAdapter, type CloudflareOptions } from '../../src/adapters/cloudflare/index.js';
 import { FakeCloudflare, type FakeCloudflareOptions } from '../../src/fakes/cloudflare/index.js';
-
-/** A pino logger at debug level whose output lands in a string, so tests can search it for secrets. */
-export function captureLogs() {
-  const sink = { text: '' };
-  const logger = createLogger(
-    { level: 'debug' },
-    {
-      write(line: string) {
-        sink.text += line;
-      },
-    },
-  );
-  return {
-    logger,
-    get text() {
-      return sink.text;
-    },
-  };
-}
 
 export interface CloudflareHarness {
   fake: FakeCloudflare;

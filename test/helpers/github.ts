@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { GitHubProvider, type GitHubProviderOptions } from '../../src/adapters/github/provider.js';
 import { FakeGitHub, type FakeGitHubOptions } from '../../src/fakes/github/server.js';
 import type { PrMetadata } from '../../src/core/pr-metadata.js';
-import { createLogger, type Logger } from '../../src/log.js';
+import type { Logger } from '../../src/log.js';
+import { captureLogs } from './logs.js';
 import { ContractRecorder } from './openapi.js';
 
 export const TOKEN = 'ghp_testTokenValue0123456789abcdefABCDEF';
@@ -22,18 +22,6 @@ export const SEED_FILES: Record<string, string> = {
   'clusters/home/apps/old/tunnel.yml': 'kind: ConfigMap\n',
   'README.md': '# GitOps\n',
 };
-
-/** A logger writing into a string, to check what reaches the logs. */
-export function captureLogger(): { logger: Logger; output: () => string } {
-  let text = '';
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      text += chunk.toString('utf8');
-      callback();
-    },
-  });
-  return { logger: createLogger({ level: 'debug' }, sink), output: () => text };
-}
 
 export interface GitHubFixture {
   fake: FakeGitHub;
@@ -56,7 +44,9 @@ export async function startGitHub(options: FakeGitHubOptions = {}): Promise<GitH
     onExchange: contract.onExchange,
     ...options,
   });
-  const { logger, output } = captureLogger();
+  const captured = captureLogs();
+  const { logger } = captured;
+  const output = () => captured.text;
   return {
     fake,
     contract,

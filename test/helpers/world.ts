@@ -8,7 +8,7 @@ import { parseSettings, type Settings } from '../../src/core/settings.js';
 import { FakeCloudflare } from '../../src/fakes/cloudflare/index.js';
 import { FakeGitHub } from '../../src/fakes/github/server.js';
 import type { WorkflowContext } from '../../src/workflows/context.js';
-import { captureLogs } from './cloudflare.js';
+import { captureLogs } from './logs.js';
 import { readFixtureRepo } from './fixtures.js';
 import { treeContents } from './trees.js';
 

@@ -7,7 +7,7 @@ import { main } from '../../src/cli.js';
 import { loadConfig } from '../../src/config.js';
 import { createService } from '../../src/main.js';
 import { expose } from '../../src/workflows/expose.js';
-import { captureLogs } from '../helpers/cloudflare.js';
+import { captureLogs } from '../helpers/logs.js';
 import { captureIo } from '../helpers/io.js';
 import { ALICE, BOB, BOT_TOKEN, startWorld, type World } from '../helpers/world.js';
 

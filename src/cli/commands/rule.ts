@@ -1,11 +1,7 @@
 import { TunnelbotError } from '../../errors.js';
-import {
-  findMatchingRule,
-  parseCloudflaredConfig,
-  validateIngressRules,
-} from '../../gitops/cloudflared/index.js';
+import { findMatchingRule } from '../../gitops/cloudflared/index.js';
 import { parseCommandArgs, type CliCommand } from '../command.js';
-import { printUnusedKeys, readConfigFile } from './validate.js';
+import { loadValidConfig } from './validate.js';
 
 export const ruleCommand: CliCommand = {
   name: 'rule',
@@ -28,14 +24,7 @@ hostname or a scheme (e.g. https://app.example.com/path).
         },
       );
     }
-    const config = parseCloudflaredConfig(await readConfigFile(file, io), file);
-    printUnusedKeys(config.unusedKeys, io);
-    const verdict = validateIngressRules(config.ingress, config.originRequest);
-    if (!verdict.ok) {
-      throw new TunnelbotError('TB_ERR_CLOUDFLARED_INVALID_CONFIG', `Validation failed: ${verdict.error}`, {
-        details: { file },
-      });
-    }
+    const config = await loadValidConfig(file, io);
     io.stdout(`Matched rule #${findMatchingRule(config, url)}\n`);
     return 0;
   },

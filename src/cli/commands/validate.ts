@@ -1,14 +1,34 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { TunnelbotError } from '../../errors.js';
-import { parseCloudflaredConfig, validateIngressRules } from '../../gitops/cloudflared/index.js';
+import {
+  parseCloudflaredConfig,
+  validateIngressRules,
+  type ParsedCloudflaredConfig,
+} from '../../gitops/cloudflared/index.js';
 import { parseCommandArgs, type CliCommand, type CliIo } from '../command.js';
 
 const UNUSED_KEYS_HEADER =
   'Warning: unused keys detected in your config file. Here is a list of unused keys:';
 
+/**
+ * Reads, parses and validates a config file for `validate` and `rule` as cloudflared does: unused keys are
+ * warned about on stderr, the first invalid rule fails the command.
+ */
+export async function loadValidConfig(file: string, io: CliIo): Promise<ParsedCloudflaredConfig> {
+  const config = parseCloudflaredConfig(await readConfigFile(file, io), file);
+  printUnusedKeys(config.unusedKeys, io);
+  const verdict = validateIngressRules(config.ingress, config.originRequest);
+  if (!verdict.ok) {
+    throw new TunnelbotError('TB_ERR_CLOUDFLARED_INVALID_CONFIG', `Validation failed: ${verdict.error}`, {
+      details: { file },
+    });
+  }
+  return config;
+}
+
 /** Reads a config file for `validate` and `rule`, naming the path when it cannot be read. */
-export async function readConfigFile(file: string, io: CliIo): Promise<string> {
+async function readConfigFile(file: string, io: CliIo): Promise<string> {
   try {
     return await readFile(resolve(io.cwd, file), 'utf8');
   } catch (error) {
@@ -22,7 +42,7 @@ export async function readConfigFile(file: string, io: CliIo): Promise<string> {
   }
 }
 
-export function printUnusedKeys(unusedKeys: readonly string[], io: CliIo): void {
+function printUnusedKeys(unusedKeys: readonly string[], io: CliIo): void {
   if (unusedKeys.length === 0) return;
   io.stderr(`${UNUSED_KEYS_HEADER}\n${unusedKeys.map((line) => `  ${line}`).join('\n')}\n`);
 }
@@ -48,14 +68,7 @@ error and exits 1. Keys cloudflared ignores are listed on stderr as warnings.
         },
       );
     }
-    const config = parseCloudflaredConfig(await readConfigFile(file, io), file);
-    printUnusedKeys(config.unusedKeys, io);
-    const verdict = validateIngressRules(config.ingress, config.originRequest);
-    if (!verdict.ok) {
-      throw new TunnelbotError('TB_ERR_CLOUDFLARED_INVALID_CONFIG', `Validation failed: ${verdict.error}`, {
-        details: { file },
-      });
-    }
+    await loadValidConfig(file, io);
     io.stdout('OK\n');
     return 0;
   },
