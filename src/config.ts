@@ -39,6 +39,9 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+/** Every environment variable tunnelbot reads (a contract: DESIGN.md §5). */
+export const ENVIRONMENT_VARIABLES = Object.keys(envSchema.shape);
+
 export interface Config {
   readonly slack: {
     readonly mode: 'socket' | 'http';

@@ -10,6 +10,7 @@ import { FakeGitHub } from '../../src/fakes/github/server.js';
 import type { WorkflowContext } from '../../src/workflows/context.js';
 import { captureLogs } from './logs.js';
 import { readFixtureRepo } from './fixtures.js';
+import { ContractRecorder } from './openapi.js';
 import { treeContents } from './trees.js';
 
 export const BOT_TOKEN = 'ghp_tunnelbotWorldToken0123456789abcdef';
@@ -28,6 +29,8 @@ export interface World {
   settings: Settings;
   git: GitHubProvider;
   logs: () => string;
+  /** Requests and responses through the fake GitHub that do not match GitHub's OpenAPI description. */
+  contractViolations(): Promise<unknown[]>;
   /** Clones the default branch (or another) and returns the checkout's files. */
   checkout(branch?: string): { directory: string; files: Map<string, string> };
   close(): Promise<void>;
@@ -39,7 +42,9 @@ export async function startWorld(
 ): Promise<World> {
   const snapshot = readFixtureRepo(fixture);
   const settings = parseSettings(snapshot.files.get('.tunnelbot.yaml') ?? '', '.tunnelbot.yaml');
+  const contract = new ContractRecorder();
   const github = await FakeGitHub.start({
+    onExchange: contract.onExchange,
     files: Object.fromEntries(snapshot.files),
     tokens: { [BOT_TOKEN]: { login: 'tunnelbot[bot]', permission: 'write' } },
     ...(options.beforeGitHub && { beforeHandle: options.beforeGitHub }),
@@ -79,6 +84,7 @@ export async function startWorld(
     settings,
     git,
     logs: () => logs.text,
+    contractViolations: () => contract.violations(),
     checkout(branch) {
       const directory = mkdtempSync(join(tmpdir(), 'tunnelbot-clone-'));
       execFileSync('git', ['clone', '-q', ...(branch ? ['-b', branch] : []), github.repoPath, directory]);

@@ -126,6 +126,11 @@ test('expose -> approve -> DNS -> unexpose -> approve leaves Cloudflare and the 
     'the repository is back to where it started, byte for byte',
   );
   assert.ok(!world.logs().includes(credentials.TunnelSecret), 'the tunnel secret never reaches the logs');
+  assert.deepEqual(
+    await world.contractViolations(),
+    [],
+    'every GitHub exchange matches the OpenAPI description',
+  );
 });
 
 test('a rejected expose deletes its tunnel; a foreign DNS record is never touched', async (t) => {
