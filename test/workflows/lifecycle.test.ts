@@ -170,3 +170,24 @@ test('a second expose of the same app with another hostname is refused before an
   );
   assert.equal(world.cloudflare.tunnels().length, 1);
 });
+
+test('two replicas handling the same /expose at once make one tunnel and one pull request', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const outcomes = await Promise.all([
+    expose({ app: 'linkding', port: 9090, requester: ALICE }, world.context),
+    expose({ app: 'linkding', port: 9090, requester: ALICE }, world.context),
+  ]);
+  assert.equal(outcomes[0].pr.number, outcomes[1].pr.number);
+  assert.deepEqual(outcomes.map((outcome) => outcome.pr.created).sort(), [false, true]);
+  assert.equal(world.cloudflare.tunnels().length, 1);
+  assert.equal(outcomes[0].tunnelId, outcomes[1].tunnelId);
+  assert.equal((await world.git.listOpenTunnelbotPrs()).length, 1);
+  const pr = world.github.pull(outcomes[0].pr.number)!;
+  const secret = world.cloudflare.tunnels()[0]!.secret;
+  assert.ok(
+    !pr.body?.includes(secret) && !pr.title.includes(secret),
+    'the PR text never holds the tunnel secret',
+  );
+  assert.match(pr.body ?? '', /<!-- tunnelbot:\{.*"action":"expose".*\} -->\n?$/s);
+});
