@@ -98,7 +98,7 @@ export interface TunnelCredentials {
   readonly Endpoint: string;
 }
 
-export function validateTunnelId(id: string): string {
+function validateTunnelId(id: string): string {
   if (!UUID.test(id)) {
     throw new TunnelbotError('TB_ERR_PLAN_INVALID_TUNNEL', `The tunnel id "${id}" is not a lowercase UUID.`);
   }

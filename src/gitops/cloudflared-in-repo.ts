@@ -52,7 +52,7 @@ export function findTunnelConfigs(snapshot: RepoSnapshot): RepoTunnelConfig[] {
   return found.sort((a, b) => a.location.path.localeCompare(b.location.path));
 }
 
-export function locateConfigs(path: string, text: string): ConfigLocation[] {
+function locateConfigs(path: string, text: string): ConfigLocation[] {
   const documents = parseAllDocuments(text);
   if (!Array.isArray(documents) || documents.some((document) => document.errors.length > 0)) return [];
   const locations: ConfigLocation[] = [];

@@ -4,7 +4,7 @@ import type { FileLookup } from '../core/snapshot.js';
 import { encryptYaml, resolveCreationRule, type CryptRule } from './sops/index.js';
 
 /** The crypt rule used when the repository has no `.sops.yaml`: Flux's documented one. */
-export const FLUX_CRYPT_RULE: CryptRule = { kind: 'encrypted_regex', value: '^(data|stringData)$' };
+const FLUX_CRYPT_RULE: CryptRule = { kind: 'encrypted_regex', value: '^(data|stringData)$' };
 
 export interface EncryptedSecret {
   readonly content: string;

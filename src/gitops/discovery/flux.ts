@@ -21,7 +21,7 @@ function normalisePath(path: string): string {
     .replace(/\/+$/, '');
 }
 
-export function findFluxKustomizations(documents: readonly ManifestDocument[]): FluxKustomization[] {
+function findFluxKustomizations(documents: readonly ManifestDocument[]): FluxKustomization[] {
   return documents
     .filter(
       (document) =>

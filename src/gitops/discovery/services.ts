@@ -39,7 +39,7 @@ function kustomizationNamespace(documents: readonly ManifestDocument[], path: st
   }
 }
 
-export function findServices(documents: readonly ManifestDocument[], name: string): DiscoveredService[] {
+function findServices(documents: readonly ManifestDocument[], name: string): DiscoveredService[] {
   return documents
     .filter(
       (document) =>

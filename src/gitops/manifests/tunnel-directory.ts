@@ -6,7 +6,7 @@
  */
 
 export const MANAGED_MARKER = '# Managed by tunnelbot.';
-export const CREDENTIALS_FILE = '/etc/cloudflared/creds/credentials.json';
+const CREDENTIALS_FILE = '/etc/cloudflared/creds/credentials.json';
 export const METRICS_PORT = 2000;
 
 export const TUNNEL_FILES = {
@@ -67,7 +67,7 @@ function describe(input: TunnelDirectoryInput): string {
     : `Shared Cloudflare Tunnel of environment ${input.environment}.`;
 }
 
-export function renderKustomization(input: TunnelDirectoryInput): string {
+function renderKustomization(input: TunnelDirectoryInput): string {
   return `${MANAGED_MARKER} ${describe(input)}
 # Change it with /expose and /unexpose in Slack so DNS and the tunnel stay in step with this directory.
 apiVersion: kustomize.config.k8s.io/v1beta1
@@ -83,7 +83,7 @@ configMapGenerator:
 `;
 }
 
-export function renderCloudflaredConfig(input: Pick<TunnelDirectoryInput, 'tunnelId' | 'rules'>): string {
+function renderCloudflaredConfig(input: Pick<TunnelDirectoryInput, 'tunnelId' | 'rules'>): string {
   const rules = input.rules
     .map((rule) => `  - hostname: ${rule.hostname}\n    service: ${rule.service}\n`)
     .join('');
@@ -97,7 +97,7 @@ ${rules}  - service: http_status:404
 `;
 }
 
-export function renderDeployment(input: TunnelDirectoryInput): string {
+function renderDeployment(input: TunnelDirectoryInput): string {
   return `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -196,7 +196,7 @@ ${selectorLabels(input, '                    ')}
 `;
 }
 
-export function renderPlaintextSecret(
+function renderPlaintextSecret(
   input: TunnelDirectoryInput,
   credentials: { AccountTag: string; TunnelSecret: string; TunnelID: string; Endpoint: string },
 ): string {
