@@ -59,6 +59,8 @@ export interface ExposeTarget {
 export interface ExposePlan {
   readonly target: ExposeTarget;
   readonly changeSet: ChangeSet;
+  /** Where the credentials' age recipients came from, when a new tunnel's Secret was written. */
+  readonly encryptedFor: string | undefined;
 }
 
 /** The directory of an environment's shared tunnel when tunnelbot created it. */
@@ -176,6 +178,7 @@ export async function planExpose(
   const files: FileChange[] = [];
   const rule = { hostname: target.hostname, service: target.serviceUrl };
   let what: string;
+  let encryptedFor: string | undefined;
 
   if (target.tunnel.action === 'reuse') {
     const { location } = target.tunnel.config;
@@ -221,6 +224,7 @@ export async function planExpose(
       now,
     );
     files.push({ path: secretPath, content: secret.content, change: 'added' });
+    encryptedFor = secret.source;
     const parent = parentKustomizationPath(target.environment);
     const entry = target.directory.slice(target.environment.path.length).replace(/^\//, '');
     files.push({
@@ -238,7 +242,7 @@ export async function planExpose(
     `This change ${what}.`,
     `Files: ${files.map((file) => `${file.path} (${file.change})`).join(', ')}.`,
   ].join('\n');
-  return { target, changeSet: { files, summary, warnings: target.warnings } };
+  return { target, changeSet: { files, summary, warnings: target.warnings }, encryptedFor };
 }
 
 export function isManagedByTunnelbot(kustomizationText: string | undefined): boolean {

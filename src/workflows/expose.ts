@@ -3,6 +3,7 @@ import type { OpenedPr, Person } from '../core/git-provider.js';
 import type { TunnelCredentials } from '../core/names.js';
 import { planExpose, prepareExpose, type ExposeRequest, type ExposeTarget } from '../core/plan-expose.js';
 import { branchName, type PrMetadata } from '../core/pr-metadata.js';
+import { exposePrText } from '../core/pr-text.js';
 import type { RepoSnapshot } from '../core/snapshot.js';
 import { ownerCommentOf, type WorkflowContext } from './context.js';
 
@@ -80,7 +81,7 @@ export async function expose(input: ExposeInput, context: WorkflowContext): Prom
     const pr = await context.git.openChangeSetPr({
       metadata,
       title: `Expose ${target.app} at ${target.hostname} (${target.environment.name})`,
-      summary: prSummary(plan.changeSet.summary, plan.changeSet.warnings, input.requester),
+      summary: exposePrText(plan, input.requester),
       baseSha: base.sha,
       changeSet: plan.changeSet,
       rebuild: async (newer) => (await planOn(newer)).changeSet,
@@ -110,14 +111,4 @@ async function rollback(
       'expose failed and its tunnel could not be deleted; the orphan collector will retry',
     );
   }
-}
-
-export function prSummary(summary: string, warnings: readonly string[], requester: Person): string {
-  const lines = [
-    summary,
-    '',
-    `Requested in Slack by ${requester.name} (${requester.slackUserId}). Approve or reject it from the Slack thread; the merge is pinned to the commit shown there.`,
-  ];
-  if (warnings.length > 0) lines.push('', '**Warnings**', ...warnings.map((warning) => `- ${warning}`));
-  return lines.join('\n');
 }

@@ -1,8 +1,8 @@
 import type { OpenedPr, Person } from '../core/git-provider.js';
 import { planUnexpose, type UnexposePlan, type UnexposeRequest } from '../core/plan-unexpose.js';
 import type { PrMetadata } from '../core/pr-metadata.js';
+import { unexposePrText } from '../core/pr-text.js';
 import type { WorkflowContext } from './context.js';
-import { prSummary } from './expose.js';
 
 export interface UnexposeInput extends UnexposeRequest {
   readonly requester: Person;
@@ -36,7 +36,7 @@ export async function unexpose(input: UnexposeInput, context: WorkflowContext): 
   const pr = await context.git.openChangeSetPr({
     metadata,
     title: `Unexpose ${plan.app} (${plan.environment.name})`,
-    summary: prSummary(plan.changeSet.summary, plan.changeSet.warnings, input.requester),
+    summary: unexposePrText(plan, input.requester),
     baseSha: base.sha,
     changeSet: plan.changeSet,
     rebuild: async (newer) => planUnexpose(input, newer, context.settings).changeSet,
