@@ -25,7 +25,7 @@ function footer(warnings: readonly string[], requester: Person): string[] {
     ...(warnings.length > 0 ? ['', '**Warnings**', '', ...warnings.map((warning) => `- ${warning}`)] : []),
     '',
     `Requested in Slack by ${requester.name} (\`${requester.slackUserId}\`). Approve or reject it from the Slack ` +
-      'thread: the merge is pinned to the commit shown there, and the requester cannot approve their own request.',
+      'thread: the merge is pinned to the commit shown there.',
   ];
 }
 

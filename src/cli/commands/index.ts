@@ -1,5 +1,6 @@
 import type { CliCommand } from '../command.js';
 import { decryptCommand } from './decrypt.js';
+import { demoCommand } from './demo.js';
 import { doctorCommand } from './doctor.js';
 import { encryptCommand } from './encrypt.js';
 import { planCommand } from './plan.js';
@@ -18,4 +19,5 @@ export const commands: CliCommand[] = [
   decryptCommand,
   doctorCommand,
   reconcileCommand,
+  demoCommand,
 ];

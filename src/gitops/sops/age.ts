@@ -1,4 +1,4 @@
-import { armor, Decrypter, Encrypter, identityToRecipient } from 'age-encryption';
+import { armor, Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { TunnelbotError } from '../../errors.js';
 
 /**
@@ -132,4 +132,10 @@ export async function unwrapDataKey(
       `  Details: ${failures.join('; ')}`,
     { details: { recipients: entries.map((entry) => entry.recipient), triedPublicKeys: tried } },
   );
+}
+
+/** A fresh X25519 key pair (what `age-keygen` makes), for demos and tests that must not reuse a real key. */
+export async function generateAgeKeyPair(): Promise<{ identity: string; recipient: string }> {
+  const identity = await generateX25519Identity();
+  return { identity, recipient: await identityToRecipient(identity) };
 }

@@ -2,7 +2,7 @@
 export type { CryptRule } from './rules.js';
 export { encryptYaml, type EncryptOptions } from './encrypt.js';
 export { decryptYaml, type DecryptOptions } from './decrypt.js';
-export { isValidAgeRecipient, parseAgeIdentities } from './age.js';
+export { generateAgeKeyPair, isValidAgeRecipient, parseAgeIdentities } from './age.js';
 export { SOPS_FORMAT_VERSION } from './metadata.js';
 export {
   findCreationRule,

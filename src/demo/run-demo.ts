@@ -1,0 +1,144 @@
+import { CloudflareAdapter } from '../adapters/cloudflare/index.js';
+import { GitHubProvider } from '../adapters/github/provider.js';
+import type { Person } from '../core/git-provider.js';
+import { validateSettings } from '../core/settings.js';
+import { FakeCloudflare } from '../fakes/cloudflare/index.js';
+import { FakeGitHub } from '../fakes/github/server.js';
+import { decryptYaml, generateAgeKeyPair } from '../gitops/sops/index.js';
+import type { Logger } from '../log.js';
+import type { WorkflowContext } from '../workflows/context.js';
+import { expose } from '../workflows/expose.js';
+import { onPullRequestEvent } from '../workflows/pull-request-events.js';
+import { unexpose } from '../workflows/unexpose.js';
+import { sampleRepository } from './sample-repo.js';
+
+const ALICE: Person = { slackUserId: 'U0ALICE', name: 'Alice' };
+const BOB: Person = { slackUserId: 'U0BOB', name: 'Bob' };
+const TOKEN = 'ghp_demoTokenForTheLocalFakeOnly000000000';
+
+/**
+ * `tunnelbot demo`: the whole request lifecycle on this machine, against the local GitHub (a real git repository)
+ * and Cloudflare fakes, through the same adapters and workflows `serve` uses. Slack's part is narrated: the
+ * Slack transport is not built yet, so the demo calls the workflows a slash command and a button will call.
+ */
+export async function runDemo(print: (line: string) => void, logger: Logger): Promise<void> {
+  const key = await generateAgeKeyPair();
+  const github = await FakeGitHub.start({
+    files: sampleRepository(key.recipient),
+    tokens: { [TOKEN]: { login: 'tunnelbot[bot]', permission: 'write' } },
+  });
+  const cloudflare = new FakeCloudflare({ zones: ['example.com'] });
+  try {
+    const { baseURL } = await cloudflare.start();
+    const settings = validateSettings(
+      {
+        instance: 'demo',
+        environments: [{ name: 'demo', path: 'apps/demo/tunnels', domain: 'example.com' }],
+      },
+      'demo settings',
+    );
+    const git = new GitHubProvider({
+      auth: { kind: 'token', token: TOKEN },
+      baseUrl: github.url,
+      owner: github.owner.login,
+      repo: github.repoName,
+      logger,
+      retryAndThrottle: false,
+    });
+    const context: WorkflowContext = {
+      git,
+      cloudflare: new CloudflareAdapter({
+        apiToken: cloudflare.apiToken,
+        accountId: cloudflare.accountId,
+        baseURL,
+        logger,
+      }),
+      settings,
+      logger,
+      now: () => new Date(),
+    };
+
+    print('tunnelbot demo: fake GitHub and Cloudflare APIs on 127.0.0.1, no account needed.');
+    print(`GitOps repository: ${github.repoPath} (a real git repository, removed at the end)\n`);
+
+    print('1. Alice types `/expose linkding 9090` in Slack.');
+    const exposed = await expose({ app: 'linkding', port: 9090, requester: ALICE }, context);
+    const tunnel = cloudflare.tunnels()[0]!;
+    print(`   Cloudflare Tunnel ${tunnel.name} created (${tunnel.id}).`);
+    print(`   Pull request #${exposed.pr.number} opened: ${exposed.pr.url}`);
+    const pull = github.pull(exposed.pr.number)!;
+    for (const line of pull.body?.split('\n') ?? []) {
+      if (line.startsWith('- `')) print(`     ${line}`);
+    }
+
+    print('\n2. Bob approves the request (in Slack this will be the [Approve & merge] button).');
+    const merged = await git.mergePr({
+      number: exposed.pr.number,
+      expectedHeadSha: exposed.pr.headSha,
+      approver: BOB,
+    });
+    print(
+      `   Merged as ${merged.mergeSha.slice(0, 7)}, pinned to ${exposed.pr.headSha.slice(0, 7)}, the commit Bob saw.`,
+    );
+    const info = await git.getPr(exposed.pr.number);
+    await onPullRequestEvent(
+      {
+        kind: 'merged',
+        source: 'webhook',
+        prNumber: info.number,
+        metadata: info.metadata!,
+        headSha: info.headSha,
+        mergeSha: merged.mergeSha,
+      },
+      context,
+    );
+    for (const record of cloudflare.records()) {
+      print(`   DNS: ${record.type} ${record.name} -> ${record.content} (proxied, "${record.comment}")`);
+    }
+    print('   live at https://linkding.example.com');
+
+    const snapshot = await git.readSnapshot((await git.defaultBranch()).sha);
+    const secretFile = [...snapshot.files.keys()].find((path) => path.endsWith('secret.sops.yaml'))!;
+    const plaintext = await decryptYaml(snapshot.files.get(secretFile)!, { identities: [key.identity] });
+    const holdsTheTunnel = plaintext.includes(tunnel.id) && plaintext.includes(tunnel.secret);
+    print(
+      `   ${secretFile} is SOPS-encrypted; the demo's age key decrypts it to the tunnel's credentials: ${holdsTheTunnel ? 'yes' : 'NO'}.`,
+    );
+
+    print('\n3. Alice types `/unexpose linkding`; Bob approves.');
+    const removal = await unexpose({ app: 'linkding', requester: ALICE }, context);
+    const removalMerge = await git.mergePr({
+      number: removal.pr.number,
+      expectedHeadSha: removal.pr.headSha,
+      approver: BOB,
+    });
+    const removalInfo = await git.getPr(removal.pr.number);
+    await onPullRequestEvent(
+      {
+        kind: 'merged',
+        source: 'webhook',
+        prNumber: removalInfo.number,
+        metadata: removalInfo.metadata!,
+        headSha: removalInfo.headSha,
+        mergeSha: removalMerge.mergeSha,
+      },
+      context,
+    );
+    print(`   Pull request #${removal.pr.number} merged: tunnel directory and kustomization entry removed.`);
+
+    const after = await git.readSnapshot((await git.defaultBranch()).sha, () => true);
+    const original = sampleRepository(key.recipient);
+    const identical =
+      after.files.size === Object.keys(original).length &&
+      Object.entries(original).every(([path, content]) => after.files.get(path) === content);
+    print('\nLeft behind:');
+    print(`   tunnels: ${cloudflare.tunnels().length}, DNS records: ${cloudflare.records().length}`);
+    print(`   repository identical to the start: ${identical ? 'yes' : 'NO'}`);
+    if (!holdsTheTunnel || !identical || cloudflare.tunnels().length > 0 || cloudflare.records().length > 0) {
+      throw new Error('the demo did not end where it should have; please report this as a bug');
+    }
+  } finally {
+    await cloudflare.stop();
+    await github.close();
+  }
+}
