@@ -257,6 +257,20 @@ describe('GitHubProvider against the git-backed fake', () => {
     assert.equal((await fixture.provider().listOpenTunnelbotPrs()).length, 1);
   });
 
+  test('a later snapshot reads only the blobs that changed (blobs are immutable)', async () => {
+    const provider = fixture.provider();
+    const first = await provider.defaultBranch();
+    const before = await provider.readSnapshot(first.sha);
+    const moved = await fixture.fake.commitToBranch('main', { 'x.yaml': 'x: 1\n' }, 'teammate');
+    const blobReads = () =>
+      fixture.contract.exchanges.filter((exchange) => exchange.path.includes('/git/blobs/')).length;
+    const readsBefore = blobReads();
+    const after = await provider.readSnapshot(moved);
+    assert.equal(blobReads() - readsBefore, 1, 'only x.yaml is fetched');
+    assert.equal(after.files.get('x.yaml'), 'x: 1\n');
+    for (const [path, content] of before.files) assert.equal(after.files.get(path), content);
+  });
+
   test('a branch with no commit of its own is replaced by the change set', async () => {
     const base = await fixture.provider().defaultBranch();
     const created = await humanRequest(fixture, 'POST', '/git/refs', {

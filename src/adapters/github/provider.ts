@@ -55,6 +55,9 @@ interface PullLike {
 }
 
 const MAX_CACHED_TREES = 64;
+/** Enough for every YAML file of a large GitOps repository; bounded so memory stays small (about 50 MB at most). */
+const MAX_CACHED_BLOBS = 5_000;
+const MAX_CACHED_BLOB_CHARS = 10_000;
 
 async function mapBounded<T, R>(
   items: readonly T[],
@@ -95,6 +98,11 @@ export class GitHubProvider implements GitProvider {
   private readonly treeOfCommit = new Map<string, string>();
   /** commit SHA -> every blob path, to refuse deleting a file the base does not have before GitHub does. */
   private readonly pathsOfCommit = new Map<string, Set<string>>();
+  /**
+   * blob SHA -> content. Blobs are immutable, so a snapshot of a later commit (housekeeping reads one every few
+   * minutes) costs one tree read plus the files that actually changed.
+   */
+  private readonly blobs = new Map<string, string>();
 
   constructor(private readonly options: GitHubProviderOptions) {
     this.logger = options.logger.child({ component: 'github', repo: `${options.owner}/${options.repo}` });
@@ -118,10 +126,10 @@ export class GitHubProvider implements GitProvider {
     return `${this.options.owner}/${this.options.repo}`;
   }
 
-  private remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  private remember<V>(cache: Map<string, V>, key: string, value: V, capacity = MAX_CACHED_TREES): void {
     cache.delete(key);
     cache.set(key, value);
-    if (cache.size > MAX_CACHED_TREES) cache.delete(cache.keys().next().value as string);
+    if (cache.size > capacity) cache.delete(cache.keys().next().value as string);
   }
 
   private async call<T>(doing: string, request: (octokit: Octokit) => Promise<T>): Promise<T> {
@@ -200,10 +208,15 @@ export class GitHubProvider implements GitProvider {
     const tree = await this.readTree(sha);
     const wanted = [...tree.entries()].filter(([path]) => filter(path));
     const contents = await mapBounded(wanted, this.options.readConcurrency ?? 8, async ([path, blobSha]) => {
+      const cached = this.blobs.get(blobSha);
+      if (cached !== undefined) return cached;
       const { data } = await this.call(`reading ${path} of ${this.repoName} at ${sha}`, (o) =>
         o.rest.git.getBlob({ ...this.repoRef, file_sha: blobSha }),
       );
-      return Buffer.from(data.content, 'base64').toString('utf8');
+      const content = Buffer.from(data.content, 'base64').toString('utf8');
+      if (content.length <= MAX_CACHED_BLOB_CHARS)
+        this.remember(this.blobs, blobSha, content, MAX_CACHED_BLOBS);
+      return content;
     });
     return { baseSha: sha, files: new Map(wanted.map(([path], index) => [path, contents[index] ?? ''])) };
   }
