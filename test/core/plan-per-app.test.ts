@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseDocument } from 'yaml';
@@ -208,4 +209,37 @@ test('bad input is refused with a specific error and leaves the working tree unt
   const missing = await plan(['expose', 'wiki', '80', '--repo', repo]);
   assert.match(missing.err, /--tunnel-id, --account-tag and --tunnel-secret are required/);
   assert.deepEqual(treeContents(repo), before);
+});
+
+test('without a settings file: environment "default" at apps/tunnels, per-app, hostname from --host', async () => {
+  const repo = mkdtempSync(join(tmpdir(), 'tunnelbot-defaults-'));
+  mkdirSync(join(repo, 'apps', 'tunnels'), { recursive: true });
+  writeFileSync(join(repo, 'apps', 'tunnels', 'kustomization.yaml'), 'resources: []\n');
+  writeFileSync(
+    join(repo, '.sops.yaml'),
+    'creation_rules:\n  - encrypted_regex: ^(data|stringData)$\n    age: age1l44xcng8dqj32nlv6d930qvvrny05hglzcv9qpc7kxjc6902ma4qufys29\n',
+  );
+  const secret = randomBytes(32).toString('base64');
+  const noHost = await plan(['expose', 'wiki', '3000', '--repo', repo, ...tunnelArgs(secret)]);
+  assert.equal(noHost.code, 1);
+  assert.match(noHost.err, /Environment "default" has no domain, so there is no default hostname for "wiki"/);
+  assert.match(noHost.err, /--host app\.example\.com/);
+
+  const result = await plan([
+    'expose',
+    'wiki',
+    '3000',
+    '--repo',
+    repo,
+    '--host',
+    'wiki.example.org',
+    ...tunnelArgs(secret),
+  ]);
+  assert.equal(result.code, 0, result.err);
+  assert.match(
+    readFileSync(join(repo, 'apps/tunnels/wiki/config.yaml'), 'utf8'),
+    /hostname: wiki\.example\.org/,
+  );
+  assert.match(result.err, /No Flux Kustomization \(kustomize\.toolkit\.fluxcd\.io\) was found/);
+  kustomizeBuild(join(repo, 'apps', 'tunnels'));
 });
