@@ -75,12 +75,11 @@ const FLUX_SIGNATURE_ALGORITHMS: Readonly<Record<string, number>> = {
  * Hex case does not matter; the comparison is constant-time over the digest bytes.
  */
 export function verifyFluxSignature(token: string, rawBody: Buffer, signature: string | undefined): boolean {
-  if (!signature || token.length === 0) return false;
-  const separator = signature.indexOf('=');
-  const algorithm = signature.slice(0, separator);
-  const hex = signature.slice(separator + 1);
-  const size = Object.hasOwn(FLUX_SIGNATURE_ALGORITHMS, algorithm) ? FLUX_SIGNATURE_ALGORITHMS[algorithm] : 0;
-  if (separator < 0 || !size || !/^[0-9a-fA-F]+$/.test(hex) || hex.length !== size * 2) return false;
+  const match = /^(sha224|sha256|sha384|sha512)=([0-9a-fA-F]+)$/.exec(signature ?? '');
+  if (!match || token.length === 0) return false;
+  const algorithm = match[1]!;
+  const hex = match[2]!;
+  if (hex.length !== FLUX_SIGNATURE_ALGORITHMS[algorithm]! * 2) return false;
   const expected = createHmac(algorithm, Buffer.from(token, 'utf8')).update(rawBody).digest();
   return timingSafeEqual(Buffer.from(hex, 'hex'), expected);
 }

@@ -1,4 +1,5 @@
 import { BoundedSet } from '../core/bounded-set.js';
+import { isTunnelbotError } from '../errors.js';
 import { classifyFluxEvent, fluxEventRevision, fluxObjectId, type FluxEvent } from '../core/flux-event.js';
 import type { PrMetadata } from '../core/pr-metadata.js';
 import type { WorkflowContext } from './context.js';
@@ -107,7 +108,17 @@ async function pullRequestsIn(
   }
   for (const waiting of memory.waitingForFlux()) {
     if (found.has(waiting.number)) continue;
-    if (await context.git.commitContains(waiting.mergeSha, commitSha)) found.set(waiting.number, waiting);
+    try {
+      if (await context.git.commitContains(waiting.mergeSha, commitSha)) found.set(waiting.number, waiting);
+    } catch (error) {
+      // A merge commit GitHub no longer knows (history rewritten) would fail every later event: stop waiting.
+      if (!isTunnelbotError(error) || error.code !== 'TB_ERR_GITHUB_NOT_FOUND') throw error;
+      context.logger.warn(
+        { pr: waiting.number, mergeSha: waiting.mergeSha },
+        'merge commit of a pull request waiting for Flux is gone; no longer waiting for it',
+      );
+      memory.forget([waiting.number]);
+    }
   }
   return [...found.values()].sort((a, b) => a.number - b.number);
 }

@@ -220,17 +220,24 @@ test('a Cloudflare failure leaves the revision unhandled for the next event; oth
   const succeeded = (sha: string) =>
     parseFluxEvent(kustomizationEvent('ReconciliationSucceeded', { revision: `main@sha1:${sha}` }));
 
+  memory.awaitFlux({ number: 99, mergeSha: 'f'.repeat(40), metadata: info.metadata! });
   world.cloudflare.injectFault('dns.create', { kind: 'error', status: 500, code: 10000 });
   await assert.rejects(onFluxEvent(succeeded(mergeSha), world.context, memory), (error: unknown) => {
     return error instanceof TunnelbotError && error.kind === 'upstream';
   });
   assert.deepEqual(world.cloudflare.records(), []);
-  assert.equal(memory.waitingForFlux().length, 1, 'the PR still waits');
+  assert.deepEqual(
+    memory.waitingForFlux().map((pr) => pr.number),
+    [info.number, 99],
+    'the PRs still wait',
+  );
 
   const retried = await onFluxEvent(succeeded(mergeSha.toUpperCase()), world.context, memory);
   assert.equal(retried.kind, 'reconciled');
   assert.deepEqual(retried.kind === 'reconciled' && retried.applied.map((pr) => pr.number), [info.number]);
   assert.equal(world.cloudflare.records().length, 1);
+  assert.deepEqual(memory.waitingForFlux(), [], 'a merge commit GitHub does not know stops waiting');
+  assert.match(world.logs(), /merge commit of a pull request waiting for Flux is gone/);
 
   const older = await onFluxEvent(succeeded(before), world.context, memory);
   assert.deepEqual(older, { kind: 'reconciled', commitSha: before, applied: [], dnsConflicts: [] });
