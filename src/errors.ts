@@ -393,6 +393,12 @@ export const ERROR_CATALOG = {
     'The pull request was not opened by tunnelbot (its branch is not under `tunnelbot/`), so tunnelbot will not act on it.',
     'Merge or close it on GitHub yourself.',
   ),
+  // --- Flux notifications (src/core/flux-event.ts, src/server.ts /webhooks/flux) ---
+  TB_ERR_FLUX_EVENT_INVALID: entry(
+    'input',
+    'A POST to /webhooks/flux is not a notification-controller event (not JSON, or a required field is missing or wrong).',
+    'Point only a Flux Provider of type `generic-hmac` (or `generic`) at /webhooks/flux; do not override its Content-Type or body.',
+  ),
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

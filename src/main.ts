@@ -2,11 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { CloudflareAdapter } from './adapters/cloudflare/index.js';
 import { GitHubProvider } from './adapters/github/provider.js';
 import type { Config } from './config.js';
+import type { FluxEvent } from './core/flux-event.js';
 import type { PullRequestEvent } from './core/pull-request-event.js';
 import { TunnelbotError, asTunnelbotError } from './errors.js';
 import type { Logger } from './log.js';
 import { buildServer } from './server.js';
 import type { WorkflowContext } from './workflows/context.js';
+import { FluxEventMemory, onFluxEvent } from './workflows/flux-events.js';
 import { PullRequestPoller } from './workflows/poll-pull-requests.js';
 import { onPullRequestEvent } from './workflows/pull-request-events.js';
 import { collectOrphans, reconcileDns } from './workflows/reconcile.js';
@@ -57,12 +59,37 @@ export async function createService(
   logger: Logger,
   context = createContext(config, logger),
 ): Promise<Service> {
+  const fluxToken = config.flux.webhookToken;
+  const fluxMemory = new FluxEventMemory();
   const handle = async (event: PullRequestEvent): Promise<void> => {
-    const outcome = await onPullRequestEvent(event, context);
+    const outcome = await onPullRequestEvent(event, context, { dnsAwaitsFlux: fluxToken !== undefined });
+    if (outcome.kind === 'awaiting-flux' && outcome.mergeSha) {
+      fluxMemory.awaitFlux({ number: event.prNumber, mergeSha: outcome.mergeSha, metadata: event.metadata });
+    }
     logger.info(
       { pr: event.prNumber, source: event.source, outcome: outcome.kind },
       'pull request event handled',
     );
+  };
+  const handleFlux = async (event: FluxEvent, log: Logger): Promise<void> => {
+    const outcome = await onFluxEvent(event, { ...context, logger: log }, fluxMemory);
+    if (outcome.kind === 'reconciled') {
+      log.info(
+        { commitSha: outcome.commitSha, prs: outcome.applied.map((pr) => pr.number) },
+        'Flux applied tunnelbot pull requests',
+      );
+    } else if (outcome.kind === 'failed') {
+      log.warn(
+        {
+          commitSha: outcome.commitSha,
+          prs: outcome.pullRequests.map((pr) => pr.number),
+          ...outcome.failure,
+        },
+        'Flux failed on a revision with tunnelbot pull requests',
+      );
+    } else {
+      log.debug({ outcome }, 'Flux event needed no action');
+    }
   };
   const server = await buildServer({
     logger,
@@ -73,10 +100,13 @@ export async function createService(
     ...(config.github.webhookSecret && {
       github: { secret: config.github.webhookSecret, onPullRequestEvent: handle },
     }),
+    ...(fluxToken !== undefined && { flux: { token: fluxToken, onFluxEvent: handleFlux } }),
   });
   const poller = new PullRequestPoller({ provider: context.git, onPullRequestEvent: handle, logger });
   let housekeeping: NodeJS.Timeout | undefined;
 
+  // Also the fallback for Flux: notification-controller keeps no queue, so events sent while the bot was down
+  // are lost and the next round converges DNS anyway.
   const houseKeep = async (): Promise<void> => {
     try {
       await reconcileDns(context);
@@ -99,7 +129,10 @@ export async function createService(
       void houseKeep();
       housekeeping = setInterval(() => void houseKeep(), HOUSEKEEPING_INTERVAL_MS);
       housekeeping.unref();
-      logger.info({ url, webhooks: config.github.webhookSecret !== undefined }, 'tunnelbot listening');
+      logger.info(
+        { url, webhooks: config.github.webhookSecret !== undefined, fluxEvents: fluxToken !== undefined },
+        'tunnelbot listening',
+      );
       return { url };
     },
     async stop() {

@@ -5,6 +5,14 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
+import { BoundedSet } from './core/bounded-set.js';
+import {
+  classifyFluxEvent,
+  fluxEventRevision,
+  fluxObjectId,
+  parseFluxEvent,
+  type FluxEvent,
+} from './core/flux-event.js';
 import { parsePrMetadata, type PrMetadata } from './core/pr-metadata.js';
 import type { PullRequestEvent, PullRequestEventHandler } from './core/pull-request-event.js';
 import type { Logger } from './log.js';
@@ -17,29 +25,25 @@ export interface GitHubWebhookOptions {
   deliveryCacheSize?: number;
 }
 
+export interface FluxWebhookOptions {
+  /** FLUX_WEBHOOK_TOKEN: the `token` of the generic-hmac Provider's Secret, byte for byte (never trimmed). */
+  token: string;
+  /** Called after the 202 with the event and the request's logger. */
+  onFluxEvent: (event: FluxEvent, log: Logger) => Promise<void>;
+}
+
 export interface ServerOptions {
   logger: Logger;
   /** `/readyz` answers 200 only while this resolves true (e.g. GitHub and Slack reachable). */
   readiness?: () => Promise<boolean>;
   github?: GitHubWebhookOptions;
+  flux?: FluxWebhookOptions;
 }
 
 /** GitHub allows webhook payloads up to 25 MB. */
 const WEBHOOK_BODY_LIMIT = 25 * 1024 * 1024;
-
-/** Insertion-ordered set that forgets its oldest entries beyond a capacity. */
-class BoundedSet {
-  private readonly entries = new Set<string>();
-  constructor(private readonly capacity: number) {}
-
-  /** Adds the value; false when it was already present. */
-  add(value: string): boolean {
-    if (this.entries.has(value)) return false;
-    this.entries.add(value);
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.values().next().value as string);
-    return true;
-  }
-}
+/** notification-controller's own event body limit; a Flux event is never larger. */
+const FLUX_BODY_LIMIT = 3 * 1024 * 1024;
 
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
@@ -56,6 +60,28 @@ export function verifyGitHubSignature(
   const expected = Buffer.from(createHmac('sha256', secret).update(rawBody).digest('hex'), 'utf8');
   const given = Buffer.from(signature.slice('sha256='.length), 'utf8');
   return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** The HMACs Flux's documented verifier accepts; notification-controller itself only sends sha256. */
+const FLUX_SIGNATURE_ALGORITHMS: Readonly<Record<string, number>> = {
+  sha224: 28,
+  sha256: 32,
+  sha384: 48,
+  sha512: 64,
+};
+
+/**
+ * `X-Signature` is `<algo>=<hex HMAC of the exact raw body>` keyed with the raw bytes of the Provider's token.
+ * Hex case does not matter; the comparison is constant-time over the digest bytes.
+ */
+export function verifyFluxSignature(token: string, rawBody: Buffer, signature: string | undefined): boolean {
+  const match = /^(sha224|sha256|sha384|sha512)=([0-9a-fA-F]+)$/.exec(signature ?? '');
+  if (!match || token.length === 0) return false;
+  const algorithm = match[1]!;
+  const hex = match[2]!;
+  if (hex.length !== FLUX_SIGNATURE_ALGORITHMS[algorithm]! * 2) return false;
+  const expected = createHmac(algorithm, Buffer.from(token, 'utf8')).update(rawBody).digest();
+  return timingSafeEqual(Buffer.from(hex, 'hex'), expected);
 }
 
 interface PullRequestPayload {
@@ -162,7 +188,59 @@ function registerGitHubWebhook(app: FastifyInstance, options: GitHubWebhookOptio
   });
 }
 
-/** The HTTP server: health, readiness and webhooks. Other routes (Flux, Slack) plug into the same instance. */
+function registerFluxWebhook(app: FastifyInstance, options: FluxWebhookOptions, logger: Logger): void {
+  // Encapsulated like the GitHub route: the signature covers the raw bytes, which Go's JSON escaping makes
+  // different from any re-serialisation.
+  void app.register(async (scope) => {
+    scope.addContentTypeParser(
+      'application/json',
+      { parseAs: 'buffer', bodyLimit: FLUX_BODY_LIMIT },
+      (_req, body, done) => done(null, body),
+    );
+    scope.post(
+      '/webhooks/flux',
+      { bodyLimit: FLUX_BODY_LIMIT },
+      async (request: FastifyRequest, reply: FastifyReply) => {
+        const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const log = logger.child({
+          reqId: request.id,
+          webhook: 'flux',
+          gotkComponent: header(request, 'gotk-component'),
+        });
+        if (!verifyFluxSignature(options.token, raw, header(request, 'x-signature'))) {
+          log.warn('Flux event with a missing or bad X-Signature');
+          return reply.code(401).send({ error: 'bad or missing X-Signature' });
+        }
+        let event: FluxEvent;
+        try {
+          event = parseFluxEvent(raw.toString('utf8'));
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          log.warn({ err: error }, 'Flux event rejected');
+          return reply.code(400).send({ error: message });
+        }
+        const revision = fluxEventRevision(event);
+        log.info(
+          {
+            object: fluxObjectId(event),
+            reason: event.reason,
+            severity: event.severity,
+            class: classifyFluxEvent(event),
+            revision: revision?.revision,
+          },
+          'Flux event accepted',
+        );
+        // notification-controller waits at most spec.timeout (15 s) including retries: acknowledge, then work.
+        options.onFluxEvent(event, log).catch((error: unknown) => {
+          log.error({ err: error, reason: event.reason }, 'handling a Flux event failed');
+        });
+        return reply.code(202).send({ status: 'accepted' });
+      },
+    );
+  });
+}
+
+/** The HTTP server: health, readiness and webhooks. Other routes (Slack) plug into the same instance. */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
@@ -183,6 +261,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
   });
   if (options.github) registerGitHubWebhook(app, options.github);
+  if (options.flux) registerFluxWebhook(app, options.flux, options.logger);
   await app.ready();
   return app;
 }

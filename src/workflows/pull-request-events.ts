@@ -5,8 +5,17 @@ import { reconcileDns, referencedTunnels } from './reconcile.js';
 
 export type PullRequestOutcome =
   | { readonly kind: 'dns-reconciled'; readonly tunnelDeleted: boolean }
+  | { readonly kind: 'awaiting-flux'; readonly mergeSha: string | undefined }
   | { readonly kind: 'tunnel-deleted'; readonly tunnelId: string }
   | { readonly kind: 'nothing-to-do'; readonly reason: string };
+
+export interface PullRequestEventOptions {
+  /**
+   * Flux notifications are configured (FLUX_WEBHOOK_TOKEN): a merged expose gets its DNS record when Flux reports
+   * the merge applied (workflows/flux-events.ts), so no visitor reaches a CNAME before cloudflared runs.
+   */
+  readonly dnsAwaitsFlux?: boolean;
+}
 
 /**
  * What a merged or closed tunnelbot PR means for Cloudflare. Events arrive at least once (webhook and poller),
@@ -15,10 +24,17 @@ export type PullRequestOutcome =
 export async function onPullRequestEvent(
   event: PullRequestEvent,
   context: WorkflowContext,
+  options: PullRequestEventOptions = {},
 ): Promise<PullRequestOutcome> {
   const { metadata } = event;
   const log = context.logger.child({ workflow: 'pull-request-event', pr: event.prNumber, kind: event.kind });
 
+  if (event.kind === 'merged' && metadata.action === 'expose' && options.dnsAwaitsFlux) {
+    log.info({ mergeSha: event.mergeSha }, 'expose merged; DNS follows when Flux reports it reconciled');
+    return { kind: 'awaiting-flux', mergeSha: event.mergeSha };
+  }
+
+  // An unexpose removes DNS at once even with Flux: a record gone before cloudflared stops harms no one.
   if (event.kind === 'merged') {
     await reconcileDns(context);
     if (metadata.action !== 'unexpose' || !metadata.tunnelId)

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../src/cli.js';
 import { loadConfig } from '../../src/config.js';
@@ -9,30 +7,13 @@ import { createService } from '../../src/main.js';
 import { expose } from '../../src/workflows/expose.js';
 import { captureLogs } from '../helpers/logs.js';
 import { captureIo } from '../helpers/io.js';
-import { ALICE, BOB, BOT_TOKEN, startWorld, type World } from '../helpers/world.js';
-
-const WEBHOOK_SECRET = 'webhook-secret-0123456789';
-
-/** The environment an operator would give `tunnelbot serve`, pointing at the fakes. */
-function environment(world: World): NodeJS.ProcessEnv {
-  const { directory } = world.checkout();
-  const settings = join(directory, 'tunnelbot.yaml');
-  writeFileSync(
-    settings,
-    `repository: {owner: ${world.github.owner.login}, name: ${world.github.repoName}}\n` +
-      'environments:\n  - {name: staging, path: apps/staging/tunnels, domain: example.com}\n',
-  );
-  return {
-    GITHUB_TOKEN: BOT_TOKEN,
-    GITHUB_API_URL: world.github.url,
-    GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    CLOUDFLARE_API_TOKEN: world.cloudflare.apiToken,
-    CLOUDFLARE_ACCOUNT_ID: world.cloudflare.accountId,
-    CLOUDFLARE_BASE_URL: world.cloudflareBaseURL,
-    TUNNELBOT_SETTINGS: settings,
-    LOG_LEVEL: 'warn',
-  };
-}
+import {
+  eventually,
+  mergedPullRequestDelivery,
+  serviceEnvironment,
+  WEBHOOK_SECRET,
+} from '../helpers/service.js';
+import { ALICE, BOB, BOT_TOKEN, startWorld } from '../helpers/world.js';
 
 async function cli(args: string[], env: NodeJS.ProcessEnv) {
   const io = captureIo();
@@ -41,18 +22,10 @@ async function cli(args: string[], env: NodeJS.ProcessEnv) {
   return { code, out: io.out, err: io.err };
 }
 
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
 test('doctor passes on a correct installation and names what is missing on a bare one', async (t) => {
   const world = await startWorld();
   t.after(() => world.close());
-  const good = await cli(['doctor'], environment(world));
+  const good = await cli(['doctor'], serviceEnvironment(world));
   assert.equal(good.code, 0, good.out + good.err);
   assert.match(good.out, /✔ GitHub repository acme\/gitops/);
   assert.match(good.out, /✔ Cloudflare API token/);
@@ -64,7 +37,7 @@ test('doctor passes on a correct installation and names what is missing on a bar
   assert.match(bare.out, /✖ Cloudflare credentials: not configured/);
 
   world.cloudflare.setPermissions(['account:read', 'tunnel:read', 'tunnel:edit', 'zone:read']);
-  const noDns = await cli(['doctor'], environment(world));
+  const noDns = await cli(['doctor'], serviceEnvironment(world));
   assert.equal(noDns.code, 1);
   assert.match(noDns.out, /Zone > DNS > Edit|DNS/);
   assert.ok(!noDns.out.includes(world.cloudflare.apiToken) && !noDns.err.includes(BOT_TOKEN));
@@ -73,7 +46,7 @@ test('doctor passes on a correct installation and names what is missing on a bar
 test('serve: a signed GitHub merge delivery makes DNS follow the merged change', async (t) => {
   const world = await startWorld();
   t.after(() => world.close());
-  const env = environment(world);
+  const env = serviceEnvironment(world);
   const logs = captureLogs();
   const service = await createService(
     loadConfig(env, { slack: false, github: true, cloudflare: true }),
@@ -89,21 +62,7 @@ test('serve: a signed GitHub merge delivery makes DNS follow the merged change',
     approver: BOB,
   });
   const pr = await world.git.getPr(exposed.pr.number);
-  const body = JSON.stringify({
-    action: 'closed',
-    number: pr.number,
-    pull_request: {
-      number: pr.number,
-      state: 'closed',
-      body: pr.body,
-      merged: true,
-      merge_commit_sha: mergeSha,
-      head: { ref: pr.headRef, sha: pr.headSha },
-      base: { ref: pr.baseRef, sha: mergeSha },
-    },
-    repository: { full_name: 'acme/gitops' },
-    sender: { login: 'bob' },
-  });
+  const body = mergedPullRequestDelivery(pr, mergeSha);
   const unsigned = await fetch(`${url}/webhooks/github`, {
     method: 'POST',
     headers: {
@@ -136,7 +95,7 @@ test('serve: a signed GitHub merge delivery makes DNS follow the merged change',
 test('reconcile --dry-run prints the DNS plan and changes nothing; reconcile applies it', async (t) => {
   const world = await startWorld();
   t.after(() => world.close());
-  const env = environment(world);
+  const env = serviceEnvironment(world);
   const exposed = await expose({ app: 'linkding', port: 9090, requester: ALICE }, world.context);
   await world.git.mergePr({ number: exposed.pr.number, expectedHeadSha: exposed.pr.headSha, approver: BOB });
 
@@ -168,7 +127,7 @@ test('reconcile reports a foreign record on a desired hostname and exits 1 witho
   });
   const exposed = await expose({ app: 'linkding', port: 9090, requester: ALICE }, world.context);
   await world.git.mergePr({ number: exposed.pr.number, expectedHeadSha: exposed.pr.headSha, approver: BOB });
-  const result = await cli(['reconcile'], environment(world));
+  const result = await cli(['reconcile'], serviceEnvironment(world));
   assert.equal(result.code, 1);
   assert.match(result.out, /! conflict linkding\.example\.com/);
   assert.deepEqual(world.cloudflare.records(), [foreign]);

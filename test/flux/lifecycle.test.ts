@@ -1,0 +1,258 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { parseFluxEvent } from '../../src/core/flux-event.js';
+import { TunnelbotError } from '../../src/errors.js';
+import { buildServer } from '../../src/server.js';
+import { expose, type ExposeInput } from '../../src/workflows/expose.js';
+import {
+  FAILURE_MESSAGE_LIMIT,
+  FluxEventMemory,
+  onFluxEvent,
+  type FluxEventOutcome,
+} from '../../src/workflows/flux-events.js';
+import { onPullRequestEvent } from '../../src/workflows/pull-request-events.js';
+import { unexpose } from '../../src/workflows/unexpose.js';
+import { fluxSignature, fluxVector, kustomizationEvent } from '../helpers/flux.js';
+import { ALICE, BOB, startWorld, type World } from '../helpers/world.js';
+
+const FLUX_TOKEN = 'flux-hmac-token-0123456789abcdef\n';
+
+/** The service's Flux route in front of the world's fakes, with the outcomes collected in order. */
+async function fluxEndpoint(world: World, memory: FluxEventMemory) {
+  const outcomes: FluxEventOutcome[] = [];
+  const waiters: (() => void)[] = [];
+  const app: FastifyInstance = await buildServer({
+    logger: world.context.logger,
+    flux: {
+      token: FLUX_TOKEN,
+      onFluxEvent: async (event, log) => {
+        outcomes.push(await onFluxEvent(event, { ...world.context, logger: log }, memory));
+        waiters.shift()?.();
+      },
+    },
+  });
+  return {
+    app,
+    /** Posts a signed event and waits for the workflow to finish with it. */
+    async deliver(body: string): Promise<FluxEventOutcome> {
+      const done = new Promise<void>((resolve) => waiters.push(resolve));
+      const response = await app.inject({
+        method: 'POST',
+        url: '/webhooks/flux',
+        headers: { 'content-type': 'application/json', 'x-signature': fluxSignature(FLUX_TOKEN, body) },
+        payload: body,
+      });
+      assert.equal(response.statusCode, 202, response.body);
+      await done;
+      return outcomes.at(-1)!;
+    },
+  };
+}
+
+/** Expose, merge as Bob, and hand the merge to the PR workflow with Flux notifications configured. */
+async function exposeAndMerge(world: World, memory: FluxEventMemory, input: Omit<ExposeInput, 'requester'>) {
+  const exposed = await expose({ ...input, requester: ALICE }, world.context);
+  const { mergeSha } = await world.git.mergePr({
+    number: exposed.pr.number,
+    expectedHeadSha: exposed.pr.headSha,
+    approver: BOB,
+  });
+  const info = await world.git.getPr(exposed.pr.number);
+  const outcome = await onPullRequestEvent(
+    {
+      kind: 'merged',
+      source: 'webhook',
+      prNumber: info.number,
+      metadata: info.metadata!,
+      headSha: info.headSha,
+      mergeSha,
+    },
+    world.context,
+    { dnsAwaitsFlux: true },
+  );
+  assert.deepEqual(outcome, { kind: 'awaiting-flux', mergeSha });
+  memory.awaitFlux({ number: info.number, mergeSha, metadata: info.metadata! });
+  return { exposed, mergeSha, info };
+}
+
+test('expose -> merge waits for Flux; a signed ReconciliationSucceeded of the merge creates the CNAME once; a failure is reported', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const memory = new FluxEventMemory();
+  const flux = await fluxEndpoint(world, memory);
+  t.after(() => flux.app.close());
+
+  const { exposed, mergeSha, info } = await exposeAndMerge(world, memory, { app: 'linkding', port: 9090 });
+  assert.deepEqual(world.cloudflare.records(), [], 'no DNS before Flux has applied the merge');
+
+  // Flux's usual sequence: the new artifact and the change set say nothing about DNS.
+  const revision = { revision: `main@sha1:${mergeSha}` };
+  const progressing = await flux.deliver(
+    kustomizationEvent('Progressing', revision, {
+      message: `Deployment/tunnels/cloudflared-linkding created`,
+    }),
+  );
+  assert.equal(progressing.kind, 'ignored');
+  assert.deepEqual(world.cloudflare.records(), []);
+
+  const reconciled = await flux.deliver(kustomizationEvent('ReconciliationSucceeded', revision));
+  assert.equal(reconciled.kind, 'reconciled');
+  assert.deepEqual(reconciled, {
+    kind: 'reconciled',
+    commitSha: mergeSha,
+    applied: [{ number: info.number, mergeSha, metadata: info.metadata! }],
+    dnsConflicts: [],
+  });
+  assert.equal(info.metadata!.hostname, 'linkding.example.com');
+  const records = world.cloudflare.records();
+  assert.equal(records.length, 1);
+  assert.equal(records[0]!.name, 'linkding.example.com');
+  assert.equal(records[0]!.content, `${exposed.tunnelId}.cfargotunnel.com`);
+  assert.deepEqual(memory.waitingForFlux(), [], 'an applied PR stops waiting');
+
+  // notification-controller retries, a second Alert, the next interval's no-op run: nothing happens again.
+  world.cloudflare.resetRequests();
+  const duplicate = await flux.deliver(
+    kustomizationEvent('ReconciliationSucceeded', revision, { message: 'Reconciliation finished in 0.4s' }),
+  );
+  assert.deepEqual(duplicate, { kind: 'duplicate', commitSha: mergeSha });
+  assert.equal(world.cloudflare.requests.length, 0, 'a duplicate makes no Cloudflare call');
+  assert.equal(world.cloudflare.records().length, 1);
+
+  // A failure on the same revision (a later health check) is returned for the PR, its message cut for Slack.
+  const longMessage = `health check failed after 5m0.03s: timeout waiting for: [${'Deployment/tunnels/cloudflared-linkding status: InProgress, '.repeat(20)}]`;
+  const failedBody = kustomizationEvent('HealthCheckFailed', revision, {
+    severity: 'error',
+    message: longMessage,
+  });
+  const failed = await flux.deliver(failedBody);
+  assert.equal(failed.kind, 'failed');
+  if (failed.kind !== 'failed') return;
+  assert.equal(failed.commitSha, mergeSha);
+  assert.deepEqual(
+    failed.pullRequests.map((pr) => pr.number),
+    [info.number],
+  );
+  assert.equal(failed.failure.reason, 'HealthCheckFailed');
+  assert.equal(failed.failure.object, 'Kustomization/flux-system/apps');
+  assert.equal(Array.from(failed.failure.message).length, FAILURE_MESSAGE_LIMIT);
+  assert.ok(longMessage.startsWith(failed.failure.message.slice(0, -1)));
+  assert.deepEqual(await flux.deliver(failedBody), { kind: 'duplicate', commitSha: mergeSha });
+
+  // Unexpose with Flux configured still removes DNS and the tunnel at the merge, not at Flux's report.
+  const removal = await unexpose({ app: 'linkding', requester: ALICE }, world.context);
+  const removalMerge = await world.git.mergePr({
+    number: removal.pr.number,
+    expectedHeadSha: removal.pr.headSha,
+    approver: BOB,
+  });
+  const removalInfo = await world.git.getPr(removal.pr.number);
+  const removed = await onPullRequestEvent(
+    {
+      kind: 'merged',
+      source: 'webhook',
+      prNumber: removalInfo.number,
+      metadata: removalInfo.metadata!,
+      headSha: removalInfo.headSha,
+      mergeSha: removalMerge.mergeSha,
+    },
+    world.context,
+    { dnsAwaitsFlux: true },
+  );
+  assert.deepEqual(removed, { kind: 'dns-reconciled', tunnelDeleted: true });
+  assert.deepEqual(world.cloudflare.records(), []);
+  assert.deepEqual(world.cloudflare.tunnels(), []);
+  const afterRemoval = await flux.deliver(
+    kustomizationEvent('ReconciliationSucceeded', { revision: `main@sha1:${removalMerge.mergeSha}` }),
+  );
+  assert.equal(afterRemoval.kind, 'reconciled');
+  assert.deepEqual(world.cloudflare.records(), []);
+  assert.deepEqual(
+    await world.contractViolations(),
+    [],
+    'every GitHub exchange matches the OpenAPI description',
+  );
+});
+
+test('Flux reports only the newest revision: a PR merged just before it is found by ancestry', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const memory = new FluxEventMemory();
+  const flux = await fluxEndpoint(world, memory);
+  t.after(() => flux.app.close());
+
+  const first = await exposeAndMerge(world, memory, { app: 'linkding', port: 9090 });
+  const second = await exposeAndMerge(world, memory, { app: 'podinfo', port: 9898, namespace: 'podinfo' });
+  assert.deepEqual(world.cloudflare.records(), []);
+
+  // The ArtifactGenerator layout: the Kustomization revision is a digest, the commit is the origin revision.
+  const outcome = await flux.deliver(
+    kustomizationEvent('ReconciliationSucceeded', {
+      revision: `latest@sha256:${'c'.repeat(64)}`,
+      originRevision: `main@sha1:${second.mergeSha}`,
+    }),
+  );
+  assert.equal(outcome.kind, 'reconciled');
+  if (outcome.kind !== 'reconciled') return;
+  assert.deepEqual(
+    outcome.applied.map((pr) => [pr.number, pr.metadata.hostname]),
+    [
+      [first.info.number, 'linkding.example.com'],
+      [second.info.number, 'podinfo.example.com'],
+    ],
+  );
+  assert.deepEqual(
+    world.cloudflare
+      .records()
+      .map((record) => record.name)
+      .sort(),
+    ['linkding.example.com', 'podinfo.example.com'],
+  );
+});
+
+test('a Cloudflare failure leaves the revision unhandled for the next event; other revisions and events name no PR', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const memory = new FluxEventMemory();
+  const before = (await world.git.defaultBranch()).sha;
+  const { mergeSha, info } = await exposeAndMerge(world, memory, { app: 'linkding', port: 9090 });
+  const succeeded = (sha: string) =>
+    parseFluxEvent(kustomizationEvent('ReconciliationSucceeded', { revision: `main@sha1:${sha}` }));
+
+  memory.awaitFlux({ number: 99, mergeSha: 'f'.repeat(40), metadata: info.metadata! });
+  world.cloudflare.injectFault('dns.create', { kind: 'error', status: 500, code: 10000 });
+  await assert.rejects(onFluxEvent(succeeded(mergeSha), world.context, memory), (error: unknown) => {
+    return error instanceof TunnelbotError && error.kind === 'upstream';
+  });
+  assert.deepEqual(world.cloudflare.records(), []);
+  assert.deepEqual(
+    memory.waitingForFlux().map((pr) => pr.number),
+    [info.number, 99],
+    'the PRs still wait',
+  );
+
+  const retried = await onFluxEvent(succeeded(mergeSha.toUpperCase()), world.context, memory);
+  assert.equal(retried.kind, 'reconciled');
+  assert.deepEqual(retried.kind === 'reconciled' && retried.applied.map((pr) => pr.number), [info.number]);
+  assert.equal(world.cloudflare.records().length, 1);
+  assert.deepEqual(memory.waitingForFlux(), [], 'a merge commit GitHub does not know stops waiting');
+  assert.match(world.logs(), /merge commit of a pull request waiting for Flux is gone/);
+
+  const older = await onFluxEvent(succeeded(before), world.context, memory);
+  assert.deepEqual(older, { kind: 'reconciled', commitSha: before, applied: [], dnsConflicts: [] });
+
+  const artifact = parseFluxEvent(
+    fluxVector('real-notification-sink-gitrepository-newartifact-2022-legacy-rev.json'),
+  );
+  assert.equal((await onFluxEvent(artifact, world.context, memory)).kind, 'ignored');
+  const noRevision = parseFluxEvent(kustomizationEvent('ReconciliationSucceeded', {}));
+  assert.deepEqual(await onFluxEvent(noRevision, world.context, memory), {
+    kind: 'ignored',
+    reason: 'ReconciliationSucceeded of Kustomization/flux-system/apps names no git commit',
+  });
+  const digestOnly = parseFluxEvent(
+    kustomizationEvent('BuildFailed', { revision: `latest@sha256:${'d'.repeat(64)}` }, { severity: 'error' }),
+  );
+  assert.equal((await onFluxEvent(digestOnly, world.context, memory)).kind, 'ignored');
+});
