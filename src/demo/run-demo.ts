@@ -4,10 +4,12 @@ import type { Person } from '../core/git-provider.js';
 import { validateSettings } from '../core/settings.js';
 import { FakeCloudflare } from '../fakes/cloudflare/index.js';
 import { FakeGitHub } from '../fakes/github/server.js';
+import { parseFluxEvent } from '../core/flux-event.js';
 import { decryptYaml, generateAgeKeyPair } from '../gitops/sops/index.js';
 import type { Logger } from '../log.js';
 import type { WorkflowContext } from '../workflows/context.js';
 import { expose } from '../workflows/expose.js';
+import { FluxEventMemory, onFluxEvent } from '../workflows/flux-events.js';
 import { onPullRequestEvent } from '../workflows/pull-request-events.js';
 import { unexpose } from '../workflows/unexpose.js';
 import { sampleRepository } from './sample-repo.js';
@@ -81,7 +83,7 @@ export async function runDemo(print: (line: string) => void, logger: Logger): Pr
       `   Merged as ${merged.mergeSha.slice(0, 7)}, pinned to ${exposed.pr.headSha.slice(0, 7)}, the commit Bob saw.`,
     );
     const info = await git.getPr(exposed.pr.number);
-    await onPullRequestEvent(
+    const merge = await onPullRequestEvent(
       {
         kind: 'merged',
         source: 'webhook',
@@ -91,7 +93,42 @@ export async function runDemo(print: (line: string) => void, logger: Logger): Pr
         mergeSha: merged.mergeSha,
       },
       context,
+      { dnsAwaitsFlux: true },
     );
+    print(
+      `   DNS records now: ${cloudflare.records().length} (${merge.kind}: no CNAME before cloudflared runs).`,
+    );
+
+    print(
+      '\n3. Flux applies the merge and notifies tunnelbot (kustomize-controller, ReconciliationSucceeded).',
+    );
+    const memory = new FluxEventMemory();
+    memory.awaitFlux({ number: info.number, mergeSha: merged.mergeSha, metadata: info.metadata! });
+    const flux = await onFluxEvent(
+      parseFluxEvent(
+        JSON.stringify({
+          involvedObject: {
+            kind: 'Kustomization',
+            namespace: 'flux-system',
+            name: 'apps',
+            apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+          },
+          severity: 'info',
+          timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+          message: 'Reconciliation finished in 1.2s, next run in 10m0s',
+          reason: 'ReconciliationSucceeded',
+          metadata: { revision: `main@sha1:${merged.mergeSha}`, commit_status: 'update' },
+          reportingController: 'kustomize-controller',
+        }),
+      ),
+      context,
+      memory,
+    );
+    if (flux.kind === 'reconciled') {
+      print(
+        `   Revision ${flux.commitSha.slice(0, 7)} applied; PRs now live: ${flux.applied.map((pr) => `#${pr.number}`).join(', ')}.`,
+      );
+    }
     for (const record of cloudflare.records()) {
       print(`   DNS: ${record.type} ${record.name} -> ${record.content} (proxied, "${record.comment}")`);
     }
@@ -105,7 +142,7 @@ export async function runDemo(print: (line: string) => void, logger: Logger): Pr
       `   ${secretFile} is SOPS-encrypted; the demo's age key decrypts it to the tunnel's credentials: ${holdsTheTunnel ? 'yes' : 'NO'}.`,
     );
 
-    print('\n3. Alice types `/unexpose linkding`; Bob approves.');
+    print('\n4. Alice types `/unexpose linkding`; Bob approves.');
     const removal = await unexpose({ app: 'linkding', requester: ALICE }, context);
     const removalMerge = await git.mergePr({
       number: removal.pr.number,
