@@ -165,6 +165,11 @@ export const ERROR_CATALOG = {
     'Another request for the same app and environment is already waiting for approval.',
     'Approve or reject the open pull request first, then ask again.',
   ),
+  TB_ERR_POLICY_SELF_APPROVAL: entry(
+    'input',
+    'The person who asked for a change tried to approve it, and four-eyes approval is on.',
+    'Ask a teammate to approve it (settings: `approval.fourEyes`).',
+  ),
   TB_ERR_PLAN_NOT_EXPOSED: entry(
     'input',
     'The app has no tunnelbot tunnel in this environment.',

@@ -6,7 +6,8 @@ import type { PrMetadata } from './pr-metadata.js';
  */
 export interface PullRequestEvent {
   kind: 'merged' | 'closed' | 'review';
-  source: 'webhook' | 'poll';
+  /** Where the event was seen: GitHub's webhook, the poller, or tunnelbot's own approve/reject. */
+  source: 'webhook' | 'poll' | 'tunnelbot';
   prNumber: number;
   metadata: PrMetadata;
   headSha: string;

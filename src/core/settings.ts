@@ -60,6 +60,12 @@ const settingsSchema = z
     ageRecipients: z
       .array(z.string().regex(/^age1[0-9a-z]+$/, 'must be an age public key (age1...)'))
       .default([]),
+    approval: z
+      .object({
+        fourEyes: z.boolean().default(true).describe('the requester may not approve their own request'),
+      })
+      .strict()
+      .default({ fourEyes: true }),
     cloudflaredImage: z
       .string()
       .refine((image) => /[:@]/.test(image) && !image.endsWith(':latest'), {

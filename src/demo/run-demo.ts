@@ -8,9 +8,9 @@ import { parseFluxEvent } from '../core/flux-event.js';
 import { decryptYaml, generateAgeKeyPair } from '../gitops/sops/index.js';
 import type { Logger } from '../log.js';
 import type { WorkflowContext } from '../workflows/context.js';
+import { approve } from '../workflows/approve.js';
 import { expose } from '../workflows/expose.js';
 import { FluxEventMemory, onFluxEvent } from '../workflows/flux-events.js';
-import { onPullRequestEvent } from '../workflows/pull-request-events.js';
 import { unexpose } from '../workflows/unexpose.js';
 import { sampleRepository } from './sample-repo.js';
 
@@ -74,30 +74,19 @@ export async function runDemo(print: (line: string) => void, logger: Logger): Pr
     }
 
     print('\n2. Bob approves the request (in Slack this will be the [Approve & merge] button).');
-    const merged = await git.mergePr({
-      number: exposed.pr.number,
-      expectedHeadSha: exposed.pr.headSha,
-      approver: BOB,
-    });
-    print(
-      `   Merged as ${merged.mergeSha.slice(0, 7)}, pinned to ${exposed.pr.headSha.slice(0, 7)}, the commit Bob saw.`,
-    );
-    const info = await git.getPr(exposed.pr.number);
-    const merge = await onPullRequestEvent(
-      {
-        kind: 'merged',
-        source: 'webhook',
-        prNumber: info.number,
-        metadata: info.metadata!,
-        headSha: info.headSha,
-        mergeSha: merged.mergeSha,
-      },
+    const merged = await approve(
+      { prNumber: exposed.pr.number, expectedHeadSha: exposed.pr.headSha, approver: BOB },
       context,
       { dnsAwaitsFlux: true },
     );
     print(
-      `   DNS records now: ${cloudflare.records().length} (${merge.kind}: no CNAME before cloudflared runs).`,
+      `   Merged as ${merged.mergeSha.slice(0, 7)}, pinned to ${exposed.pr.headSha.slice(0, 7)}, the commit Bob saw.`,
     );
+    if (merged.outcome.kind !== 'awaiting-flux') throw new Error(`unexpected outcome ${merged.outcome.kind}`);
+    print(
+      `   DNS records now: ${cloudflare.records().length}; tunnelbot waits for Flux, so no visitor meets a CNAME before cloudflared runs.`,
+    );
+    const info = await git.getPr(exposed.pr.number);
 
     print(
       '\n3. Flux applies the merge and notifies tunnelbot (kustomize-controller, ReconciliationSucceeded).',
@@ -144,21 +133,8 @@ export async function runDemo(print: (line: string) => void, logger: Logger): Pr
 
     print('\n4. Alice types `/unexpose linkding`; Bob approves.');
     const removal = await unexpose({ app: 'linkding', requester: ALICE }, context);
-    const removalMerge = await git.mergePr({
-      number: removal.pr.number,
-      expectedHeadSha: removal.pr.headSha,
-      approver: BOB,
-    });
-    const removalInfo = await git.getPr(removal.pr.number);
-    await onPullRequestEvent(
-      {
-        kind: 'merged',
-        source: 'webhook',
-        prNumber: removalInfo.number,
-        metadata: removalInfo.metadata!,
-        headSha: removalInfo.headSha,
-        mergeSha: removalMerge.mergeSha,
-      },
+    await approve(
+      { prNumber: removal.pr.number, expectedHeadSha: removal.pr.headSha, approver: BOB },
       context,
     );
     print(`   Pull request #${removal.pr.number} merged: tunnel directory and kustomization entry removed.`);

@@ -11,7 +11,7 @@ import {
   onFluxEvent,
   type FluxEventOutcome,
 } from '../../src/workflows/flux-events.js';
-import { onPullRequestEvent } from '../../src/workflows/pull-request-events.js';
+import { approve } from '../../src/workflows/approve.js';
 import { unexpose } from '../../src/workflows/unexpose.js';
 import { fluxSignature, fluxVector, kustomizationEvent } from '../helpers/flux.js';
 import { ALICE, BOB, startWorld, type World } from '../helpers/world.js';
@@ -53,24 +53,12 @@ async function fluxEndpoint(world: World, memory: FluxEventMemory) {
 /** Expose, merge as Bob, and hand the merge to the PR workflow with Flux notifications configured. */
 async function exposeAndMerge(world: World, memory: FluxEventMemory, input: Omit<ExposeInput, 'requester'>) {
   const exposed = await expose({ ...input, requester: ALICE }, world.context);
-  const { mergeSha } = await world.git.mergePr({
-    number: exposed.pr.number,
-    expectedHeadSha: exposed.pr.headSha,
-    approver: BOB,
-  });
-  const info = await world.git.getPr(exposed.pr.number);
-  const outcome = await onPullRequestEvent(
-    {
-      kind: 'merged',
-      source: 'webhook',
-      prNumber: info.number,
-      metadata: info.metadata!,
-      headSha: info.headSha,
-      mergeSha,
-    },
+  const { mergeSha, outcome } = await approve(
+    { prNumber: exposed.pr.number, expectedHeadSha: exposed.pr.headSha, approver: BOB },
     world.context,
     { dnsAwaitsFlux: true },
   );
+  const info = await world.git.getPr(exposed.pr.number);
   assert.deepEqual(outcome, { kind: 'awaiting-flux', mergeSha });
   memory.awaitFlux({ number: info.number, mergeSha, metadata: info.metadata! });
   return { exposed, mergeSha, info };
@@ -142,21 +130,8 @@ test('expose -> merge waits for Flux; a signed ReconciliationSucceeded of the me
 
   // Unexpose with Flux configured still removes DNS and the tunnel at the merge, not at Flux's report.
   const removal = await unexpose({ app: 'linkding', requester: ALICE }, world.context);
-  const removalMerge = await world.git.mergePr({
-    number: removal.pr.number,
-    expectedHeadSha: removal.pr.headSha,
-    approver: BOB,
-  });
-  const removalInfo = await world.git.getPr(removal.pr.number);
-  const removed = await onPullRequestEvent(
-    {
-      kind: 'merged',
-      source: 'webhook',
-      prNumber: removalInfo.number,
-      metadata: removalInfo.metadata!,
-      headSha: removalInfo.headSha,
-      mergeSha: removalMerge.mergeSha,
-    },
+  const { mergeSha: removalMergeSha, outcome: removed } = await approve(
+    { prNumber: removal.pr.number, expectedHeadSha: removal.pr.headSha, approver: BOB },
     world.context,
     { dnsAwaitsFlux: true },
   );
@@ -164,7 +139,7 @@ test('expose -> merge waits for Flux; a signed ReconciliationSucceeded of the me
   assert.deepEqual(world.cloudflare.records(), []);
   assert.deepEqual(world.cloudflare.tunnels(), []);
   const afterRemoval = await flux.deliver(
-    kustomizationEvent('ReconciliationSucceeded', { revision: `main@sha1:${removalMerge.mergeSha}` }),
+    kustomizationEvent('ReconciliationSucceeded', { revision: `main@sha1:${removalMergeSha}` }),
   );
   assert.equal(afterRemoval.kind, 'reconciled');
   assert.deepEqual(world.cloudflare.records(), []);

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { parseDocument } from 'yaml';
 import { decryptYaml, parseAgeIdentities } from '../../src/gitops/sops/index.js';
 import { TunnelbotError } from '../../src/errors.js';
+import { approve, reject } from '../../src/workflows/approve.js';
 import { expose } from '../../src/workflows/expose.js';
 import { onPullRequestEvent } from '../../src/workflows/pull-request-events.js';
 import { unexpose } from '../../src/workflows/unexpose.js';
@@ -46,23 +47,20 @@ test('expose -> approve -> DNS -> unexpose -> approve leaves Cloudflare and the 
   assert.equal(retried.pr.created, false);
   assert.equal(world.cloudflare.tunnels().length, 1);
 
-  const merged = await world.git.mergePr({
-    number: exposed.pr.number,
-    expectedHeadSha: exposed.pr.headSha,
-    approver: BOB,
-  });
-  const info = await world.git.getPr(exposed.pr.number);
-  const outcome = await onPullRequestEvent(
-    {
-      kind: 'merged',
-      source: 'webhook',
-      prNumber: info.number,
-      metadata: info.metadata!,
-      headSha: info.headSha,
-      mergeSha: merged.mergeSha,
-    },
+  // Four-eyes: Alice asked, so Alice cannot approve; Bob can.
+  await assert.rejects(
+    approve(
+      { prNumber: exposed.pr.number, expectedHeadSha: exposed.pr.headSha, approver: ALICE },
+      world.context,
+    ),
+    (error: unknown) => error instanceof TunnelbotError && error.code === 'TB_ERR_POLICY_SELF_APPROVAL',
+  );
+  assert.equal(world.github.pull(exposed.pr.number)?.state, 'open');
+  const { mergeSha, outcome } = await approve(
+    { prNumber: exposed.pr.number, expectedHeadSha: exposed.pr.headSha, approver: BOB },
     world.context,
   );
+  const info = await world.git.getPr(exposed.pr.number);
   assert.deepEqual(outcome, { kind: 'dns-reconciled', tunnelDeleted: false });
   const records = world.cloudflare.records();
   assert.equal(records.length, 1);
@@ -91,7 +89,7 @@ test('expose -> approve -> DNS -> unexpose -> approve leaves Cloudflare and the 
       prNumber: info.number,
       metadata: info.metadata!,
       headSha: info.headSha,
-      mergeSha: merged.mergeSha,
+      mergeSha,
     },
     world.context,
   );
@@ -100,21 +98,8 @@ test('expose -> approve -> DNS -> unexpose -> approve leaves Cloudflare and the 
   const removal = await unexpose({ app: 'linkding', requester: ALICE }, world.context);
   assert.equal(removal.plan.deleteTunnelId, tunnel.id);
   assert.equal(world.cloudflare.records().length, 1, 'a pending unexpose changes nothing yet');
-  const removalMerge = await world.git.mergePr({
-    number: removal.pr.number,
-    expectedHeadSha: removal.pr.headSha,
-    approver: BOB,
-  });
-  const removalInfo = await world.git.getPr(removal.pr.number);
-  const removed = await onPullRequestEvent(
-    {
-      kind: 'merged',
-      source: 'webhook',
-      prNumber: removalInfo.number,
-      metadata: removalInfo.metadata!,
-      headSha: removalInfo.headSha,
-      mergeSha: removalMerge.mergeSha,
-    },
+  const { outcome: removed } = await approve(
+    { prNumber: removal.pr.number, expectedHeadSha: removal.pr.headSha, approver: BOB },
     world.context,
   );
   assert.deepEqual(removed, { kind: 'dns-reconciled', tunnelDeleted: true });
@@ -143,18 +128,7 @@ test('a rejected expose deletes its tunnel; a foreign DNS record is never touche
     comment: 'hand-made',
   });
   const exposed = await expose({ app: 'linkding', port: 9090, requester: ALICE }, world.context);
-  await world.git.closePr({ number: exposed.pr.number, reason: 'not now', actor: BOB });
-  const info = await world.git.getPr(exposed.pr.number);
-  const outcome = await onPullRequestEvent(
-    {
-      kind: 'closed',
-      source: 'webhook',
-      prNumber: info.number,
-      metadata: info.metadata!,
-      headSha: info.headSha,
-    },
-    world.context,
-  );
+  const outcome = await reject({ prNumber: exposed.pr.number, reason: 'not now', actor: BOB }, world.context);
   assert.deepEqual(outcome, { kind: 'tunnel-deleted', tunnelId: exposed.tunnelId });
   assert.deepEqual(world.cloudflare.tunnels(), []);
   assert.deepEqual(world.cloudflare.records(), [foreign]);

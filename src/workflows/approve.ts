@@ -1,0 +1,77 @@
+import { TunnelbotError } from '../errors.js';
+import type { Person } from '../core/git-provider.js';
+import type { WorkflowContext } from './context.js';
+import {
+  onPullRequestEvent,
+  type PullRequestEventOptions,
+  type PullRequestOutcome,
+} from './pull-request-events.js';
+
+export interface ApprovalInput {
+  readonly prNumber: number;
+  /** The head commit the approver was shown; a PR changed since then is refused. */
+  readonly expectedHeadSha: string;
+  readonly approver: Person;
+}
+
+export interface Approval {
+  readonly mergeSha: string;
+  readonly outcome: PullRequestOutcome;
+}
+
+/**
+ * An approval merges the PR through GitHub, pinned to the commit the approver saw, then applies what the merge
+ * means for Cloudflare right away; the webhook or poller delivers the same event later and finds nothing to do.
+ */
+export async function approve(
+  input: ApprovalInput,
+  context: WorkflowContext,
+  options: PullRequestEventOptions = {},
+): Promise<Approval> {
+  const pr = await context.git.getPr(input.prNumber);
+  const requester = pr.metadata?.requester;
+  if (context.settings.approval.fourEyes && requester?.slackUserId === input.approver.slackUserId) {
+    throw new TunnelbotError(
+      'TB_ERR_POLICY_SELF_APPROVAL',
+      `${input.approver.name} asked for pull request #${pr.number} and so cannot approve it.`,
+    );
+  }
+  const { mergeSha } = await context.git.mergePr({
+    number: input.prNumber,
+    expectedHeadSha: input.expectedHeadSha,
+    approver: input.approver,
+  });
+  const merged = await context.git.getPr(input.prNumber);
+  const outcome = await onPullRequestEvent(
+    {
+      kind: 'merged',
+      source: 'tunnelbot',
+      prNumber: merged.number,
+      metadata: merged.metadata!,
+      headSha: merged.headSha,
+      mergeSha,
+    },
+    context,
+    options,
+  );
+  return { mergeSha, outcome };
+}
+
+/** A rejection closes the PR (and deletes its branch); an expose's tunnel is deleted with it. */
+export async function reject(
+  input: { readonly prNumber: number; readonly reason: string; readonly actor: Person },
+  context: WorkflowContext,
+): Promise<PullRequestOutcome> {
+  await context.git.closePr({ number: input.prNumber, reason: input.reason, actor: input.actor });
+  const closed = await context.git.getPr(input.prNumber);
+  return onPullRequestEvent(
+    {
+      kind: 'closed',
+      source: 'tunnelbot',
+      prNumber: closed.number,
+      metadata: closed.metadata!,
+      headSha: closed.headSha,
+    },
+    context,
+  );
+}
