@@ -6,6 +6,7 @@ import type { FluxEvent } from './core/flux-event.js';
 import type { PullRequestEvent } from './core/pull-request-event.js';
 import { TunnelbotError, asTunnelbotError } from './errors.js';
 import type { Logger } from './log.js';
+import { Metrics } from './metrics.js';
 import { buildServer } from './server.js';
 import type { WorkflowContext } from './workflows/context.js';
 import { FluxEventMemory, onFluxEvent } from './workflows/flux-events.js';
@@ -58,11 +59,19 @@ export async function createService(
   config: Config,
   logger: Logger,
   context = createContext(config, logger),
+  metrics = new Metrics(),
 ): Promise<Service> {
   const fluxToken = config.flux.webhookToken;
   const fluxMemory = new FluxEventMemory();
   const handle = async (event: PullRequestEvent): Promise<void> => {
-    const outcome = await onPullRequestEvent(event, context, { dnsAwaitsFlux: fluxToken !== undefined });
+    let outcome;
+    try {
+      outcome = await onPullRequestEvent(event, context, { dnsAwaitsFlux: fluxToken !== undefined });
+    } catch (error) {
+      metrics.recordFailure('pull-request-event', error);
+      throw error;
+    }
+    metrics.pullRequestEvents.inc({ source: event.source, kind: event.kind, outcome: outcome.kind });
     if (outcome.kind === 'awaiting-flux' && outcome.mergeSha) {
       fluxMemory.awaitFlux({ number: event.prNumber, mergeSha: outcome.mergeSha, metadata: event.metadata });
     }
@@ -72,7 +81,14 @@ export async function createService(
     );
   };
   const handleFlux = async (event: FluxEvent, log: Logger): Promise<void> => {
-    const outcome = await onFluxEvent(event, { ...context, logger: log }, fluxMemory);
+    let outcome;
+    try {
+      outcome = await onFluxEvent(event, { ...context, logger: log }, fluxMemory);
+    } catch (error) {
+      metrics.recordFailure('flux-event', error);
+      throw error;
+    }
+    metrics.fluxEvents.inc({ outcome: outcome.kind });
     if (outcome.kind === 'reconciled') {
       log.info(
         { commitSha: outcome.commitSha, prs: outcome.applied.map((pr) => pr.number) },
@@ -93,6 +109,7 @@ export async function createService(
   };
   const server = await buildServer({
     logger,
+    metrics,
     readiness: async () => {
       await context.git.defaultBranch();
       return true;
@@ -111,7 +128,10 @@ export async function createService(
     try {
       await reconcileDns(context);
       await collectOrphans(context);
+      metrics.housekeepingRuns.inc({ result: 'ok' });
     } catch (error) {
+      metrics.housekeepingRuns.inc({ result: 'failed' });
+      metrics.recordFailure('housekeeping', error);
       logger.warn(
         { err: asTunnelbotError(error) },
         'housekeeping failed; it runs again at the next interval',

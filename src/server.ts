@@ -16,6 +16,7 @@ import {
 import { parsePrMetadata, type PrMetadata } from './core/pr-metadata.js';
 import type { PullRequestEvent, PullRequestEventHandler } from './core/pull-request-event.js';
 import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
 
 export interface GitHubWebhookOptions {
   /** GITHUB_WEBHOOK_SECRET: the HMAC key GitHub signs deliveries with. */
@@ -34,6 +35,8 @@ export interface FluxWebhookOptions {
 
 export interface ServerOptions {
   logger: Logger;
+  /** Serves `GET /metrics` and counts every request by route pattern. */
+  metrics?: Metrics;
   /** `/readyz` answers 200 only while this resolves true (e.g. GitHub and Slack reachable). */
   readiness?: () => Promise<boolean>;
   github?: GitHubWebhookOptions;
@@ -248,6 +251,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     requestIdHeader: 'x-request-id',
   });
   app.get('/healthz', async () => ({ status: 'ok' }));
+  const { metrics } = options;
+  if (metrics) {
+    app.addHook('onResponse', async (request, reply) => {
+      metrics.httpRequests.inc({
+        route: request.routeOptions.url ?? 'unmatched',
+        method: request.method,
+        status: String(reply.statusCode),
+      });
+    });
+    app.get('/metrics', async (_request, reply) =>
+      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    );
+  }
   app.get('/readyz', async (request, reply) => {
     let ready = true;
     if (options.readiness) {

@@ -90,6 +90,27 @@ test('serve: a signed GitHub merge delivery makes DNS follow the merged change',
   assert.equal(world.cloudflare.records()[0]!.name, 'linkding.example.com');
   assert.equal((await fetch(`${url}/healthz`)).status, 200);
   assert.equal((await fetch(`${url}/readyz`)).status, 200);
+
+  const metrics = await fetch(`${url}/metrics`);
+  assert.equal(metrics.status, 200);
+  assert.match(metrics.headers.get('content-type') ?? '', /^text\/plain/);
+  const text = await metrics.text();
+  assert.match(
+    text,
+    /^tunnelbot_http_requests_total\{route="\/webhooks\/github",method="POST",status="401"\} 1$/m,
+  );
+  assert.match(
+    text,
+    /^tunnelbot_http_requests_total\{route="\/webhooks\/github",method="POST",status="202"\} 1$/m,
+  );
+  assert.match(
+    text,
+    /^tunnelbot_pull_request_events_total\{source="webhook",kind="merged",outcome="dns-reconciled"\} 1$/m,
+  );
+  assert.match(text, /^tunnelbot_process_cpu_seconds_total /m);
+  for (const secret of [WEBHOOK_SECRET, BOT_TOKEN, world.cloudflare.apiToken, 'linkding.example.com']) {
+    assert.ok(!text.includes(secret), `metrics must not carry ${secret}`);
+  }
 });
 
 test('reconcile --dry-run prints the DNS plan and changes nothing; reconcile applies it', async (t) => {

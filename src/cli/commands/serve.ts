@@ -4,7 +4,7 @@ import { loadServiceConfig, stderrLogger } from '../service-io.js';
 
 const usage = `Usage: tunnelbot serve
 
-Runs the service: GET /healthz, GET /readyz, POST /webhooks/github (when GITHUB_WEBHOOK_SECRET is set), a poller
+Runs the service: GET /healthz, GET /readyz, GET /metrics (Prometheus), POST /webhooks/github (when GITHUB_WEBHOOK_SECRET is set), a poller
 of open tunnelbot pull requests (merged or closed ones update Cloudflare), and every ten minutes DNS
 reconciliation and orphan tunnel collection. With FLUX_WEBHOOK_TOKEN set, POST /webhooks/flux takes Flux
 notification events and a merged expose gets its DNS record when Flux reports it applied (docs/flux.md).
