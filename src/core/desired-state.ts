@@ -9,8 +9,16 @@ import type { RepoSnapshot } from './snapshot.js';
  * What the default branch says should exist in Cloudflare: the hostnames of every tunnel config tunnelbot manages,
  * each with its tunnel. DNS converges to `hostnames`; tunnels outside `tunnelIds` (and no open PR) are orphans.
  */
+export interface RoutedHostname {
+  readonly hostname: string;
+  readonly tunnelId: string;
+  readonly environment: string;
+  /** The app of a per-app tunnel; undefined for a rule in an environment's shared tunnel. */
+  readonly app: string | undefined;
+}
+
 export interface DesiredState {
-  readonly hostnames: readonly { readonly hostname: string; readonly tunnelId: string }[];
+  readonly hostnames: readonly RoutedHostname[];
   readonly tunnelIds: ReadonlySet<string>;
   readonly warnings: readonly string[];
 }
@@ -18,20 +26,28 @@ export interface DesiredState {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function desiredState(snapshot: RepoSnapshot, settings: Settings): DesiredState {
-  const managedFiles = new Set<string>();
+  const sharedFiles = new Map<string, string>();
   for (const environment of settings.environments) {
-    if (environment.tunnelMode === 'shared') managedFiles.add(sharedConfigFile(environment));
+    if (environment.tunnelMode === 'shared') sharedFiles.set(sharedConfigFile(environment), environment.name);
   }
-  const hostnames: { hostname: string; tunnelId: string }[] = [];
+  const hostnames: RoutedHostname[] = [];
   const tunnelIds = new Set<string>();
   const warnings: string[] = [];
   for (const config of findTunnelConfigs(snapshot)) {
     const { path } = config.location;
+    const directory = dirname(path);
+    const owner = settings.environments.find((environment) => dirname(directory) === environment.path);
     const inManagedDirectory =
+      owner !== undefined &&
       path.endsWith(`/${TUNNEL_FILES.config}`) &&
-      isManagedByTunnelbot(snapshot.files.get(joinPath(dirname(path), TUNNEL_FILES.kustomization))) &&
-      settings.environments.some((environment) => path.startsWith(`${environment.path}/`));
-    if (!inManagedDirectory && !managedFiles.has(path)) continue;
+      isManagedByTunnelbot(snapshot.files.get(joinPath(directory, TUNNEL_FILES.kustomization)));
+    const sharedEnvironment = sharedFiles.get(path);
+    if (!inManagedDirectory && sharedEnvironment === undefined) continue;
+    const environment = sharedEnvironment ?? owner!.name;
+    const app =
+      sharedEnvironment === undefined && owner?.tunnelMode === 'per-app'
+        ? directory.slice(owner.path.length + 1)
+        : undefined;
     if (config.tunnel === undefined || !UUID.test(config.tunnel)) {
       warnings.push(
         `${describeLocation(config.location)} names its tunnel "${config.tunnel ?? ''}" instead of its UUID, so its DNS records cannot be managed; write the tunnel id in \`tunnel:\`.`,
@@ -40,7 +56,7 @@ export function desiredState(snapshot: RepoSnapshot, settings: Settings): Desire
     }
     const tunnelId = config.tunnel.toLowerCase();
     tunnelIds.add(tunnelId);
-    for (const hostname of config.hostnames) hostnames.push({ hostname, tunnelId });
+    for (const hostname of config.hostnames) hostnames.push({ hostname, tunnelId, environment, app });
   }
   return { hostnames, tunnelIds, warnings };
 }

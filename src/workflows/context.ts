@@ -13,6 +13,7 @@ export type TunnelService = Pick<
   | 'purgeTunnel'
   | 'convergeDns'
   | 'collectOrphanTunnels'
+  | 'getTunnelHealth'
 >;
 
 /** Everything a workflow talks to, passed in by the composition root (or a test). */

@@ -35,7 +35,9 @@ test('desired DNS follows the managed tunnel configs of the default branch, and 
   });
   const exposed = applied(snapshot, plan.changeSet.files);
   const state = desiredState(exposed, settings);
-  assert.deepEqual(state.hostnames, [{ hostname: 'linkding.example.com', tunnelId }]);
+  assert.deepEqual(state.hostnames, [
+    { hostname: 'linkding.example.com', tunnelId, environment: 'staging', app: 'linkding' },
+  ]);
   assert.deepEqual([...state.tunnelIds], [tunnelId]);
 
   // A hand-written cloudflared config outside tunnelbot's environments is not ours to route.
@@ -56,8 +58,11 @@ test("a shared environment's config counts; a tunnel named instead of identified
   const settings = parseSettings(snapshot.files.get('.tunnelbot.yaml')!, '.tunnelbot.yaml');
   const state = desiredState(snapshot, settings);
   assert.deepEqual(
-    state.hostnames.map((entry) => entry.hostname),
-    ['linkding.hervedelaunay.com', 'hello.example.com'],
+    state.hostnames.map((entry) => [entry.hostname, entry.environment, entry.app]),
+    [
+      ['linkding.hervedelaunay.com', 'staging', undefined],
+      ['hello.example.com', 'staging', undefined],
+    ],
   );
   const named = new Map(snapshot.files);
   const path = 'apps/staging/cloudflared/configmap.yaml';

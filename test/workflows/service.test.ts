@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { main } from '../../src/cli.js';
 import { loadConfig } from '../../src/config.js';
 import { createService } from '../../src/main.js';
+import { approve } from '../../src/workflows/approve.js';
 import { expose } from '../../src/workflows/expose.js';
 import { captureLogs } from '../helpers/logs.js';
 import { captureIo } from '../helpers/io.js';
@@ -152,4 +153,39 @@ test('reconcile reports a foreign record on a desired hostname and exits 1 witho
   assert.equal(result.code, 1);
   assert.match(result.out, /! conflict linkding\.example\.com/);
   assert.deepEqual(world.cloudflare.records(), [foreign]);
+});
+
+test('list shows what the default branch exposes with tunnel health, and what waits for approval', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const env = serviceEnvironment(world);
+  const empty = await cli(['list'], env);
+  assert.equal(empty.code, 0, empty.err);
+  assert.equal(empty.out, 'Nothing is exposed on the default branch.\n');
+
+  const exposed = await expose({ app: 'linkding', port: 9090, requester: ALICE }, world.context);
+  await approve(
+    { prNumber: exposed.pr.number, expectedHeadSha: exposed.pr.headSha, approver: BOB },
+    world.context,
+  );
+  world.cloudflare.attachConnector(exposed.tunnelId!, { conns: 4 });
+  const pending = await expose(
+    { app: 'podinfo', port: 9898, namespace: 'podinfo', requester: ALICE },
+    world.context,
+  );
+
+  const listed = await cli(['list'], env);
+  assert.equal(listed.code, 0, listed.err);
+  const [header, row] = listed.out.split('\n');
+  assert.match(header!, /^ENVIRONMENT +APP +HOSTNAME +TUNNEL +STATUS +CONNECTORS$/);
+  assert.match(
+    row!,
+    new RegExp(`^staging +linkding +linkding\\.example\\.com +${exposed.tunnelId} +healthy +1$`),
+  );
+  assert.match(
+    listed.out,
+    new RegExp(
+      `Waiting for approval:\\n  #${pending.pr.number} expose podinfo \\(staging\\) podinfo\\.example\\.com  http`,
+    ),
+  );
 });

@@ -3,6 +3,7 @@ import { decryptCommand } from './decrypt.js';
 import { demoCommand } from './demo.js';
 import { doctorCommand } from './doctor.js';
 import { encryptCommand } from './encrypt.js';
+import { listCommand } from './list.js';
 import { planCommand } from './plan.js';
 import { reconcileCommand } from './reconcile.js';
 import { ruleCommand } from './rule.js';
@@ -19,5 +20,6 @@ export const commands: CliCommand[] = [
   decryptCommand,
   doctorCommand,
   reconcileCommand,
+  listCommand,
   demoCommand,
 ];

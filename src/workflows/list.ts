@@ -1,0 +1,41 @@
+import type { TunnelHealth } from '../adapters/cloudflare/index.js';
+import { desiredState, type RoutedHostname } from '../core/desired-state.js';
+import type { PullRequestInfo } from '../core/git-provider.js';
+import { asTunnelbotError } from '../errors.js';
+import type { WorkflowContext } from './context.js';
+
+export interface ExposedApp extends RoutedHostname {
+  /** Cloudflare's view of the tunnel, or why it could not be read. */
+  readonly health: TunnelHealth | { readonly error: string };
+}
+
+export interface Listing {
+  readonly exposed: readonly ExposedApp[];
+  readonly pending: readonly PullRequestInfo[];
+  readonly warnings: readonly string[];
+}
+
+/** What is exposed (default branch) with each tunnel's health, and what is waiting for approval (open PRs). */
+export async function listExposed(context: WorkflowContext): Promise<Listing> {
+  const base = await context.git.defaultBranch();
+  const [snapshot, pending] = await Promise.all([
+    context.git.readSnapshot(base.sha),
+    context.git.listOpenTunnelbotPrs(),
+  ]);
+  const desired = desiredState(snapshot, context.settings);
+  const health = new Map<string, TunnelHealth | { error: string }>();
+  await Promise.all(
+    [...desired.tunnelIds].map(async (tunnelId) => {
+      try {
+        health.set(tunnelId, await context.cloudflare.getTunnelHealth(tunnelId));
+      } catch (error) {
+        health.set(tunnelId, { error: asTunnelbotError(error).message });
+      }
+    }),
+  );
+  return {
+    exposed: desired.hostnames.map((routed) => ({ ...routed, health: health.get(routed.tunnelId)! })),
+    pending,
+    warnings: desired.warnings,
+  };
+}
