@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { createService } from '../../src/main.js';
@@ -10,7 +9,7 @@ import {
   eventually,
   mergedPullRequestDelivery,
   serviceEnvironment,
-  WEBHOOK_SECRET,
+  deliverGitHub,
 } from '../helpers/service.js';
 import { ALICE, BOB, startWorld } from '../helpers/world.js';
 
@@ -37,16 +36,7 @@ test('serve with FLUX_WEBHOOK_TOKEN: a merged expose waits for Flux, and the sig
     approver: BOB,
   });
   const body = mergedPullRequestDelivery(await world.git.getPr(exposed.pr.number), mergeSha);
-  const merged = await fetch(`${url}/webhooks/github`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'pull_request',
-      'x-github-delivery': 'd-1',
-      'x-hub-signature-256': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`,
-    },
-    body,
-  });
+  const merged = await deliverGitHub(url, body, 'd-1');
   assert.equal(merged.status, 202);
   await eventually(() => logs.text.includes('"outcome":"awaiting-flux"'), 'the merged event handled');
   assert.deepEqual(world.cloudflare.records(), [], 'no DNS before Flux reports the merge applied');

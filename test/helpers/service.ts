@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PullRequestInfo } from '../../src/core/git-provider.js';
@@ -53,5 +54,21 @@ export function mergedPullRequestDelivery(pr: PullRequestInfo, mergeSha: string)
     },
     repository: { full_name: 'acme/gitops' },
     sender: { login: 'bob' },
+  });
+}
+
+/** POSTs a GitHub webhook delivery to a running service, signed with WEBHOOK_SECRET unless `signed` is false. */
+export function deliverGitHub(url: string, body: string, delivery: string, signed = true): Promise<Response> {
+  return fetch(`${url}/webhooks/github`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'pull_request',
+      'x-github-delivery': delivery,
+      ...(signed && {
+        'x-hub-signature-256': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`,
+      }),
+    },
+    body,
   });
 }

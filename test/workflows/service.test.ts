@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
 import { main } from '../../src/cli.js';
 import { loadConfig } from '../../src/config.js';
@@ -13,6 +12,7 @@ import {
   mergedPullRequestDelivery,
   serviceEnvironment,
   WEBHOOK_SECRET,
+  deliverGitHub,
 } from '../helpers/service.js';
 import { ALICE, BOB, BOT_TOKEN, startWorld } from '../helpers/world.js';
 
@@ -64,28 +64,11 @@ test('serve: a signed GitHub merge delivery makes DNS follow the merged change',
   });
   const pr = await world.git.getPr(exposed.pr.number);
   const body = mergedPullRequestDelivery(pr, mergeSha);
-  const unsigned = await fetch(`${url}/webhooks/github`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'pull_request',
-      'x-github-delivery': 'd-0',
-    },
-    body,
-  });
+  const unsigned = await deliverGitHub(url, body, 'd-0', false);
   assert.equal(unsigned.status, 401);
   assert.deepEqual(world.cloudflare.records(), []);
 
-  const response = await fetch(`${url}/webhooks/github`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'pull_request',
-      'x-github-delivery': 'd-1',
-      'x-hub-signature-256': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`,
-    },
-    body,
-  });
+  const response = await deliverGitHub(url, body, 'd-1');
   assert.equal(response.status, 202);
   await eventually(() => world.cloudflare.records().length === 1, 'the CNAME');
   assert.equal(world.cloudflare.records()[0]!.name, 'linkding.example.com');
