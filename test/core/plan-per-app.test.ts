@@ -243,3 +243,29 @@ test('without a settings file: environment "default" at apps/tunnels, per-app, h
   assert.match(result.err, /No Flux Kustomization \(kustomize\.toolkit\.fluxcd\.io\) was found/);
   kustomizeBuild(join(repo, 'apps', 'tunnels'));
 });
+
+test('the tunnel secret may come from TUNNELBOT_TUNNEL_SECRET instead of the command line', async () => {
+  const repo = copyFixtureRepo('flux-example');
+  const secret = randomBytes(32).toString('base64');
+  const io = captureIo();
+  io.env = { TUNNELBOT_TUNNEL_SECRET: secret };
+  const code = await main(
+    [
+      'plan',
+      'expose',
+      'linkding',
+      '9090',
+      '--repo',
+      repo,
+      '--tunnel-id',
+      TUNNEL_ID,
+      '--account-tag',
+      ACCOUNT_TAG,
+    ],
+    io,
+  );
+  assert.equal(code, 0, io.err);
+  const encrypted = readFileSync(join(repo, 'apps/staging/tunnels/linkding/secret.sops.yaml'), 'utf8');
+  const plaintext = parseDocument(await decryptYaml(encrypted, { identities })).toJS();
+  assert.equal(JSON.parse(plaintext.stringData['credentials.json']).TunnelSecret, secret);
+});
