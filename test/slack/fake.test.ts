@@ -93,9 +93,9 @@ describe('FakeSlack Web API through the real WebClient', () => {
     assert.equal(firstCall?.outcome, 'ok');
   });
 
-  test('a thousand posts get distinct, strictly increasing ts values', async () => {
+  test('250 posts get distinct, strictly increasing ts values', async () => {
     const seen: number[] = [];
-    for (let i = 0; i < 1000; i += 1) {
+    for (let i = 0; i < 250; i += 1) {
       const result = await client.chat.postMessage({ channel: 'C1', text: `n${i}` });
       seen.push(Number(result.ts));
     }
@@ -330,7 +330,6 @@ describe('FakeSlack Socket Mode through the real SocketModeClient', () => {
       seen = body;
     });
     const ack = await fake.sendBlockAction({
-      channel_id: 'C0OPS00001',
       message_ts: posted.ts as string,
       user_id: ALICE.id,
       actions: [{ action_id: 'approve', value: 'req-1' }],
@@ -343,6 +342,44 @@ describe('FakeSlack Socket Mode through the real SocketModeClient', () => {
     assert.equal(action?.action_id, 'approve');
     assert.equal(action?.value, 'req-1');
     assert.equal(action?.type, 'button');
+    assert.deepEqual(seen?.container, {
+      type: 'message',
+      message_ts: posted.ts,
+      channel_id: 'C0OPS00001',
+      is_ephemeral: false,
+    });
+  });
+
+  test('a block action on an ephemeral message has no message and says so in its container', async () => {
+    const web = new WebClient(BOT_TOKEN, { slackApiUrl: apiUrl, retryConfig: { retries: 0 } });
+    const posted = await web.chat.postEphemeral({ channel: 'C0OPS00002', user: ALICE.id, text: 'confirm?' });
+    let seen: Record<string, unknown> | undefined;
+    client.once('interactive', ({ body }: { body: Record<string, unknown> }) => {
+      seen = body;
+    });
+    await fake.sendBlockAction({
+      message_ts: posted.message_ts as string,
+      user_id: ALICE.id,
+      actions: [{ action_id: 'confirm' }],
+    });
+    assert.equal(seen?.message, undefined);
+    assert.deepEqual(seen?.container, {
+      type: 'message',
+      message_ts: posted.message_ts,
+      channel_id: 'C0OPS00002',
+      is_ephemeral: true,
+    });
+    await assert.rejects(
+      web.chat.update({ channel: 'C0OPS00002', ts: posted.message_ts as string, text: 'done' }),
+      platformError('message_not_found'),
+    );
+  });
+
+  test('a block action on a message the fake never posted is a test mistake and rejects', async () => {
+    await assert.rejects(
+      fake.sendBlockAction({ message_ts: '1600000000.000100', actions: [{ action_id: 'approve' }] }),
+      /never posted a message with ts 1600000000\.000100/,
+    );
   });
 
   test('a duplicated event arrives twice with one envelope id and event id, and both acks come back', async () => {
@@ -369,6 +406,22 @@ describe('FakeSlack Socket Mode through the real SocketModeClient', () => {
       received.map((r) => r.retry_num),
       [0, 1],
     );
+  });
+
+  test('a duplicated slash command arrives twice under one envelope id', async () => {
+    const seen: string[] = [];
+    const listener = ({ envelope_id }: { envelope_id: string }) => {
+      seen.push(envelope_id);
+    };
+    client.on('slash_commands', listener);
+    const acks = await fake.sendSlashCommandTwice({ text: 'grafana' });
+    client.off('slash_commands', listener);
+    assert.deepEqual(acks, [
+      { response_type: 'ephemeral', text: 'working on grafana' },
+      { response_type: 'ephemeral', text: 'working on grafana' },
+    ]);
+    assert.equal(seen.length, 2);
+    assert.equal(seen[0], seen[1]);
   });
 
   test('an envelope nobody acks rejects after the ack timeout', async () => {
@@ -413,6 +466,34 @@ describe('FakeSlack Socket Mode through the real SocketModeClient', () => {
     assert.equal(fake.openSockets, 1);
     const ack = await fake.sendSlashCommand({ text: 'after refresh' });
     assert.deepEqual(ack, { response_type: 'ephemeral', text: 'working on after refresh' });
+  });
+});
+
+describe('FakeSlack Socket Mode when the connection drops', () => {
+  test('dropSockets cuts the connection and the client reconnects with a new ticket', async () => {
+    const fake = new FakeSlack({ botToken: BOT_TOKEN, appToken: APP_TOKEN });
+    const { apiUrl } = await fake.start();
+    const client = new SocketModeClient({
+      appToken: APP_TOKEN,
+      clientPingTimeout: 100,
+      logLevel: LogLevel.ERROR,
+      clientOptions: { slackApiUrl: apiUrl, retryConfig: { retries: 0 } },
+    });
+    client.on('slash_commands', async ({ ack }: { ack: (r?: object) => Promise<void> }) => {
+      await ack({ text: 'still here' });
+    });
+    try {
+      await client.start();
+      const reconnected = new Promise<void>((resolve) => client.once('connected', () => resolve()));
+      fake.dropSockets();
+      await reconnected;
+      assert.equal(fake.socketConnectionsOpened, 2);
+      assert.equal(fake.callsOf('apps.connections.open').length, 2);
+      assert.deepEqual(await fake.sendSlashCommand({ text: 'x' }), { text: 'still here' });
+    } finally {
+      await client.disconnect();
+      await fake.stop();
+    }
   });
 });
 

@@ -96,11 +96,10 @@ export interface FakeBlockActionElement {
 
 export interface FakeBlockActionInput {
   actions: readonly FakeBlockActionElement[];
+  /** The message or ephemeral message the buttons sit on; it must be one the fake was asked to post. */
+  message_ts: string;
   user_id?: string;
   user_name?: string;
-  channel_id?: string;
-  /** The message the button sits on; when the fake posted it, the payload carries the message as it stands now. */
-  message_ts?: string;
   response_url?: string;
 }
 
@@ -156,8 +155,6 @@ export class FakeSlack {
   readonly ephemerals: FakeSlackEphemeral[] = [];
   readonly responseUrlPosts: FakeResponseUrlPost[] = [];
   readonly acks: FakeSocketAck[] = [];
-  /** Every `apps.connections.open` ticket redeemed by a WebSocket, i.e. connections made since start. */
-  socketConnectionsOpened = 0;
 
   private readonly options: Required<Omit<FakeSlackOptions, 'users'>>;
   private readonly users = new Map<string, FakeSlackUser>();
@@ -168,6 +165,7 @@ export class FakeSlack {
   private readonly responseUrlUses = new Map<string, number>();
   private readonly server: Server;
   private readonly wss = new WebSocketServer({ noServer: true });
+  private connectionsAccepted = 0;
   private tsCounter = 0;
   private idCounter = 0;
   private baseUrl = '';
@@ -239,6 +237,11 @@ export class FakeSlack {
     return this.calls.filter((call) => call.method === method);
   }
 
+  /** WebSocket connections accepted since start, each through its own `apps.connections.open` ticket. */
+  get socketConnectionsOpened(): number {
+    return this.connectionsAccepted;
+  }
+
   get openSockets(): number {
     return this.sockets.size;
   }
@@ -247,7 +250,7 @@ export class FakeSlack {
     return this.deliver(this.envelope('slash_commands', true, this.slashCommandPayload(fields)));
   }
 
-  sendBlockAction(input: FakeBlockActionInput): Promise<unknown> {
+  async sendBlockAction(input: FakeBlockActionInput): Promise<unknown> {
     return this.deliver(this.envelope('interactive', false, this.blockActionPayload(input)));
   }
 
@@ -269,6 +272,11 @@ export class FakeSlack {
   async sendSlashCommandTwice(fields: FakeSlashCommandFields = {}): Promise<[unknown, unknown]> {
     const envelope = this.envelope('slash_commands', true, this.slashCommandPayload(fields));
     return Promise.all([this.deliver(envelope), this.deliver(envelope)]);
+  }
+
+  /** Cuts every WebSocket without a goodbye, as a network failure or a crashed Slack server would. */
+  dropSockets(): void {
+    for (const socket of this.sockets) socket.terminate();
   }
 
   /** Asks every connected client to reconnect, as Slack does before recycling a server. */
@@ -312,10 +320,13 @@ export class FakeSlack {
 
   private blockActionPayload(input: FakeBlockActionInput): Record<string, unknown> {
     const userId = input.user_id ?? 'U0FAKEUSR1';
-    const channelId = input.channel_id ?? 'C0FAKECHN1';
+    const message = this.messages.find((m) => m.ts === input.message_ts);
+    const ephemeral = this.ephemerals.find((m) => m.messageTs === input.message_ts);
+    const channelId = message?.channel ?? ephemeral?.channel;
+    if (channelId === undefined) {
+      throw new Error(`FakeSlack never posted a message with ts ${input.message_ts} to click a button on`);
+    }
     const actionTs = this.nextTs();
-    const message =
-      input.message_ts === undefined ? undefined : this.findMessage(channelId, input.message_ts);
     const payload: Record<string, unknown> = {
       type: 'block_actions',
       user: {
@@ -327,7 +338,7 @@ export class FakeSlack {
       token: 'fake-verification-token',
       container: {
         type: 'message',
-        message_ts: input.message_ts ?? actionTs,
+        message_ts: input.message_ts,
         channel_id: channelId,
         is_ephemeral: message === undefined,
       },
@@ -404,7 +415,7 @@ export class FakeSlack {
   }
 
   private onSocket(socket: WebSocket): void {
-    this.socketConnectionsOpened += 1;
+    this.connectionsAccepted += 1;
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('message', (data) => this.onFrame(data));
@@ -650,9 +661,8 @@ export class FakeSlack {
     if (message.metadata) object.metadata = message.metadata as ChatPostMessageResponseMessage['metadata'];
     if (message.threadTs) {
       object.thread_ts = message.threadTs;
-      object.parent_user_id = this.findMessage(message.channel, message.threadTs)
-        ? this.options.botUserId
-        : undefined;
+      // Every message in the fake is the bot's, so a known parent is the bot's too.
+      if (this.findMessage(message.channel, message.threadTs)) object.parent_user_id = this.options.botUserId;
     }
     return object;
   }
