@@ -1,0 +1,775 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type {
+  AppsConnectionsOpenResponse,
+  AuthTestResponse,
+  ChatPostEphemeralResponse,
+  ChatPostMessageResponse,
+  ChatUpdateResponse,
+  UsersInfoResponse,
+} from '@slack/web-api';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+
+/**
+ * A local stand-in for the parts of Slack tunnelbot talks to: the Web API methods it calls (under `/api/`, for
+ * `slackApiUrl`), `response_url`s, and a Socket Mode WebSocket reached through `apps.connections.open`. Tests drive
+ * the app side (slash commands, button clicks, events) through methods and read every call back. Faults are injected
+ * through methods, never over HTTP, so nothing reachable on the port can change the fake's behaviour.
+ */
+
+export type FakeSlackUser = NonNullable<UsersInfoResponse['user']>;
+type ChatPostMessageResponseMessage = NonNullable<ChatPostMessageResponse['message']>;
+type ChatUpdateMessage = NonNullable<ChatUpdateResponse['message']>;
+
+export interface FakeSlackOptions {
+  botToken: string;
+  appToken: string;
+  teamId?: string;
+  teamDomain?: string;
+  appId?: string;
+  botId?: string;
+  botUserId?: string;
+  users?: readonly FakeSlackUser[];
+  /** How long `send*` wait for the client's ack; Slack gives up after 3 s. */
+  ackTimeoutMs?: number;
+}
+
+export interface FakeSlackCall {
+  readonly method: string;
+  /** The arguments as Slack decodes them: form fields, with `blocks`/`attachments`/`metadata` parsed from JSON. */
+  readonly args: Readonly<Record<string, unknown>>;
+  /** `'ok'`, or the `error` string (`'ratelimited'` for a 429) the fake answered with. */
+  readonly outcome: string;
+}
+
+export interface FakeSlackMessage {
+  readonly channel: string;
+  readonly ts: string;
+  text: string | undefined;
+  blocks: unknown[] | undefined;
+  metadata: MessageMetadata | undefined;
+  readonly threadTs: string | undefined;
+  /** How many times `chat.update` changed the message. */
+  edits: number;
+}
+
+export interface FakeSlackEphemeral {
+  readonly channel: string;
+  readonly user: string;
+  readonly messageTs: string;
+  readonly text: string | undefined;
+  readonly blocks: unknown[] | undefined;
+  readonly threadTs: string | undefined;
+}
+
+export interface FakeResponseUrlPost {
+  readonly id: string;
+  readonly body: unknown;
+}
+
+export interface FakeSocketAck {
+  readonly envelopeId: string;
+  readonly payload: unknown;
+}
+
+/** The form fields Slack sends for a slash command; everything not given gets a plausible value. */
+export interface FakeSlashCommandFields {
+  command?: string;
+  text?: string;
+  user_id?: string;
+  user_name?: string;
+  channel_id?: string;
+  channel_name?: string;
+  response_url?: string;
+  trigger_id?: string;
+}
+
+export interface FakeBlockActionElement {
+  type?: string;
+  action_id: string;
+  block_id?: string;
+  value?: string;
+  text?: { type: 'plain_text'; text: string };
+}
+
+export interface FakeBlockActionInput {
+  actions: readonly FakeBlockActionElement[];
+  /** The message or ephemeral message the buttons sit on; it must be one the fake was asked to post. */
+  message_ts: string;
+  user_id?: string;
+  user_name?: string;
+  response_url?: string;
+}
+
+export interface FakeEventInput {
+  event: Record<string, unknown> & { type: string };
+  event_id?: string;
+  event_time?: number;
+}
+
+interface MessageMetadata {
+  event_type: string;
+  event_payload?: unknown;
+}
+
+interface Envelope {
+  envelope_id: string;
+  type: 'slash_commands' | 'interactive' | 'events_api';
+  accepts_response_payload: boolean;
+  payload: unknown;
+  retry_attempt?: number;
+  retry_reason?: string;
+}
+
+interface Reply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+type Fault =
+  | { kind: 'error'; error: string; remaining: number }
+  | { kind: 'ratelimit'; retryAfterSeconds: number; remaining: number };
+
+interface AckWaiter {
+  resolve(payload: unknown): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+const FIRST_TS_SECONDS = 1_700_000_000;
+const TS_STEP_MICROS = 100;
+const RESPONSE_URL_MAX_USES = 5;
+const METADATA_EVENT_TYPE = /^[A-Za-z0-9_-]+$/;
+const JSON_ARGS: Readonly<Record<string, string>> = {
+  blocks: 'invalid_blocks',
+  attachments: 'invalid_attachments',
+  metadata: 'invalid_metadata_format',
+};
+
+export class FakeSlack {
+  readonly calls: FakeSlackCall[] = [];
+  readonly messages: FakeSlackMessage[] = [];
+  readonly ephemerals: FakeSlackEphemeral[] = [];
+  readonly responseUrlPosts: FakeResponseUrlPost[] = [];
+  readonly acks: FakeSocketAck[] = [];
+
+  private readonly options: Required<Omit<FakeSlackOptions, 'users'>>;
+  private readonly users = new Map<string, FakeSlackUser>();
+  private readonly faults = new Map<string, Fault>();
+  private readonly tickets = new Set<string>();
+  private readonly sockets = new Set<WebSocket>();
+  private readonly ackWaiters = new Map<string, AckWaiter[]>();
+  private readonly responseUrlUses = new Map<string, number>();
+  private readonly server: Server;
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private connectionsAccepted = 0;
+  private tsCounter = 0;
+  private idCounter = 0;
+  private baseUrl = '';
+
+  constructor(options: FakeSlackOptions) {
+    this.options = {
+      teamId: 'T0FAKE0001',
+      teamDomain: 'fake-workspace',
+      appId: 'A0FAKE0001',
+      botId: 'B0FAKE0001',
+      botUserId: 'U0FAKEBOT1',
+      ackTimeoutMs: 3000,
+      ...options,
+    };
+    for (const user of options.users ?? []) this.addUser(user);
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+    this.wss.on('connection', (socket) => this.onSocket(socket));
+  }
+
+  async start(): Promise<{ apiUrl: string }> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const { port } = this.server.address() as AddressInfo;
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    return { apiUrl: `${this.baseUrl}/api/` };
+  }
+
+  async stop(): Promise<void> {
+    for (const [envelopeId, waiters] of this.ackWaiters) {
+      for (const waiter of waiters) {
+        clearTimeout(waiter.timer);
+        waiter.reject(new Error(`FakeSlack stopped before envelope ${envelopeId} was acked`));
+      }
+    }
+    this.ackWaiters.clear();
+    for (const socket of this.sockets) socket.terminate();
+    this.sockets.clear();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve, reject) =>
+      this.server.close((error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  addUser(user: FakeSlackUser): void {
+    if (!user.id) throw new Error('FakeSlack.addUser needs a user with an id');
+    this.users.set(user.id, user);
+  }
+
+  /** A `response_url` on the fake; posts to it are recorded in `responseUrlPosts` under this id. */
+  responseUrl(id: string): string {
+    return `${this.baseUrl}/respond/${encodeURIComponent(id)}`;
+  }
+
+  /** The next `times` calls of `method` answer `{ok:false, error}` without taking effect. */
+  failNext(method: string, error: string, times = 1): void {
+    this.faults.set(method, { kind: 'error', error, remaining: times });
+  }
+
+  /** The next `times` calls of `method` answer HTTP 429 with `Retry-After`, without taking effect. */
+  rateLimit(method: string, retryAfterSeconds: number, times = 1): void {
+    this.faults.set(method, { kind: 'ratelimit', retryAfterSeconds, remaining: times });
+  }
+
+  callsOf(method: string): FakeSlackCall[] {
+    return this.calls.filter((call) => call.method === method);
+  }
+
+  /** WebSocket connections accepted since start, each through its own `apps.connections.open` ticket. */
+  get socketConnectionsOpened(): number {
+    return this.connectionsAccepted;
+  }
+
+  get openSockets(): number {
+    return this.sockets.size;
+  }
+
+  sendSlashCommand(fields: FakeSlashCommandFields = {}): Promise<unknown> {
+    return this.deliver(this.envelope('slash_commands', true, this.slashCommandPayload(fields)));
+  }
+
+  async sendBlockAction(input: FakeBlockActionInput): Promise<unknown> {
+    return this.deliver(this.envelope('interactive', false, this.blockActionPayload(input)));
+  }
+
+  sendEvent(input: FakeEventInput): Promise<unknown> {
+    return this.deliver(this.envelope('events_api', false, this.eventPayload(input)));
+  }
+
+  /**
+   * Delivers one event envelope twice, as Slack does when it did not see the first ack in time: same
+   * `envelope_id` and `event_id`, the second with `retry_attempt: 1`. Resolves with both acks.
+   */
+  async sendEventTwice(input: FakeEventInput): Promise<[unknown, unknown]> {
+    const first = this.envelope('events_api', false, this.eventPayload(input));
+    const retry: Envelope = { ...first, retry_attempt: 1, retry_reason: 'timeout' };
+    return Promise.all([this.deliver(first), this.deliver(retry)]);
+  }
+
+  /** Delivers one slash command envelope twice (same `envelope_id`); resolves with both acks. */
+  async sendSlashCommandTwice(fields: FakeSlashCommandFields = {}): Promise<[unknown, unknown]> {
+    const envelope = this.envelope('slash_commands', true, this.slashCommandPayload(fields));
+    return Promise.all([this.deliver(envelope), this.deliver(envelope)]);
+  }
+
+  /** Cuts every WebSocket without a goodbye, as a network failure or a crashed Slack server would. */
+  dropSockets(): void {
+    for (const socket of this.sockets) socket.terminate();
+  }
+
+  /** Asks every connected client to reconnect, as Slack does before recycling a server. */
+  disconnect(reason: string): void {
+    const frame = JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'fake-slack' } });
+    for (const socket of this.sockets) socket.send(frame);
+  }
+
+  private slashCommandPayload(fields: FakeSlashCommandFields): Record<string, unknown> {
+    const userId = fields.user_id ?? 'U0FAKEUSR1';
+    return {
+      token: 'fake-verification-token',
+      team_id: this.options.teamId,
+      team_domain: this.options.teamDomain,
+      channel_id: fields.channel_id ?? 'C0FAKECHN1',
+      channel_name: fields.channel_name ?? 'ops',
+      user_id: userId,
+      user_name: fields.user_name ?? this.users.get(userId)?.name ?? 'someone',
+      command: fields.command ?? '/expose',
+      text: fields.text ?? '',
+      api_app_id: this.options.appId,
+      is_enterprise_install: 'false',
+      response_url: fields.response_url ?? this.responseUrl(this.nextId('cmd')),
+      trigger_id: fields.trigger_id ?? this.nextId('trigger'),
+    };
+  }
+
+  private envelope(type: Envelope['type'], acceptsResponsePayload: boolean, payload: unknown): Envelope {
+    const envelope: Envelope = {
+      envelope_id: randomUUID(),
+      type,
+      accepts_response_payload: acceptsResponsePayload,
+      payload,
+    };
+    if (type === 'events_api') {
+      envelope.retry_attempt = 0;
+      envelope.retry_reason = '';
+    }
+    return envelope;
+  }
+
+  private blockActionPayload(input: FakeBlockActionInput): Record<string, unknown> {
+    const userId = input.user_id ?? 'U0FAKEUSR1';
+    const message = this.messages.find((m) => m.ts === input.message_ts);
+    const ephemeral = this.ephemerals.find((m) => m.messageTs === input.message_ts);
+    const channelId = message?.channel ?? ephemeral?.channel;
+    if (channelId === undefined) {
+      throw new Error(`FakeSlack never posted a message with ts ${input.message_ts} to click a button on`);
+    }
+    const actionTs = this.nextTs();
+    const payload: Record<string, unknown> = {
+      type: 'block_actions',
+      user: {
+        id: userId,
+        username: input.user_name ?? this.users.get(userId)?.name ?? 'someone',
+        team_id: this.options.teamId,
+      },
+      api_app_id: this.options.appId,
+      token: 'fake-verification-token',
+      container: {
+        type: 'message',
+        message_ts: input.message_ts,
+        channel_id: channelId,
+        is_ephemeral: message === undefined,
+      },
+      trigger_id: this.nextId('trigger'),
+      team: { id: this.options.teamId, domain: this.options.teamDomain },
+      channel: { id: channelId, name: 'ops' },
+      state: { values: {} },
+      response_url: input.response_url ?? this.responseUrl(this.nextId('action')),
+      actions: input.actions.map((action) => ({
+        type: action.type ?? 'button',
+        block_id: action.block_id ?? 'actions',
+        text: action.text ?? { type: 'plain_text', text: action.action_id },
+        ...action,
+        action_ts: actionTs,
+      })),
+    };
+    if (message) payload.message = this.messageObject(message);
+    return payload;
+  }
+
+  private eventPayload(input: FakeEventInput): Record<string, unknown> {
+    return {
+      token: 'fake-verification-token',
+      team_id: this.options.teamId,
+      api_app_id: this.options.appId,
+      event: input.event,
+      type: 'event_callback',
+      event_id: input.event_id ?? this.nextId('Ev'),
+      event_time: input.event_time ?? FIRST_TS_SECONDS,
+      authorizations: [
+        {
+          team_id: this.options.teamId,
+          user_id: this.options.botUserId,
+          is_bot: true,
+          is_enterprise_install: false,
+        },
+      ],
+      is_ext_shared_channel: false,
+    };
+  }
+
+  private deliver(envelope: Envelope): Promise<unknown> {
+    const socket = [...this.sockets].at(-1);
+    if (!socket) {
+      return Promise.reject(new Error(`FakeSlack has no Socket Mode connection to deliver ${envelope.type}`));
+    }
+    return new Promise<unknown>((resolve, reject) => {
+      const waiters = this.ackWaiters.get(envelope.envelope_id) ?? [];
+      const timer = setTimeout(() => {
+        const remaining = (this.ackWaiters.get(envelope.envelope_id) ?? []).filter((w) => w !== waiter);
+        if (remaining.length > 0) this.ackWaiters.set(envelope.envelope_id, remaining);
+        else this.ackWaiters.delete(envelope.envelope_id);
+        reject(
+          new Error(
+            `no ack for ${envelope.type} envelope ${envelope.envelope_id} within ${this.options.ackTimeoutMs} ms`,
+          ),
+        );
+      }, this.options.ackTimeoutMs);
+      const waiter: AckWaiter = { resolve, reject, timer };
+      waiters.push(waiter);
+      this.ackWaiters.set(envelope.envelope_id, waiters);
+      socket.send(JSON.stringify(envelope));
+    });
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const ticket = url.searchParams.get('ticket');
+    if (url.pathname !== '/link/' || ticket === null || !this.tickets.delete(ticket)) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+  }
+
+  private onSocket(socket: WebSocket): void {
+    this.connectionsAccepted += 1;
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('message', (data) => this.onFrame(data));
+    socket.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: this.sockets.size,
+        debug_info: { host: 'fake-slack', approximate_connection_time: 18060 },
+        connection_info: { app_id: this.options.appId },
+      }),
+    );
+  }
+
+  private onFrame(data: RawData): void {
+    let frame: unknown;
+    try {
+      frame = JSON.parse(rawDataToString(data));
+    } catch {
+      return;
+    }
+    if (!isRecord(frame) || typeof frame.envelope_id !== 'string') return;
+    const envelopeId = frame.envelope_id;
+    this.acks.push({ envelopeId, payload: frame.payload });
+    const waiters = this.ackWaiters.get(envelopeId);
+    const waiter = waiters?.shift();
+    if (!waiter) return;
+    if (waiters && waiters.length === 0) this.ackWaiters.delete(envelopeId);
+    clearTimeout(waiter.timer);
+    waiter.resolve(frame.payload);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let reply: Reply;
+    try {
+      const url = new URL(req.url ?? '/', 'http://fake');
+      const raw = await readBody(req);
+      if (req.method === 'POST' && url.pathname.startsWith('/respond/')) {
+        reply = this.respond(decodeURIComponent(url.pathname.slice('/respond/'.length)), raw);
+      } else if (req.method === 'POST' && url.pathname.startsWith('/api/')) {
+        reply = this.api(url.pathname.slice('/api/'.length), req, raw);
+      } else {
+        reply = { status: 404, body: { ok: false, error: 'unknown_method' } };
+      }
+    } catch (error) {
+      reply = { status: 500, body: { ok: false, error: 'fatal_error', detail: String(error) } };
+    }
+    res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
+    res.end(JSON.stringify(reply.body));
+  }
+
+  private respond(id: string, raw: string): Reply {
+    const uses = (this.responseUrlUses.get(id) ?? 0) + 1;
+    this.responseUrlUses.set(id, uses);
+    if (uses > RESPONSE_URL_MAX_USES) return { status: 404, body: { ok: false, error: 'used_url' } };
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return { status: 400, body: { ok: false, error: 'invalid_payload' } };
+    }
+    this.responseUrlPosts.push({ id, body });
+    return { status: 200, body: { ok: true } };
+  }
+
+  private api(method: string, req: IncomingMessage, raw: string): Reply {
+    const parsed = parseArgs(req.headers['content-type'] ?? '', raw);
+    const args = parsed.ok ? parsed.args : {};
+    const record = (outcome: string): void => {
+      this.calls.push({ method, args: withoutToken(args), outcome });
+    };
+    if (!parsed.ok) {
+      record(parsed.error);
+      return platformError(parsed.error);
+    }
+    const handler = this.methodHandler(method);
+    if (!handler) {
+      record('unknown_method');
+      return { status: 404, body: { ok: false, error: 'unknown_method' } };
+    }
+    const authError = this.checkToken(method, bearerToken(req) ?? stringArg(args, 'token'));
+    if (authError) {
+      record(authError);
+      return platformError(authError);
+    }
+    const fault = this.takeFault(method);
+    if (fault?.kind === 'ratelimit') {
+      record('ratelimited');
+      return {
+        status: 429,
+        body: { ok: false, error: 'ratelimited' },
+        headers: { 'retry-after': String(fault.retryAfterSeconds) },
+      };
+    }
+    if (fault?.kind === 'error') {
+      record(fault.error);
+      return platformError(fault.error);
+    }
+    const body = handler(args);
+    record(body.ok === true ? 'ok' : String(body.error));
+    return { status: 200, body };
+  }
+
+  private methodHandler(method: string): ((args: Record<string, unknown>) => ApiBody) | undefined {
+    switch (method) {
+      case 'auth.test':
+        return () => this.authTest();
+      case 'chat.postMessage':
+        return (args) => this.postMessage(args);
+      case 'chat.update':
+        return (args) => this.update(args);
+      case 'chat.postEphemeral':
+        return (args) => this.postEphemeral(args);
+      case 'users.info':
+        return (args) => this.usersInfo(args);
+      case 'apps.connections.open':
+        return () => this.connectionsOpen();
+      default:
+        return undefined;
+    }
+  }
+
+  private checkToken(method: string, token: string | undefined): string | undefined {
+    if (!token) return 'not_authed';
+    const wanted = method === 'apps.connections.open' ? this.options.appToken : this.options.botToken;
+    if (token === wanted) return undefined;
+    if (token === this.options.appToken || token === this.options.botToken) return 'not_allowed_token_type';
+    return 'invalid_auth';
+  }
+
+  private takeFault(method: string): Fault | undefined {
+    const fault = this.faults.get(method);
+    if (!fault) return undefined;
+    fault.remaining -= 1;
+    if (fault.remaining <= 0) this.faults.delete(method);
+    return fault;
+  }
+
+  private authTest(): AuthTestResponse {
+    return {
+      ok: true,
+      url: `https://${this.options.teamDomain}.slack.com/`,
+      team: this.options.teamDomain,
+      user: 'tunnelbot',
+      team_id: this.options.teamId,
+      user_id: this.options.botUserId,
+      bot_id: this.options.botId,
+      is_enterprise_install: false,
+    };
+  }
+
+  private postMessage(args: Record<string, unknown>): ChatPostMessageResponse {
+    const channel = stringArg(args, 'channel');
+    if (!channel) return { ok: false, error: 'channel_not_found' };
+    const text = stringArg(args, 'text');
+    const blocks = arrayArg(args, 'blocks');
+    if (!text && !blocks && !arrayArg(args, 'attachments')) return { ok: false, error: 'no_text' };
+    const { metadata, warning } = readMetadata(args);
+    const message: FakeSlackMessage = {
+      channel,
+      ts: this.nextTs(),
+      text,
+      blocks,
+      metadata,
+      threadTs: stringArg(args, 'thread_ts'),
+      edits: 0,
+    };
+    this.messages.push(message);
+    return withWarning({ ok: true, channel, ts: message.ts, message: this.messageObject(message) }, warning);
+  }
+
+  private update(args: Record<string, unknown>): ChatUpdateResponse {
+    const channel = stringArg(args, 'channel');
+    const ts = stringArg(args, 'ts');
+    if (!channel) return { ok: false, error: 'channel_not_found' };
+    const message = ts === undefined ? undefined : this.findMessage(channel, ts);
+    if (!message) return { ok: false, error: 'message_not_found' };
+    const text = stringArg(args, 'text');
+    const blocks = arrayArg(args, 'blocks');
+    if (text === undefined && blocks === undefined) return { ok: false, error: 'no_text' };
+    const { metadata, warning } = readMetadata(args);
+    if (text !== undefined) message.text = text;
+    if (blocks !== undefined) message.blocks = blocks;
+    if (metadata !== undefined) message.metadata = metadata;
+    message.edits += 1;
+    const updated: ChatUpdateMessage = {
+      type: 'message',
+      user: this.options.botUserId,
+      bot_id: this.options.botId,
+      app_id: this.options.appId,
+      team: this.options.teamId,
+      text: message.text ?? '',
+    };
+    if (message.blocks) updated.blocks = message.blocks as ChatUpdateMessage['blocks'];
+    if (message.metadata) updated.metadata = message.metadata as ChatUpdateMessage['metadata'];
+    return withWarning(
+      { ok: true, channel, ts: message.ts, text: message.text ?? '', message: updated },
+      warning,
+    );
+  }
+
+  private postEphemeral(args: Record<string, unknown>): ChatPostEphemeralResponse {
+    const channel = stringArg(args, 'channel');
+    const user = stringArg(args, 'user');
+    if (!channel) return { ok: false, error: 'channel_not_found' };
+    if (!user) return { ok: false, error: 'user_not_in_channel' };
+    const text = stringArg(args, 'text');
+    const blocks = arrayArg(args, 'blocks');
+    if (!text && !blocks && !arrayArg(args, 'attachments')) return { ok: false, error: 'no_text' };
+    const messageTs = this.nextTs();
+    this.ephemerals.push({ channel, user, messageTs, text, blocks, threadTs: stringArg(args, 'thread_ts') });
+    return { ok: true, message_ts: messageTs };
+  }
+
+  private usersInfo(args: Record<string, unknown>): UsersInfoResponse {
+    const id = stringArg(args, 'user');
+    const user = id === undefined ? undefined : this.users.get(id);
+    if (!user) return { ok: false, error: 'user_not_found' };
+    return { ok: true, user };
+  }
+
+  private connectionsOpen(): AppsConnectionsOpenResponse {
+    const ticket = randomUUID();
+    this.tickets.add(ticket);
+    const wsBase = this.baseUrl.replace(/^http/, 'ws');
+    return { ok: true, url: `${wsBase}/link/?ticket=${ticket}&app_id=${this.options.appId}` };
+  }
+
+  private findMessage(channel: string, ts: string): FakeSlackMessage | undefined {
+    return this.messages.find((message) => message.channel === channel && message.ts === ts);
+  }
+
+  private messageObject(message: FakeSlackMessage): ChatPostMessageResponseMessage {
+    const object: ChatPostMessageResponseMessage = {
+      type: 'message',
+      user: this.options.botUserId,
+      bot_id: this.options.botId,
+      app_id: this.options.appId,
+      team: this.options.teamId,
+      text: message.text ?? '',
+      ts: message.ts,
+    };
+    if (message.blocks) object.blocks = message.blocks as ChatPostMessageResponseMessage['blocks'];
+    if (message.metadata) object.metadata = message.metadata as ChatPostMessageResponseMessage['metadata'];
+    if (message.threadTs) {
+      object.thread_ts = message.threadTs;
+      // Every message in the fake is the bot's, so a known parent is the bot's too.
+      if (this.findMessage(message.channel, message.threadTs)) object.parent_user_id = this.options.botUserId;
+    }
+    return object;
+  }
+
+  /** Slack's `ts`: seconds, a dot and six digits, unique and increasing within the workspace. */
+  private nextTs(): string {
+    this.tsCounter += 1;
+    const micros = this.tsCounter * TS_STEP_MICROS;
+    const seconds = FIRST_TS_SECONDS + Math.floor(micros / 1_000_000);
+    return `${seconds}.${String(micros % 1_000_000).padStart(6, '0')}`;
+  }
+
+  private nextId(prefix: string): string {
+    this.idCounter += 1;
+    return `${prefix}${String(this.idCounter).padStart(8, '0')}`;
+  }
+}
+
+interface ApiBody {
+  ok?: boolean;
+  error?: string;
+}
+
+type ParsedArgs = { ok: true; args: Record<string, unknown> } | { ok: false; error: string };
+
+function parseArgs(contentType: string, raw: string): ParsedArgs {
+  let args: Record<string, unknown>;
+  if (contentType.startsWith('application/json')) {
+    try {
+      const parsed: unknown = raw === '' ? {} : JSON.parse(raw);
+      if (!isRecord(parsed)) return { ok: false, error: 'invalid_json' };
+      args = parsed;
+    } catch {
+      return { ok: false, error: 'invalid_json' };
+    }
+  } else {
+    args = Object.fromEntries(new URLSearchParams(raw));
+  }
+  // The web-api client sends these as JSON strings inside a form; Slack decodes them before use.
+  for (const [key, error] of Object.entries(JSON_ARGS)) {
+    const value = args[key];
+    if (typeof value !== 'string') continue;
+    try {
+      args[key] = JSON.parse(value);
+    } catch {
+      return { ok: false, error };
+    }
+  }
+  return { ok: true, args };
+}
+
+function readMetadata(args: Record<string, unknown>): { metadata?: MessageMetadata; warning?: string } {
+  const metadata = args.metadata;
+  if (metadata === undefined) return {};
+  if (
+    !isRecord(metadata) ||
+    typeof metadata.event_type !== 'string' ||
+    !METADATA_EVENT_TYPE.test(metadata.event_type)
+  ) {
+    // Slack drops metadata it cannot accept but still posts the message, with a warning.
+    return { warning: 'invalid_metadata_schema' };
+  }
+  return { metadata: { event_type: metadata.event_type, event_payload: metadata.event_payload } };
+}
+
+function withWarning<T extends object>(body: T, warning: string | undefined): T {
+  if (!warning) return body;
+  return { ...body, warning, response_metadata: { warnings: [warning] } };
+}
+
+function platformError(error: string): Reply {
+  return { status: 200, body: { ok: false, error } };
+}
+
+function bearerToken(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  const match = header === undefined ? null : /^Bearer (.+)$/.exec(header);
+  return match?.[1];
+}
+
+function withoutToken(args: Record<string, unknown>): Record<string, unknown> {
+  const { token: _token, ...rest } = args;
+  return rest;
+}
+
+function stringArg(args: Record<string, unknown>, key: string): string | undefined {
+  const value = args[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function arrayArg(args: Record<string, unknown>, key: string): unknown[] | undefined {
+  const value = args[key];
+  return Array.isArray(value) && value.length > 0 ? value : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function rawDataToString(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
