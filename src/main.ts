@@ -126,8 +126,8 @@ export async function createService(
   // are lost and the next round converges DNS anyway.
   const houseKeep = async (): Promise<void> => {
     try {
-      await reconcileDns(context);
-      await collectOrphans(context);
+      const { desired } = await reconcileDns(context);
+      await collectOrphans(context, { desired });
       metrics.housekeepingRuns.inc({ result: 'ok' });
     } catch (error) {
       metrics.housekeepingRuns.inc({ result: 'failed' });

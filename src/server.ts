@@ -1,4 +1,4 @@
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -16,6 +16,7 @@ import {
 import { parsePrMetadata, type PrMetadata } from './core/pr-metadata.js';
 import type { PullRequestEvent, PullRequestEventHandler } from './core/pull-request-event.js';
 import type { Logger } from './log.js';
+import { verifyHmacSignature } from './core/webhook-signature.js';
 import type { Metrics } from './metrics.js';
 
 export interface GitHubWebhookOptions {
@@ -53,38 +54,21 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** `X-Hub-Signature-256` is `sha256=<hex HMAC of the exact raw body>`; compared in constant time. */
+/** `X-Hub-Signature-256` is `sha256=<hex HMAC of the exact raw body>`. */
 export function verifyGitHubSignature(
   secret: string,
   rawBody: Buffer,
   signature: string | undefined,
 ): boolean {
-  if (!signature?.startsWith('sha256=')) return false;
-  const expected = Buffer.from(createHmac('sha256', secret).update(rawBody).digest('hex'), 'utf8');
-  const given = Buffer.from(signature.slice('sha256='.length), 'utf8');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return verifyHmacSignature(secret, rawBody, signature, ['sha256']);
 }
 
-/** The HMACs Flux's documented verifier accepts; notification-controller itself only sends sha256. */
-const FLUX_SIGNATURE_ALGORITHMS: Readonly<Record<string, number>> = {
-  sha224: 28,
-  sha256: 32,
-  sha384: 48,
-  sha512: 64,
-};
-
 /**
- * `X-Signature` is `<algo>=<hex HMAC of the exact raw body>` keyed with the raw bytes of the Provider's token.
- * Hex case does not matter; the comparison is constant-time over the digest bytes.
+ * `X-Signature` is `<algo>=<hex HMAC of the exact raw body>` keyed with the raw bytes of the Provider's token;
+ * notification-controller sends sha256, Flux's documented verifier also accepts sha224, sha384 and sha512.
  */
 export function verifyFluxSignature(token: string, rawBody: Buffer, signature: string | undefined): boolean {
-  const match = /^(sha224|sha256|sha384|sha512)=([0-9a-fA-F]+)$/.exec(signature ?? '');
-  if (!match || token.length === 0) return false;
-  const algorithm = match[1]!;
-  const hex = match[2]!;
-  if (hex.length !== FLUX_SIGNATURE_ALGORITHMS[algorithm]! * 2) return false;
-  const expected = createHmac(algorithm, Buffer.from(token, 'utf8')).update(rawBody).digest();
-  return timingSafeEqual(Buffer.from(hex, 'hex'), expected);
+  return verifyHmacSignature(token, rawBody, signature, ['sha224', 'sha256', 'sha384', 'sha512']);
 }
 
 interface PullRequestPayload {

@@ -13,3 +13,8 @@ export function loadServiceConfig(io: CliIo, needs: ConfigNeeds): Readonly<Confi
 export function stderrLogger(io: CliIo, level: string): Logger {
   return createLogger({ level }, { write: (line: string) => io.stderr(line) });
 }
+
+/** One-shot commands print their result; their logs stay at warn unless LOG_LEVEL asks for more detail. */
+export function commandLogger(io: CliIo, config: Pick<Config, 'logLevel'>): Logger {
+  return stderrLogger(io, config.logLevel === 'info' ? 'warn' : config.logLevel);
+}

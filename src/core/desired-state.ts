@@ -2,6 +2,7 @@ import { findTunnelConfigs, describeLocation } from '../gitops/cloudflared-in-re
 import { dirname, joinPath } from '../gitops/discovery/manifests.js';
 import { TUNNEL_FILES } from '../gitops/manifests/tunnel-directory.js';
 import { isManagedByTunnelbot, sharedConfigFile } from './plan-expose.js';
+import { isTunnelId } from './names.js';
 import type { Settings } from './settings.js';
 import type { RepoSnapshot } from './snapshot.js';
 
@@ -22,8 +23,6 @@ export interface DesiredState {
   readonly tunnelIds: ReadonlySet<string>;
   readonly warnings: readonly string[];
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function desiredState(snapshot: RepoSnapshot, settings: Settings): DesiredState {
   const sharedFiles = new Map<string, string>();
@@ -48,7 +47,7 @@ export function desiredState(snapshot: RepoSnapshot, settings: Settings): Desire
       sharedEnvironment === undefined && owner?.tunnelMode === 'per-app'
         ? directory.slice(owner.path.length + 1)
         : undefined;
-    if (config.tunnel === undefined || !UUID.test(config.tunnel)) {
+    if (config.tunnel === undefined || !isTunnelId(config.tunnel)) {
       warnings.push(
         `${describeLocation(config.location)} names its tunnel "${config.tunnel ?? ''}" instead of its UUID, so its DNS records cannot be managed; write the tunnel id in \`tunnel:\`.`,
       );

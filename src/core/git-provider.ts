@@ -75,6 +75,3 @@ export interface GitProvider {
   /** True when `descendantSha` includes `ancestorSha` (same commit or a later one on its history). */
   commitContains(ancestorSha: string, descendantSha: string): Promise<boolean>;
 }
-
-/** YAML files including dotfiles such as `.sops.yaml`. */
-export const isYamlPath: PathFilter = (path) => path.endsWith('.yaml') || path.endsWith('.yml');

@@ -98,6 +98,11 @@ export interface TunnelCredentials {
   readonly Endpoint: string;
 }
 
+/** A Cloudflare tunnel id (a UUID, any case), as opposed to a tunnel name. */
+export function isTunnelId(value: string): boolean {
+  return UUID.test(value.toLowerCase());
+}
+
 function validateTunnelId(id: string): string {
   if (!UUID.test(id)) {
     throw new TunnelbotError('TB_ERR_PLAN_INVALID_TUNNEL', `The tunnel id "${id}" is not a lowercase UUID.`);

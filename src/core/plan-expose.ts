@@ -98,7 +98,8 @@ export function prepareExpose(
     );
   }
 
-  const configs = findTunnelConfigs(snapshot);
+  const repository = parseRepository(snapshot);
+  const configs = findTunnelConfigs(snapshot, repository);
   const taken = configs.find((config) => config.hostnames.includes(hostname));
   if (taken) {
     throw new TunnelbotError(
@@ -107,7 +108,6 @@ export function prepareExpose(
     );
   }
 
-  const repository = parseRepository(snapshot);
   const service = resolveService(repository.documents, app, port, requestedNamespace, environment.namespace);
   const warnings = [...service.warnings];
 

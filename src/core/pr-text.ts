@@ -1,4 +1,4 @@
-import type { FileChange } from './changeset.js';
+import type { ChangeSet } from './changeset.js';
 import type { Person } from './git-provider.js';
 import type { ExposePlan } from './plan-expose.js';
 import type { UnexposePlan } from './plan-unexpose.js';
@@ -8,70 +8,61 @@ import type { UnexposePlan } from './plan-unexpose.js';
  * for, who asked. It is the review surface, so it says everything a reviewer needs and never a secret.
  */
 
-function table(rows: ReadonlyArray<readonly [string, string]>): string[] {
+type Row = readonly [string, string];
+
+/** Heading, key facts, the files, warnings and who asked: the same shape for every request. */
+function render(heading: string, rows: readonly Row[], changeSet: ChangeSet, requester: Person): string {
   return [
+    heading,
+    '',
     '| | |',
     '| --- | --- |',
     ...rows.map(([key, value]) => `| ${key} | ${value.replace(/\|/g, '\\|')} |`),
-  ];
-}
-
-function files(changes: readonly FileChange[]): string[] {
-  return changes.map((change) => `- \`${change.path}\` (${change.change})`);
-}
-
-function footer(warnings: readonly string[], requester: Person): string[] {
-  return [
-    ...(warnings.length > 0 ? ['', '**Warnings**', '', ...warnings.map((warning) => `- ${warning}`)] : []),
+    '',
+    '**Files**',
+    '',
+    ...changeSet.files.map((change) => `- \`${change.path}\` (${change.change})`),
+    ...(changeSet.warnings.length > 0
+      ? ['', '**Warnings**', '', ...changeSet.warnings.map((warning) => `- ${warning}`)]
+      : []),
     '',
     `Requested in Slack by ${requester.name} (\`${requester.slackUserId}\`). Approve or reject it from the Slack ` +
       'thread: the merge is pinned to the commit shown there.',
-  ];
+  ].join('\n');
 }
 
 export function exposePrText(plan: ExposePlan, requester: Person): string {
   const { target } = plan;
   const mode = target.environment.tunnelMode === 'per-app' ? 'per-app tunnel' : 'shared tunnel';
-  return [
+  const rows: Row[] = [
+    ['Environment', `${target.environment.name} (${mode})`],
+    ['Traffic goes to', `\`${target.serviceUrl}\``],
+    [
+      'Cloudflare Tunnel',
+      target.tunnel.action === 'create'
+        ? `\`${target.tunnelName}\` (new)`
+        : `\`${target.tunnelName}\` (existing, one ingress rule added)`,
+    ],
+    ...(plan.encryptedFor ? [['Credentials', `SOPS/age-encrypted for ${plan.encryptedFor}`] as const] : []),
+    ['After the merge', `DNS follows the default branch: a proxied CNAME ${target.hostname} to the tunnel`],
+  ];
+  return render(
     `### Expose \`${target.app}\` at https://${target.hostname}`,
-    '',
-    ...table([
-      ['Environment', `${target.environment.name} (${mode})`],
-      ['Traffic goes to', `\`${target.serviceUrl}\``],
-      [
-        'Cloudflare Tunnel',
-        target.tunnel.action === 'create'
-          ? `\`${target.tunnelName}\` (new)`
-          : `\`${target.tunnelName}\` (existing, one ingress rule added)`,
-      ],
-      ...(plan.encryptedFor ? [['Credentials', `SOPS/age-encrypted for ${plan.encryptedFor}`] as const] : []),
-      ['After the merge', `DNS follows the default branch: a proxied CNAME ${target.hostname} to the tunnel`],
-    ]),
-    '',
-    '**Files**',
-    '',
-    ...files(plan.changeSet.files),
-    ...footer(plan.changeSet.warnings, requester),
-  ].join('\n');
+    rows,
+    plan.changeSet,
+    requester,
+  );
 }
 
 export function unexposePrText(plan: UnexposePlan, requester: Person): string {
-  return [
-    `### Unexpose \`${plan.app}\` (${plan.environment.name})`,
-    '',
-    ...table([
-      ['Stops serving', plan.hostnames.map((hostname) => `https://${hostname}`).join(', ')],
-      [
-        'After the merge',
-        plan.deleteTunnelId
-          ? `the DNS record and the tunnel \`${plan.deleteTunnelId}\` are deleted`
-          : 'the DNS record is deleted; the shared tunnel keeps serving the other apps',
-      ],
-    ]),
-    '',
-    '**Files**',
-    '',
-    ...files(plan.changeSet.files),
-    ...footer(plan.changeSet.warnings, requester),
-  ].join('\n');
+  const rows: Row[] = [
+    ['Stops serving', plan.hostnames.map((hostname) => `https://${hostname}`).join(', ')],
+    [
+      'After the merge',
+      plan.deleteTunnelId
+        ? `the DNS record and the tunnel \`${plan.deleteTunnelId}\` are deleted`
+        : 'the DNS record is deleted; the shared tunnel keeps serving the other apps',
+    ],
+  ];
+  return render(`### Unexpose \`${plan.app}\` (${plan.environment.name})`, rows, plan.changeSet, requester);
 }

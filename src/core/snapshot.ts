@@ -14,3 +14,8 @@ export type FileLookup = (path: string) => string | undefined;
 export function lookupIn(snapshot: RepoSnapshot): FileLookup {
   return (path) => snapshot.files.get(path);
 }
+
+/** The files a planner reads: YAML, dotfiles such as `.sops.yaml` included. */
+export function isYamlPath(path: string): boolean {
+  return path.endsWith('.yaml') || path.endsWith('.yml');
+}

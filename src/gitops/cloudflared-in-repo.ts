@@ -2,7 +2,7 @@ import { isMap, isScalar, parseAllDocuments, parseDocument, Scalar } from 'yaml'
 import { TunnelbotError } from '../errors.js';
 import type { RepoSnapshot } from '../core/snapshot.js';
 import { parseCloudflaredConfig, routedHostnames } from './cloudflared/index.js';
-import { isYamlPath } from './discovery/manifests.js';
+import { parseRepository, type ManifestDocument, type ParsedRepository } from './discovery/manifests.js';
 
 /**
  * cloudflared configs live in GitOps repos in two shapes: a config.yaml file (used by a configMapGenerator) or
@@ -34,36 +34,36 @@ export function describeLocation(location: ConfigLocation): string {
   return location.kind === 'file' ? location.path : `${location.path} (ConfigMap data."${location.key}")`;
 }
 
-/** Every cloudflared config in the repository, with the hostnames it routes. */
-export function findTunnelConfigs(snapshot: RepoSnapshot): RepoTunnelConfig[] {
-  const found: RepoTunnelConfig[] = [];
-  for (const [path, text] of snapshot.files) {
-    if (!isYamlPath(path)) continue;
-    for (const location of locateConfigs(path, text)) {
-      const inner = readConfig(text, location);
-      found.push({
+/**
+ * Every cloudflared config in the repository, with the hostnames it routes. A planner that has already parsed the
+ * repository passes it, so the files are not parsed twice.
+ */
+export function findTunnelConfigs(
+  snapshot: RepoSnapshot,
+  repository: ParsedRepository = parseRepository(snapshot),
+): RepoTunnelConfig[] {
+  return locateConfigs(repository.documents)
+    .map((location) => {
+      const inner = readConfig(snapshot.files.get(location.path)!, location);
+      return {
         location,
         tunnel: parseCloudflaredConfig(inner, describeLocation(location)).tunnel,
         hostnames: routedHostnames(inner),
         text: inner,
-      });
-    }
-  }
-  return found.sort((a, b) => a.location.path.localeCompare(b.location.path));
+      };
+    })
+    .sort((a, b) => a.location.path.localeCompare(b.location.path));
 }
 
-function locateConfigs(path: string, text: string): ConfigLocation[] {
-  const documents = parseAllDocuments(text);
-  if (!Array.isArray(documents) || documents.some((document) => document.errors.length > 0)) return [];
+function locateConfigs(documents: readonly ManifestDocument[]): ConfigLocation[] {
   const locations: ConfigLocation[] = [];
-  documents.forEach((document, index) => {
-    const value: unknown = document.toJS();
-    if (looksLikeCloudflaredConfig(value) && documents.length === 1) {
+  for (const { path, index, documentsInFile, value } of documents) {
+    if (looksLikeCloudflaredConfig(value) && documentsInFile === 1) {
       locations.push({ kind: 'file', path });
-      return;
+      continue;
     }
-    const object = value as { kind?: unknown; data?: unknown } | null;
-    if (object?.kind !== 'ConfigMap' || !object.data || typeof object.data !== 'object') return;
+    const object = value as { kind?: unknown; data?: unknown };
+    if (object.kind !== 'ConfigMap' || !object.data || typeof object.data !== 'object') continue;
     for (const [key, embedded] of Object.entries(object.data as Record<string, unknown>)) {
       if (typeof embedded !== 'string') continue;
       const inner = parseDocument(embedded);
@@ -71,7 +71,7 @@ function locateConfigs(path: string, text: string): ConfigLocation[] {
         locations.push({ kind: 'configmap', path, document: index, key });
       }
     }
-  });
+  }
   return locations;
 }
 

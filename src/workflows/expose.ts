@@ -1,6 +1,6 @@
 import { TunnelbotError, asTunnelbotError } from '../errors.js';
 import type { OpenedPr, Person } from '../core/git-provider.js';
-import type { TunnelCredentials } from '../core/names.js';
+import { isTunnelId, type TunnelCredentials } from '../core/names.js';
 import { planExpose, prepareExpose, type ExposeRequest, type ExposeTarget } from '../core/plan-expose.js';
 import { branchName, type PrMetadata } from '../core/pr-metadata.js';
 import { exposePrText } from '../core/pr-text.js';
@@ -74,7 +74,7 @@ export async function expose(input: ExposeInput, context: WorkflowContext): Prom
       hostname: target.hostname,
       namespace: target.namespace,
       port: target.port,
-      ...(tunnelId && /^[0-9a-f-]{36}$/.test(tunnelId) && { tunnelId }),
+      ...(tunnelId && isTunnelId(tunnelId) && { tunnelId }),
       ...(input.slack && { slack: input.slack }),
       requester: { slackUserId: input.requester.slackUserId, name: input.requester.name },
     };

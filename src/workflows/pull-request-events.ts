@@ -36,10 +36,10 @@ export async function onPullRequestEvent(
 
   // An unexpose removes DNS at once even with Flux: a record gone before cloudflared stops harms no one.
   if (event.kind === 'merged') {
-    await reconcileDns(context);
+    const { desired } = await reconcileDns(context);
     if (metadata.action !== 'unexpose' || !metadata.tunnelId)
       return { kind: 'dns-reconciled', tunnelDeleted: false };
-    if ((await referencedTunnels(context)).has(metadata.tunnelId)) {
+    if ((await referencedTunnels(context, desired)).has(metadata.tunnelId)) {
       return { kind: 'dns-reconciled', tunnelDeleted: false };
     }
     try {

@@ -37,14 +37,22 @@ export async function reconcileDns(
   return { desired, dns };
 }
 
-/** The tunnel ids the default branch or an open tunnelbot PR still needs. */
-export async function referencedTunnels(context: WorkflowContext): Promise<Set<string>> {
-  const base = await context.git.defaultBranch();
-  const [snapshot, open] = await Promise.all([
-    context.git.readSnapshot(base.sha),
+/**
+ * The tunnel ids the default branch or an open tunnelbot PR still needs. A caller that has just read the default
+ * branch (DNS reconciliation) passes its desired state instead of reading it again.
+ */
+export async function referencedTunnels(
+  context: WorkflowContext,
+  desired?: DesiredState,
+): Promise<Set<string>> {
+  const [known, open] = await Promise.all([
+    desired ??
+      context.git
+        .defaultBranch()
+        .then(async (base) => desiredState(await context.git.readSnapshot(base.sha), context.settings)),
     context.git.listOpenTunnelbotPrs(),
   ]);
-  const referenced = new Set(desiredState(snapshot, context.settings).tunnelIds);
+  const referenced = new Set(known.tunnelIds);
   for (const pr of open) if (pr.metadata?.tunnelId) referenced.add(pr.metadata.tunnelId);
   return referenced;
 }
@@ -52,11 +60,11 @@ export async function referencedTunnels(context: WorkflowContext): Promise<Set<s
 /** Deletes the tunnels with our name prefix that nothing references any more, after a grace period. */
 export async function collectOrphans(
   context: WorkflowContext,
-  options: { graceMs?: number } = {},
+  options: { graceMs?: number; desired?: DesiredState } = {},
 ): Promise<OrphanReport> {
   const report = await context.cloudflare.collectOrphanTunnels({
     namePrefix: `${context.settings.namePrefix}-`,
-    referenced: await referencedTunnels(context),
+    referenced: await referencedTunnels(context, options.desired),
     graceMs: options.graceMs ?? ORPHAN_GRACE_MS,
     now: context.now(),
     ownerComment: ownerCommentOf(context.settings),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Cloudflare from 'cloudflare';
 import type { CloudflareTunnel } from 'cloudflare/resources/shared';
 import type { RecordResponse } from 'cloudflare/resources/dns/records';
+import { isTunnelId } from '../../core/names.js';
 import { TunnelbotError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import {
@@ -108,7 +109,6 @@ const TUNNEL_PAGE_SIZE = 100;
  */
 const PER_NAME_LOOKUP_LIMIT = 20;
 
-const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TUNNEL_SECRET_BYTES = 32;
 
 function isTunnelStatus(value: unknown): value is TunnelStatus {
@@ -143,7 +143,7 @@ function validateTunnelName(name: string): void {
   if (name.trim().length === 0) {
     throw new TunnelbotError('TB_ERR_CLOUDFLARE_TUNNEL_NAME', 'The tunnel name is empty.');
   }
-  if (UUID_SHAPE.test(name)) {
+  if (isTunnelId(name)) {
     throw new TunnelbotError(
       'TB_ERR_CLOUDFLARE_TUNNEL_NAME',
       `The tunnel name "${name}" looks like a UUID; cloudflared cannot tell such a name from a tunnel id.`,

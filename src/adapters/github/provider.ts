@@ -1,7 +1,6 @@
 import type { Octokit } from 'octokit';
 import type { ChangeSet } from '../../core/changeset.js';
 import {
-  isYamlPath,
   type GitProvider,
   type MergeMethod,
   type OpenChangeSetPrRequest,
@@ -17,7 +16,7 @@ import {
   renderPrBody,
   type PrMetadata,
 } from '../../core/pr-metadata.js';
-import type { RepoSnapshot } from '../../core/snapshot.js';
+import { isYamlPath, type RepoSnapshot } from '../../core/snapshot.js';
 import { TunnelbotError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import {

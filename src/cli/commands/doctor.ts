@@ -3,7 +3,7 @@ import { checkGitHub } from '../../adapters/github/doctor.js';
 import type { DoctorCheck } from '../../core/doctor.js';
 import { environmentZones } from '../../core/settings.js';
 import { parseCommandArgs, type CliCommand } from '../command.js';
-import { loadServiceConfig, stderrLogger } from '../service-io.js';
+import { commandLogger, loadServiceConfig } from '../service-io.js';
 
 const usage = `Usage: tunnelbot doctor
 
@@ -26,7 +26,7 @@ export const doctorCommand: CliCommand = {
   async run(argv, io) {
     parseCommandArgs('doctor', argv, {});
     const config = loadServiceConfig(io, { slack: false, github: false, cloudflare: false });
-    const logger = stderrLogger(io, config.logLevel === 'info' ? 'warn' : config.logLevel);
+    const logger = commandLogger(io, config);
     const { settings } = config;
     const checks: DoctorCheck[] = [
       {

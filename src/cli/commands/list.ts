@@ -1,7 +1,7 @@
 import { createContext } from '../../main.js';
 import { listExposed, type Listing } from '../../workflows/list.js';
 import { parseCommandArgs, type CliCommand } from '../command.js';
-import { loadServiceConfig, stderrLogger } from '../service-io.js';
+import { commandLogger, loadServiceConfig } from '../service-io.js';
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
@@ -62,10 +62,7 @@ cloudflared connectors, then the open tunnelbot pull requests. Read-only. Reads 
   async run(argv, io) {
     parseCommandArgs('list', argv, {});
     const config = loadServiceConfig(io, { slack: false, github: true, cloudflare: true });
-    const context = createContext(
-      config,
-      stderrLogger(io, config.logLevel === 'info' ? 'warn' : config.logLevel),
-    );
+    const context = createContext(config, commandLogger(io, config));
     const listing = await listExposed(context);
     for (const warning of listing.warnings) io.stderr(`warning: ${warning}\n`);
     io.stdout(renderListing(listing));

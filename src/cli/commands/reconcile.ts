@@ -1,7 +1,7 @@
 import { createContext } from '../../main.js';
 import { collectOrphans, reconcileDns } from '../../workflows/reconcile.js';
 import { parseCommandArgs, type CliCommand } from '../command.js';
-import { loadServiceConfig, stderrLogger } from '../service-io.js';
+import { commandLogger, loadServiceConfig } from '../service-io.js';
 
 const usage = `Usage: tunnelbot reconcile [--dry-run] [--orphans]
 
@@ -26,13 +26,13 @@ export const reconcileCommand: CliCommand = {
       orphans: { type: 'boolean', default: false },
     });
     const config = loadServiceConfig(io, { slack: false, github: true, cloudflare: true });
-    const logger = stderrLogger(io, config.logLevel === 'info' ? 'warn' : config.logLevel);
+    const logger = commandLogger(io, config);
     const context = createContext(config, logger);
     const { desired, dns } = await reconcileDns(context, { dryRun: values['dry-run'] });
     for (const warning of desired.warnings) io.stderr(`warning: ${warning}\n`);
     io.stdout(dns.text);
     if (values.orphans && !values['dry-run']) {
-      const report = await collectOrphans(context);
+      const report = await collectOrphans(context, { desired });
       for (const deleted of report.deleted)
         io.stdout(`deleted orphan tunnel ${deleted.name} (${deleted.id}): ${deleted.reason}\n`);
       for (const failed of report.failed)

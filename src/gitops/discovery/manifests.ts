@@ -1,10 +1,12 @@
 import { parseAllDocuments } from 'yaml';
-import type { RepoSnapshot } from '../../core/snapshot.js';
+import { isYamlPath, type RepoSnapshot } from '../../core/snapshot.js';
 
 /** One YAML document of the repository, as plain data, with where it came from. */
 export interface ManifestDocument {
   readonly path: string;
   readonly index: number;
+  /** How many documents the file holds: a lone document may be a whole config file. */
+  readonly documentsInFile: number;
   readonly value: Record<string, unknown>;
 }
 
@@ -12,10 +14,6 @@ export interface ParsedRepository {
   readonly documents: readonly ManifestDocument[];
   /** Files that are not valid YAML: reported as warnings, never fatal, since they are not ours. */
   readonly unreadable: readonly string[];
-}
-
-export function isYamlPath(path: string): boolean {
-  return /\.ya?ml$/.test(path);
 }
 
 export function parseRepository(snapshot: RepoSnapshot): ParsedRepository {
@@ -31,7 +29,12 @@ export function parseRepository(snapshot: RepoSnapshot): ParsedRepository {
     parsed.forEach((document, index) => {
       const value: unknown = document.toJS({ maxAliasCount: 100 });
       if (value && typeof value === 'object' && !Array.isArray(value)) {
-        documents.push({ path, index, value: value as Record<string, unknown> });
+        documents.push({
+          path,
+          index,
+          documentsInFile: parsed.length,
+          value: value as Record<string, unknown>,
+        });
       }
     });
   }

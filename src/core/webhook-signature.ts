@@ -1,0 +1,24 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/** Digest sizes of the HMACs webhook senders use; a header naming anything else is refused. */
+const DIGEST_BYTES: Readonly<Record<string, number>> = { sha224: 28, sha256: 32, sha384: 48, sha512: 64 };
+
+/**
+ * Checks a `<algo>=<hex HMAC of the exact raw body>` header (GitHub's `X-Hub-Signature-256`, Flux's `X-Signature`)
+ * in constant time. The key is used as its raw bytes; hex case does not matter.
+ */
+export function verifyHmacSignature(
+  key: string,
+  rawBody: Buffer,
+  header: string | undefined,
+  algorithms: readonly string[],
+): boolean {
+  const match = /^([a-z0-9]+)=([0-9a-fA-F]+)$/.exec(header ?? '');
+  if (!match || key.length === 0) return false;
+  const algorithm = match[1]!;
+  const hex = match[2]!;
+  const size = DIGEST_BYTES[algorithm];
+  if (!algorithms.includes(algorithm) || size === undefined || hex.length !== size * 2) return false;
+  const expected = createHmac(algorithm, Buffer.from(key, 'utf8')).update(rawBody).digest();
+  return timingSafeEqual(Buffer.from(hex, 'hex'), expected);
+}
