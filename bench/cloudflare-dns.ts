@@ -2,7 +2,7 @@
 // growing size. Prints a table; asserts nothing. Run: node --import tsx bench/cloudflare-dns.ts
 import { CloudflareAdapter } from '../src/adapters/cloudflare/index.js';
 import { ownerComment, tunnelTarget } from '../src/core/dns-plan.js';
-import { FakeCloudflare } from '../src/fakes/cloudflare/index.js';
+import { FakeCloudflare } from '../src/sandbox/cloudflare/index.js';
 import { createLogger } from '../src/log.js';
 
 const TUNNEL = '11111111-1111-4111-8111-111111111111';

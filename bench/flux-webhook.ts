@@ -11,7 +11,7 @@ import { buildServer, verifyFluxSignature } from '../src/server.js';
 import { createLogger } from '../src/log.js';
 import { expose } from '../src/workflows/expose.js';
 import { FluxEventMemory, onFluxEvent } from '../src/workflows/flux-events.js';
-import { SHARED_DIR } from '../test/helpers/shared.js';
+import { VECTORS_DIR } from '../test/helpers/vectors.js';
 import { ALICE, BOB, startWorld } from '../test/helpers/world.js';
 
 const TOKEN = '7152fed34dd6149a7c75a276c510da27cb6f82b0';
@@ -40,10 +40,7 @@ function kustomizationEvent(reason: string, revision: string, message: string): 
 }
 
 async function routeCost(): Promise<void> {
-  const vector = readFileSync(
-    join(SHARED_DIR, 'vectors/flux-events/real-nc-forwarder-test-body.json'),
-    'utf8',
-  );
+  const vector = readFileSync(join(VECTORS_DIR, 'flux-events/real-nc-forwarder-test-body.json'), 'utf8');
   const large = kustomizationEvent('Progressing', `main@sha1:${'a'.repeat(40)}`, 'x'.repeat(1024 * 1024));
   const app = await buildServer({
     logger: createLogger({ level: 'silent' }),

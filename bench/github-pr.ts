@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { GitHubProvider } from '../src/adapters/github/provider.js';
 import type { ChangeSet } from '../src/core/changeset.js';
 import type { PrMetadata } from '../src/core/pr-metadata.js';
-import { FakeGitHub, type FakeExchange } from '../src/fakes/github/server.js';
+import { FakeGitHub, type FakeExchange } from '../src/sandbox/github/server.js';
 import { createLogger } from '../src/log.js';
 
 /**

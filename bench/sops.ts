@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { decryptYaml, encryptYaml, parseAgeIdentities } from '../src/gitops/sops/index.js';
 
-const keyFile = fileURLToPath(new URL('../../shared/vectors/sops-flux/keys/age.txt', import.meta.url));
+const keyFile = fileURLToPath(new URL('../test/vectors/sops-flux/keys/age.txt', import.meta.url));
 const identities = parseAgeIdentities(readFileSync(keyFile, 'utf8'), keyFile);
 const recipients = ['age1l44xcng8dqj32nlv6d930qvvrny05hglzcv9qpc7kxjc6902ma4qufys29'];
 const rule = { kind: 'encrypted_regex', value: '^(data|stringData)$' } as const;

@@ -1,7 +1,7 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkCloudflare } from '../../src/adapters/cloudflare/doctor.js';
-import { ALL_PERMISSIONS } from '../../src/fakes/cloudflare/index.js';
+import { ALL_PERMISSIONS } from '../../src/sandbox/cloudflare/index.js';
 import { startCloudflare, type CloudflareHarness } from '../helpers/cloudflare.js';
 
 describe('checkCloudflare (doctor)', () => {

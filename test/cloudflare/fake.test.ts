@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- raw API responses are probed field by field, as JSON */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeCloudflare } from '../../src/fakes/cloudflare/index.js';
+import { FakeCloudflare } from '../../src/sandbox/cloudflare/index.js';
 
 /** The fake's wire behaviour, checked with plain fetch so the SDK cannot hide a mistake. */
 describe('FakeCloudflare over HTTP', () => {

@@ -2,7 +2,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ownerComment } from '../../src/core/dns-plan.js';
 import { TunnelbotError } from '../../src/errors.js';
-import type { FakeFault, FakeRoute } from '../../src/fakes/cloudflare/index.js';
+import type { FakeFault, FakeRoute } from '../../src/sandbox/cloudflare/index.js';
 import { startCloudflare, type CloudflareHarness } from '../helpers/cloudflare.js';
 
 const MARKER = ownerComment('resilience');

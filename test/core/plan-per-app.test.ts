@@ -9,13 +9,13 @@ import { main } from '../../src/cli.js';
 import { decryptYaml, parseAgeIdentities } from '../../src/gitops/sops/index.js';
 import { copyFixtureRepo } from '../helpers/fixtures.js';
 import { captureIo } from '../helpers/io.js';
-import { sharedPath } from '../helpers/shared.js';
+import { vectorPath } from '../helpers/vectors.js';
 import { GOLDEN, kustomizeBuild, matchesGolden, treeContents } from '../helpers/trees.js';
 
 const TUNNEL_ID = '6ff42ae2-765d-4adf-8112-31c55c1551ef';
 const ACCOUNT_TAG = '0123456789abcdef0123456789abcdef';
 const identities = parseAgeIdentities(
-  readFileSync(sharedPath('vectors', 'sops-flux', 'keys', 'age.txt'), 'utf8'),
+  readFileSync(vectorPath('sops-flux', 'keys', 'age.txt'), 'utf8'),
   'age.txt',
 );
 

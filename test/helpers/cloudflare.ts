@@ -1,6 +1,6 @@
 import { captureLogs } from './logs.js';
 import { CloudflareAdapter, type CloudflareOptions } from '../../src/adapters/cloudflare/index.js';
-import { FakeCloudflare, type FakeCloudflareOptions } from '../../src/fakes/cloudflare/index.js';
+import { FakeCloudflare, type FakeCloudflareOptions } from '../../src/sandbox/cloudflare/index.js';
 
 export interface CloudflareHarness {
   fake: FakeCloudflare;

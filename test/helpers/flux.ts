@@ -1,14 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
-import { sharedPath } from './shared.js';
+import { vectorPath } from './vectors.js';
 
-/** The vectors directory of real notification-controller bodies (`shared/vectors/flux-events`). */
+/** The vectors directory of real notification-controller bodies (`test/vectors/flux-events`). */
 export function fluxVector(name: string): string {
-  return readFileSync(sharedPath('vectors', 'flux-events', name), 'utf8');
+  return readFileSync(vectorPath('flux-events', name), 'utf8');
 }
 
 export function fluxVectorNames(): string[] {
-  return readdirSync(sharedPath('vectors', 'flux-events'))
+  return readdirSync(vectorPath('flux-events'))
     .filter((name) => name.endsWith('.json'))
     .sort();
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { GitHubProvider, type GitHubProviderOptions } from '../../src/adapters/github/provider.js';
-import { FakeGitHub, type FakeGitHubOptions } from '../../src/fakes/github/server.js';
+import { FakeGitHub, type FakeGitHubOptions } from '../../src/sandbox/github/server.js';
 import type { PrMetadata } from '../../src/core/pr-metadata.js';
 import type { Logger } from '../../src/log.js';
 import { captureLogs } from './logs.js';

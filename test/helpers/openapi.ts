@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import addFormatsModule from 'ajv-formats';
 import { OpenAPIBackend } from 'openapi-backend';
-import type { FakeExchange } from '../../src/fakes/github/server.js';
+import type { FakeExchange } from '../../src/sandbox/github/server.js';
 
 /**
  * Checks every request tunnelbot sends to the fake GitHub and every response the fake returns against GitHub's own

@@ -8,12 +8,12 @@ import { unwrapDataKey } from '../../src/gitops/sops/age.js';
 import { decryptSopsValue } from '../../src/gitops/sops/cipher.js';
 import { parseAgeIdentities } from '../../src/gitops/sops/index.js';
 import { parseMetadata } from '../../src/gitops/sops/metadata.js';
-import { sharedPath } from './shared.js';
+import { vectorPath as repoVector } from './vectors.js';
 
 export const VECTOR_RECIPIENT = 'age1l44xcng8dqj32nlv6d930qvvrny05hglzcv9qpc7kxjc6902ma4qufys29';
 
 export function vectorPath(...parts: string[]): string {
-  return sharedPath('vectors', 'sops-flux', ...parts);
+  return repoVector('sops-flux', ...parts);
 }
 
 export function vectorIdentities(keyFile: string): string[] {

@@ -12,7 +12,7 @@ import { decryptYaml } from '../../src/gitops/sops/index.js';
 import { parseMetadata } from '../../src/gitops/sops/metadata.js';
 import { parseYamlDocs, vectorIdentities, vectorPath } from '../helpers/sops.js';
 
-/** The table of `shared/vectors/sops-flux/README.md`. */
+/** The table of `test/vectors/sops-flux/README.md`. */
 const VECTORS = [
   {
     file: 'algorithms/age.yaml',

@@ -11,14 +11,11 @@ import { expose } from '../../src/workflows/expose.js';
 import { onPullRequestEvent } from '../../src/workflows/pull-request-events.js';
 import { unexpose } from '../../src/workflows/unexpose.js';
 import { ownerCommentOf } from '../../src/workflows/context.js';
-import { sharedPath } from '../helpers/shared.js';
+import { vectorPath } from '../helpers/vectors.js';
 import { kustomizeBuild } from '../helpers/trees.js';
 import { ALICE, BOB, startWorld } from '../helpers/world.js';
 
-const identities = parseAgeIdentities(
-  readFileSync(sharedPath('vectors/sops-flux/keys/age.txt'), 'utf8'),
-  'age.txt',
-);
+const identities = parseAgeIdentities(readFileSync(vectorPath('sops-flux/keys/age.txt'), 'utf8'), 'age.txt');
 
 test('expose -> approve -> DNS -> unexpose -> approve leaves Cloudflare and the repository as they were', async (t) => {
   const world = await startWorld();

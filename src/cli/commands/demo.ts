@@ -1,4 +1,4 @@
-import { runDemo } from '../../demo/run-demo.js';
+import { runDemo } from '../../sandbox/demo.js';
 import { parseCommandArgs, type CliCommand } from '../command.js';
 import { stderrLogger } from '../service-io.js';
 
