@@ -168,7 +168,22 @@ export const ERROR_CATALOG = {
   TB_ERR_POLICY_SELF_APPROVAL: entry(
     'input',
     'The person who asked for a change tried to approve it, and four-eyes approval is on.',
-    'Ask a teammate to approve it (settings: `approval.fourEyes`).',
+    'Ask a teammate who may approve to press Approve (settings: `policy.fourEyes`).',
+  ),
+  TB_ERR_POLICY_NOT_REQUESTER: entry(
+    'input',
+    'The person may not ask for changes in this environment under the settings policy.',
+    'Ask an operator to add your Slack member id or one of your user groups to `policy.request` in the settings file.',
+  ),
+  TB_ERR_POLICY_NOT_APPROVER: entry(
+    'input',
+    'The person may not approve or reject changes in this environment under the settings policy.',
+    'Ask an operator to add your Slack member id or one of your user groups to `policy.approve` in the settings file.',
+  ),
+  TB_ERR_POLICY_GROUPS_UNAVAILABLE: entry(
+    'config',
+    'The policy names a Slack user group whose members cannot be read (a free Slack plan, or a missing scope).',
+    'User groups need a paid Slack plan and the `usergroups:read` scope; otherwise list people by member id in `policy`.',
   ),
   TB_ERR_PLAN_NOT_EXPOSED: entry(
     'input',
@@ -397,6 +412,32 @@ export const ERROR_CATALOG = {
     'input',
     'The pull request was not opened by tunnelbot (its branch is not under `tunnelbot/`), so tunnelbot will not act on it.',
     'Merge or close it on GitHub yourself.',
+  ),
+  // --- Slack (src/transports/slack) ---
+  TB_ERR_SLACK_AUTH: entry(
+    'config',
+    'Slack rejected a token (invalid, revoked, or a bot token where an app-level token belongs).',
+    'Reinstall the Slack app and copy the Bot User OAuth Token (xoxb-) and, for Socket Mode, an app-level token with connections:write (xapp-).',
+  ),
+  TB_ERR_SLACK_SCOPE: entry(
+    'config',
+    'The Slack app lacks a scope a call needs.',
+    'Add the scope named in the message to the app (deploy/slack-app-manifest.yaml lists them) and reinstall it.',
+  ),
+  TB_ERR_SLACK_NOT_IN_CHANNEL: entry(
+    'input',
+    'tunnelbot cannot post in the channel: it is not a member, or the channel is archived or unknown.',
+    'Invite the bot to the channel (`/invite @tunnelbot`) and run the command again.',
+  ),
+  TB_ERR_SLACK_UNAVAILABLE: entry(
+    'upstream',
+    'Slack failed, timed out, rate-limited the call or could not be reached.',
+    'Check https://slack-status.com and the network path to slack.com; tunnelbot retries and reconnects on its own.',
+  ),
+  TB_ERR_SLACK_REQUEST: entry(
+    'internal',
+    'Slack refused a call tunnelbot built (an unexpected error code).',
+    'Please report it with the Slack error code from the message at https://github.com/tunnelbot/tunnelbot/issues.',
   ),
   // --- Flux notifications (src/core/flux-event.ts, src/server.ts /webhooks/flux) ---
   TB_ERR_FLUX_EVENT_INVALID: entry(

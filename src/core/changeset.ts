@@ -23,3 +23,8 @@ export interface ChangeSet {
   readonly summary: string;
   readonly warnings: readonly string[];
 }
+
+/** One line per file, as a request's message lists what will change. */
+export function changeLines(changeSet: ChangeSet): string[] {
+  return changeSet.files.map((file) => `${file.change} ${file.path}`);
+}

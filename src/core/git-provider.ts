@@ -72,6 +72,11 @@ export interface GitProvider {
   }): Promise<{ mergeSha: string }>;
   closePr(input: { number: number; reason: string; actor: Person }): Promise<void>;
   prForCommit(sha: string): Promise<PullRequestInfo | undefined>;
+  /**
+   * Adds a label to a pull request (open or not). The request service marks a request it has announced as done
+   * (`tunnelbot:live`, `tunnelbot:removed`) so no replica, before or after a restart, announces it twice.
+   */
+  addLabel(number: number, label: string): Promise<void>;
   /** True when `descendantSha` includes `ancestorSha` (same commit or a later one on its history). */
   commitContains(ancestorSha: string, descendantSha: string): Promise<boolean>;
 }

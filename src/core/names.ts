@@ -47,6 +47,26 @@ export function validateNamespace(namespace: string): string {
   return namespace;
 }
 
+/** A typed hostname as tunnelbot stores it (lowercase, no trailing dot), or an error saying what is wrong with it. */
+export function normalizeHostname(requested: string): string {
+  const hostname = requested.trim().toLowerCase().replace(/\.$/, '');
+  if (/[:/?#@\s]/.test(hostname)) {
+    throw new TunnelbotError(
+      'TB_ERR_PLAN_INVALID_HOSTNAME',
+      `"${requested}" is not a bare hostname: it must not carry a scheme, port, path or spaces.`,
+    );
+  }
+  const labels = hostname.split('.');
+  if (
+    hostname.length > 253 ||
+    labels.length < 2 ||
+    labels.some((label) => !DNS_LABEL.test(label) || label.length > 63)
+  ) {
+    throw new TunnelbotError('TB_ERR_PLAN_INVALID_HOSTNAME', `"${requested}" is not a valid DNS hostname.`);
+  }
+  return hostname;
+}
+
 /** The hostname to expose: the one given, else `<app>.<domain>`; always inside the environment's zones. */
 export function resolveHostname(
   app: string,
@@ -66,21 +86,7 @@ export function resolveHostname(
     }
     return `${app}.${environment.domain}`;
   }
-  const hostname = requested.trim().toLowerCase().replace(/\.$/, '');
-  if (/[:/?#@\s]/.test(hostname)) {
-    throw new TunnelbotError(
-      'TB_ERR_PLAN_INVALID_HOSTNAME',
-      `"${requested}" is not a bare hostname: it must not carry a scheme, port, path or spaces.`,
-    );
-  }
-  const labels = hostname.split('.');
-  if (
-    hostname.length > 253 ||
-    labels.length < 2 ||
-    labels.some((label) => !DNS_LABEL.test(label) || label.length > 63)
-  ) {
-    throw new TunnelbotError('TB_ERR_PLAN_INVALID_HOSTNAME', `"${requested}" is not a valid DNS hostname.`);
-  }
+  const hostname = normalizeHostname(requested);
   if (zones.length > 0 && !zones.some((zone) => hostname === zone || hostname.endsWith(`.${zone}`))) {
     throw new TunnelbotError(
       'TB_ERR_PLAN_INVALID_HOSTNAME',

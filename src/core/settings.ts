@@ -38,6 +38,33 @@ const environmentSchema = z
   })
   .strict();
 
+// Slack user ids (U…/W…) and user group ids (S…): people are always keyed by id, never by a display name.
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id such as U012AB3CD');
+const slackGroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, 'must be a Slack user group id such as S0614TZR7');
+
+const audienceSchema = z
+  .object({
+    everyone: z.boolean().default(false).describe('every member of the workspace'),
+    users: z.array(slackUserId).default([]),
+    groups: z.array(slackGroupId).default([]).describe('resolved with usergroups.users.list (paid plans)'),
+  })
+  .strict();
+
+const policySchema = z
+  .object({
+    fourEyes: z.boolean().default(true).describe('the requester may not approve their own request'),
+    request: audienceSchema.prefault({}),
+    approve: audienceSchema.prefault({}),
+    environments: z
+      .record(
+        z.string().regex(dnsLabel, 'must be an environment name'),
+        z.object({ request: audienceSchema.optional(), approve: audienceSchema.optional() }).strict(),
+      )
+      .default({})
+      .describe('per-environment audiences replace the top-level ones'),
+  })
+  .strict();
+
 const settingsSchema = z
   .object({
     repository: z
@@ -60,12 +87,7 @@ const settingsSchema = z
     ageRecipients: z
       .array(z.string().regex(/^age1[0-9a-z]+$/, 'must be an age public key (age1...)'))
       .default([]),
-    approval: z
-      .object({
-        fourEyes: z.boolean().default(true).describe('the requester may not approve their own request'),
-      })
-      .strict()
-      .default({ fourEyes: true }),
+    policy: policySchema.prefault({}),
     cloudflaredImage: z
       .string()
       .refine((image) => /[:@]/.test(image) && !image.endsWith(':latest'), {
@@ -81,10 +103,14 @@ const settingsSchema = z
 
 export type Settings = z.output<typeof settingsSchema>;
 export type Environment = Settings['environments'][number];
+export type Policy = Settings['policy'];
+export type Audience = Policy['request'];
 
 const FIXES: Record<string, string> = {
   environments: 'List each environment with at least `name` and `path`.',
   repository: 'Give the GitOps repository as `repository: {owner, name, branch}`.',
+  policy:
+    'Name people by Slack user id (profile > ⋮ > Copy member ID) and groups by user group id, e.g. `policy: {request: {users: [U012AB3CD]}}`.',
 };
 
 function fixFor(path: PropertyKey[]): string {
@@ -124,6 +150,10 @@ export function validateSettings(raw: unknown, fileName: string): Readonly<Setti
         `- environments.${environment.name}.sharedConfig: only valid with tunnelMode: shared (this one is per-app)`,
       );
     }
+  }
+  for (const name of Object.keys(settings.policy.environments)) {
+    if (!seen.has(name))
+      problems.push(`- policy.environments.${name}: no environment of that name is configured`);
   }
   if (problems.length > 0) {
     throw new TunnelbotError('TB_ERR_SETTINGS', `${fileName} is invalid:\n${problems.join('\n')}`);

@@ -1,4 +1,3 @@
-import { TunnelbotError } from '../errors.js';
 import type { Person } from '../core/git-provider.js';
 import type { WorkflowContext } from './context.js';
 import {
@@ -20,6 +19,7 @@ export interface Approval {
 }
 
 /**
+ * Who may approve is the request service's decision (core/approval-policy.ts), taken before this is called.
  * An approval merges the PR through GitHub, pinned to the commit the approver saw, then applies what the merge
  * means for Cloudflare right away; the webhook or poller delivers the same event later and finds nothing to do.
  */
@@ -28,14 +28,6 @@ export async function approve(
   context: WorkflowContext,
   options: PullRequestEventOptions = {},
 ): Promise<Approval> {
-  const pr = await context.git.getPr(input.prNumber);
-  const requester = pr.metadata?.requester;
-  if (context.settings.approval.fourEyes && requester?.slackUserId === input.approver.slackUserId) {
-    throw new TunnelbotError(
-      'TB_ERR_POLICY_SELF_APPROVAL',
-      `${input.approver.name} asked for pull request #${pr.number} and so cannot approve it.`,
-    );
-  }
   const { mergeSha } = await context.git.mergePr({
     number: input.prNumber,
     expectedHeadSha: input.expectedHeadSha,

@@ -5,11 +5,22 @@ import { planExpose, prepareExpose, type ExposeRequest, type ExposeTarget } from
 import { branchName, type PrMetadata } from '../core/pr-metadata.js';
 import { exposePrText } from '../core/pr-text.js';
 import type { RepoSnapshot } from '../core/snapshot.js';
+import { changeLines } from '../core/changeset.js';
 import { ownerCommentOf, type WorkflowContext } from './context.js';
 
 export interface ExposeInput extends ExposeRequest {
   readonly requester: Person;
-  readonly slack?: { readonly channel: string; readonly messageTs: string };
+  readonly slack?: SlackRef;
+}
+
+type SlackRef = { readonly channel: string; readonly messageTs: string };
+
+export interface ExposeSteps {
+  /**
+   * Called once the request is known to be valid and new, before anything is created: the request service posts
+   * the request's root message here, and the PR's metadata records where it is.
+   */
+  readonly announce?: (target: ExposeTarget) => Promise<SlackRef | undefined>;
 }
 
 export interface ExposeOutcome {
@@ -17,6 +28,10 @@ export interface ExposeOutcome {
   readonly target: ExposeTarget;
   readonly tunnelId: string | undefined;
   readonly warnings: readonly string[];
+  /** The request's metadata as the PR holds it: for an adopted PR, the first attempt's (its Slack message). */
+  readonly metadata: PrMetadata | undefined;
+  /** What the change does, one line per file, for the request's message. */
+  readonly changes: readonly string[];
 }
 
 /**
@@ -24,7 +39,11 @@ export interface ExposeOutcome {
  * created before the request is known to be valid, and a failure after the tunnel exists deletes it again, so a
  * failed expose leaves no tunnel, no DNS record and no branch behind. A retried command finds its open PR.
  */
-export async function expose(input: ExposeInput, context: WorkflowContext): Promise<ExposeOutcome> {
+export async function expose(
+  input: ExposeInput,
+  context: WorkflowContext,
+  steps: ExposeSteps = {},
+): Promise<ExposeOutcome> {
   const log = context.logger.child({ workflow: 'expose', app: input.app });
 
   const base = await context.git.defaultBranch();
@@ -40,6 +59,8 @@ export async function expose(input: ExposeInput, context: WorkflowContext): Prom
         target,
         tunnelId: existing.metadata.tunnelId,
         warnings: target.warnings,
+        metadata: existing.metadata,
+        changes: [],
       };
     }
     throw new TunnelbotError(
@@ -49,6 +70,7 @@ export async function expose(input: ExposeInput, context: WorkflowContext): Prom
     );
   }
 
+  const slack = (await steps.announce?.(target)) ?? input.slack;
   let created: { id: string; credentials: TunnelCredentials; adopted: boolean } | undefined;
   if (target.tunnel.action === 'create') {
     created = await context.cloudflare.createTunnel(target.tunnelName);
@@ -75,7 +97,7 @@ export async function expose(input: ExposeInput, context: WorkflowContext): Prom
       namespace: target.namespace,
       port: target.port,
       ...(tunnelId && isTunnelId(tunnelId) && { tunnelId }),
-      ...(input.slack && { slack: input.slack }),
+      ...(slack && { slack }),
       requester: { slackUserId: input.requester.slackUserId, name: input.requester.name },
     };
     const pr = await context.git.openChangeSetPr({
@@ -87,7 +109,15 @@ export async function expose(input: ExposeInput, context: WorkflowContext): Prom
       rebuild: async (newer) => (await planOn(newer)).changeSet,
     });
     log.info({ pr: pr.number, created: pr.created }, 'pull request open');
-    return { pr, target, tunnelId, warnings: plan.changeSet.warnings };
+    const adopted = pr.created ? metadata : (await context.git.getPr(pr.number)).metadata;
+    return {
+      pr,
+      target,
+      tunnelId,
+      warnings: plan.changeSet.warnings,
+      metadata: adopted,
+      changes: changeLines(plan.changeSet),
+    };
   } catch (error) {
     // A tunnel adopted from an earlier attempt may belong to a PR another replica is opening right now: only the
     // tunnel this attempt created is ours to take back; the orphan collector handles the rest after its grace.

@@ -1,17 +1,28 @@
 import type { OpenedPr, Person } from '../core/git-provider.js';
 import { planUnexpose, type UnexposePlan, type UnexposeRequest } from '../core/plan-unexpose.js';
-import type { PrMetadata } from '../core/pr-metadata.js';
+import { branchName, type PrMetadata } from '../core/pr-metadata.js';
+import { changeLines } from '../core/changeset.js';
 import { unexposePrText } from '../core/pr-text.js';
 import type { WorkflowContext } from './context.js';
 
+type SlackRef = { readonly channel: string; readonly messageTs: string };
+
 export interface UnexposeInput extends UnexposeRequest {
   readonly requester: Person;
-  readonly slack?: { readonly channel: string; readonly messageTs: string };
+  readonly slack?: SlackRef;
+}
+
+export interface UnexposeSteps {
+  /** Called once the request is known to be valid and new: the request service posts its root message here. */
+  readonly announce?: (plan: UnexposePlan) => Promise<SlackRef | undefined>;
 }
 
 export interface UnexposeOutcome {
   readonly pr: OpenedPr;
   readonly plan: UnexposePlan;
+  /** The request's metadata as the PR holds it: for an adopted PR, the first attempt's (its Slack message). */
+  readonly metadata: PrMetadata | undefined;
+  readonly changes: readonly string[];
 }
 
 /**
@@ -19,10 +30,21 @@ export interface UnexposeOutcome {
  * DNS record and the tunnel go once the change is merged (see pull-request-events), so a rejected unexpose
  * leaves the app exactly as it was.
  */
-export async function unexpose(input: UnexposeInput, context: WorkflowContext): Promise<UnexposeOutcome> {
+export async function unexpose(
+  input: UnexposeInput,
+  context: WorkflowContext,
+  steps: UnexposeSteps = {},
+): Promise<UnexposeOutcome> {
   const base = await context.git.defaultBranch();
   const snapshot = await context.git.readSnapshot(base.sha);
   const plan = planUnexpose(input, snapshot, context.settings);
+  const changes = changeLines(plan.changeSet);
+  const existing = await context.git.findOpenPr(branchName('unexpose', plan.environment.name, plan.app));
+  if (existing?.metadata?.action === 'unexpose') {
+    const pr = { number: existing.number, url: existing.url, headSha: existing.headSha, created: false };
+    return { pr, plan, metadata: existing.metadata, changes };
+  }
+  const slack = (await steps.announce?.(plan)) ?? input.slack;
   const metadata: PrMetadata = {
     version: 1,
     action: 'unexpose',
@@ -30,7 +52,7 @@ export async function unexpose(input: UnexposeInput, context: WorkflowContext): 
     environment: plan.environment.name,
     hostname: plan.hostnames[0]!,
     ...(plan.deleteTunnelId && { tunnelId: plan.deleteTunnelId }),
-    ...(input.slack && { slack: input.slack }),
+    ...(slack && { slack }),
     requester: { slackUserId: input.requester.slackUserId, name: input.requester.name },
   };
   const pr = await context.git.openChangeSetPr({
@@ -42,5 +64,6 @@ export async function unexpose(input: UnexposeInput, context: WorkflowContext): 
     rebuild: async (newer) => planUnexpose(input, newer, context.settings).changeSet,
   });
   context.logger.child({ workflow: 'unexpose', app: plan.app }).info({ pr: pr.number }, 'pull request open');
-  return { pr, plan };
+  const adopted = pr.created ? metadata : (await context.git.getPr(pr.number)).metadata;
+  return { pr, plan, metadata: adopted, changes };
 }

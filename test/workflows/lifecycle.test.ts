@@ -1,3 +1,5 @@
+import { TunnelbotError } from '../../src/errors.js';
+import { RequestService } from '../../src/requests/service.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -5,7 +7,6 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseDocument } from 'yaml';
 import { decryptYaml, parseAgeIdentities } from '../../src/gitops/sops/index.js';
-import { TunnelbotError } from '../../src/errors.js';
 import { approve, reject } from '../../src/workflows/approve.js';
 import { expose } from '../../src/workflows/expose.js';
 import { onPullRequestEvent } from '../../src/workflows/pull-request-events.js';
@@ -44,14 +45,25 @@ test('expose -> approve -> DNS -> unexpose -> approve leaves Cloudflare and the 
   assert.equal(retried.pr.created, false);
   assert.equal(world.cloudflare.tunnels().length, 1);
 
-  // Four-eyes: Alice asked, so Alice cannot approve; Bob can.
-  await assert.rejects(
-    approve(
-      { prNumber: exposed.pr.number, expectedHeadSha: exposed.pr.headSha, approver: ALICE },
-      world.context,
-    ),
-    (error: unknown) => error instanceof TunnelbotError && error.code === 'TB_ERR_POLICY_SELF_APPROVAL',
+  // Four-eyes, decided by the request service: Alice asked, so Alice cannot approve; Bob can.
+  const everyone = { everyone: true, users: [], groups: [] };
+  const requests = new RequestService({
+    context: {
+      ...world.context,
+      settings: {
+        ...world.context.settings,
+        policy: { fourEyes: true, request: everyone, approve: everyone, environments: {} },
+      },
+    },
+    dnsAwaitsFlux: false,
+  });
+  const refused = await requests.approve(
+    { id: ALICE.slackUserId, name: ALICE.name },
+    { prNumber: exposed.pr.number, headSha: exposed.pr.headSha },
   );
+  assert.equal(refused.ok, false);
+  assert.equal(refused.error?.code, 'TB_ERR_POLICY_SELF_APPROVAL');
+  assert.match(refused.text, /cannot approve/);
   assert.equal(world.github.pull(exposed.pr.number)?.state, 'open');
   const { mergeSha, outcome } = await approve(
     { prNumber: exposed.pr.number, expectedHeadSha: exposed.pr.headSha, approver: BOB },

@@ -648,6 +648,12 @@ export class GitHubProvider implements GitProvider {
     return pull ? this.toInfo(pull) : undefined;
   }
 
+  async addLabel(number: number, label: string): Promise<void> {
+    await this.call(`labelling pull request #${number} ${label}`, (o) =>
+      o.rest.issues.addLabels({ ...this.repoRef, issue_number: number, labels: [label] }),
+    );
+  }
+
   async commitContains(ancestorSha: string, descendantSha: string): Promise<boolean> {
     const { data } = await this.call(`comparing ${ancestorSha} with ${descendantSha}`, (o) =>
       o.rest.repos.compareCommitsWithBasehead({

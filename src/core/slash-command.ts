@@ -1,0 +1,156 @@
+import { TunnelbotError } from '../errors.js';
+import { normalizeHostname, validateAppName, validateNamespace, validatePort } from './names.js';
+
+/**
+ * What a person typed after `/expose` or `/unexpose`, checked for shape only: no settings, no repository, no
+ * network. Argument errors are answered in the acknowledgement, before any state is looked up, so a typo costs
+ * nothing and leaves nothing behind. Whether the environment exists or the hostname is free is decided later.
+ */
+
+export type SlashCommand =
+  | { readonly kind: 'help'; readonly command: '/expose' | '/unexpose' }
+  | { readonly kind: 'open-form' }
+  | { readonly kind: 'list'; readonly environment?: string }
+  | {
+      readonly kind: 'expose';
+      readonly app: string;
+      readonly port: number;
+      readonly hostname?: string;
+      readonly environment?: string;
+      readonly namespace?: string;
+    }
+  | {
+      readonly kind: 'unexpose';
+      readonly app: string;
+      readonly environment?: string;
+      readonly hostname?: string;
+    };
+
+export const EXPOSE_USAGE = '/expose APP PORT [host=FQDN] [env=NAME] [ns=NAMESPACE]';
+export const UNEXPOSE_USAGE = '/unexpose APP [env=NAME] [host=FQDN]';
+
+export const HELP_TEXT = [
+  '*tunnelbot* exposes an app of the cluster through a Cloudflare Tunnel, reviewed by a teammate and applied by Flux.',
+  `• \`${EXPOSE_USAGE}\`: ask to expose a Service port, e.g. \`/expose linkding 9090\` (default hostname <app>.<domain>)`,
+  '• `/expose`: the same as a form',
+  `• \`${UNEXPOSE_USAGE}\`: ask to remove everything an expose added`,
+  '• `/expose list [env=NAME]`: what is exposed, with tunnel health, and what waits for approval',
+  '• `/expose help`: this text',
+  'Every request opens a pull request; a teammate approves it with the Approve & merge button.',
+].join('\n');
+
+const OPTION_KEYS = { expose: ['host', 'env', 'ns'], unexpose: ['env', 'host'], list: ['env'] } as const;
+
+/** Slack turns typed URLs and hostnames into `<http://x|x>` links even for commands; take the text back. */
+function unwrapSlackLinks(text: string): string {
+  return text.replace(/<([^<>|]*)\|([^<>]*)>/g, '$2').replace(/<(?:https?:\/\/|mailto:)?([^<>|]*)>/g, '$1');
+}
+
+function usageError(message: string, usage: string): TunnelbotError {
+  return new TunnelbotError('TB_ERR_USAGE', message, { fix: `Type \`${usage}\`, or \`/expose help\`.` });
+}
+
+interface Tokens {
+  readonly positional: readonly string[];
+  readonly options: ReadonlyMap<string, string>;
+}
+
+function tokenize(text: string, allowed: readonly string[], usage: string): Tokens {
+  const positional: string[] = [];
+  const options = new Map<string, string>();
+  for (const token of unwrapSlackLinks(text).trim().split(/\s+/).filter(Boolean)) {
+    const eq = token.indexOf('=');
+    if (eq === -1) {
+      if (options.size > 0)
+        throw usageError(`"${token}" comes after the key=value options; put it before them.`, usage);
+      positional.push(token);
+      continue;
+    }
+    const key = token.slice(0, eq).toLowerCase();
+    const value = token.slice(eq + 1);
+    if (!allowed.includes(key)) {
+      const known = allowed.map((name) => `${name}=`).join(', ');
+      throw usageError(`Unknown option "${key}=": this command takes ${known}.`, usage);
+    }
+    if (value === '') throw usageError(`"${key}=" needs a value, e.g. ${key}=${example(key)}.`, usage);
+    if (options.has(key)) throw usageError(`"${key}=" is given twice; give it once.`, usage);
+    options.set(key, value);
+  }
+  return { positional, options };
+}
+
+function example(key: string): string {
+  return { host: 'app.example.com', env: 'staging', ns: 'apps' }[key] ?? 'value';
+}
+
+function environmentName(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const name = value.toLowerCase();
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) {
+    throw new TunnelbotError('TB_ERR_PLAN_UNKNOWN_ENV', `"${value}" is not an environment name.`, {
+      fix: 'Use the name of a configured environment, e.g. `env=staging`; `/expose list` shows them.',
+    });
+  }
+  return name;
+}
+
+/** Parses the text of `/expose` or `/unexpose`; throws TunnelbotError with the usage on malformed input. */
+export function parseSlashCommand(command: string, text: string): SlashCommand {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  const first = words[0]?.toLowerCase();
+  if (command === '/unexpose') {
+    if (first === undefined || first === 'help') return { kind: 'help', command: '/unexpose' };
+    const { positional, options } = tokenize(text, OPTION_KEYS.unexpose, UNEXPOSE_USAGE);
+    if (positional.length !== 1) {
+      throw usageError(
+        positional.length === 0
+          ? 'Say which app to unexpose.'
+          : `Expected one app name, got ${positional.length} words (${positional.join(' ')}).`,
+        UNEXPOSE_USAGE,
+      );
+    }
+    const host = options.get('host');
+    const environment = environmentName(options.get('env'));
+    return {
+      kind: 'unexpose',
+      app: validateAppName(positional[0]!.toLowerCase()),
+      ...(environment !== undefined && { environment }),
+      ...(host !== undefined && { hostname: normalizeHostname(host) }),
+    };
+  }
+  if (command !== '/expose')
+    throw usageError(`tunnelbot does not know the command ${command}.`, EXPOSE_USAGE);
+  if (first === undefined) return { kind: 'open-form' };
+  if (first === 'help') return { kind: 'help', command: '/expose' };
+  if (first === 'list') {
+    const { positional, options } = tokenize(
+      words.slice(1).join(' '),
+      OPTION_KEYS.list,
+      '/expose list [env=NAME]',
+    );
+    if (positional.length > 0)
+      throw usageError(`"/expose list" takes only env=NAME.`, '/expose list [env=NAME]');
+    const environment = environmentName(options.get('env'));
+    return { kind: 'list', ...(environment !== undefined && { environment }) };
+  }
+  const { positional, options } = tokenize(text, OPTION_KEYS.expose, EXPOSE_USAGE);
+  if (positional.length !== 2) {
+    throw usageError(
+      positional.length < 2
+        ? `Say which app and which port, e.g. \`/expose ${positional[0] ?? 'linkding'} 9090\`.`
+        : `Expected an app and a port, got ${positional.length} words (${positional.join(' ')}).`,
+      EXPOSE_USAGE,
+    );
+  }
+  const host = options.get('host');
+  const namespace = options.get('ns');
+  const environment = environmentName(options.get('env'));
+  return {
+    kind: 'expose',
+    app: validateAppName(positional[0]!.toLowerCase()),
+    port: validatePort(positional[1]!),
+    ...(host !== undefined && { hostname: normalizeHostname(host) }),
+    ...(environment !== undefined && { environment }),
+    ...(namespace !== undefined && { namespace: validateNamespace(namespace.toLowerCase()) }),
+  };
+}

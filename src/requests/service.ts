@@ -1,0 +1,632 @@
+import { decide, groupsToResolve, type PolicyQuestion } from '../core/approval-policy.js';
+import { BoundedSet } from '../core/bounded-set.js';
+import type { FluxEvent } from '../core/flux-event.js';
+import { explainFluxFailure } from '../core/flux-failure.js';
+import type { Person, PullRequestInfo } from '../core/git-provider.js';
+import type { ExposeTarget } from '../core/plan-expose.js';
+import type { UnexposePlan } from '../core/plan-unexpose.js';
+import type { PrMetadata } from '../core/pr-metadata.js';
+import type { PullRequestEvent } from '../core/pull-request-event.js';
+import { findEnvironment } from '../core/settings.js';
+import { TunnelbotError, asTunnelbotError, isTunnelbotError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { approve, reject } from '../workflows/approve.js';
+import { ownerCommentOf, type WorkflowContext } from '../workflows/context.js';
+import { expose } from '../workflows/expose.js';
+import { FluxEventMemory, onFluxEvent, type AppliedPullRequest } from '../workflows/flux-events.js';
+import { listExposed, type Listing } from '../workflows/list.js';
+import { onPullRequestEvent, type PullRequestOutcome } from '../workflows/pull-request-events.js';
+import { collectOrphans, reconcileDns } from '../workflows/reconcile.js';
+import { unexpose } from '../workflows/unexpose.js';
+import type { Conversation, Directory, MessageRef } from './conversation.js';
+import {
+  failedView,
+  liveView,
+  mention,
+  mergedView,
+  openView,
+  problemOf,
+  rejectedView,
+  removedView,
+  requestedView,
+  subjectOf,
+  type PrRef,
+  type RequestSubject,
+  type RequestView,
+} from './view.js';
+
+/**
+ * The one entry point of every transport (Slack, the CLI, webhooks, the poller): it checks the policy, runs the
+ * workflows and keeps each request's root message true to where the request stands. A transport acks, parses,
+ * calls one method here and shows the returned reply to the person who acted; it never decides anything.
+ *
+ * State lives in git (the PR and its metadata block, labels once a request is announced done), so any replica
+ * can carry a conversation on after any restart. What this object remembers is only a speed-up.
+ */
+
+/** Who is acting, by the id the policy uses (a Slack user id), and the name to show. */
+export interface Actor {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** What the person who acted should be told; `text` is empty when the request's message already says it all. */
+export interface Reply {
+  readonly ok: boolean;
+  readonly text: string;
+  readonly error?: TunnelbotError;
+  readonly pr?: PrRef;
+}
+
+export interface ExposeCommand {
+  readonly app: string;
+  readonly port: number | string;
+  readonly hostname?: string;
+  readonly environment?: string;
+  readonly namespace?: string;
+}
+
+export interface UnexposeCommand {
+  readonly app: string;
+  readonly environment?: string;
+  readonly hostname?: string;
+}
+
+export interface RequestServiceOptions {
+  readonly context: WorkflowContext;
+  /** Where request messages go; without one (the CLI), replies carry everything. */
+  readonly conversation?: Conversation;
+  /** Resolves user groups named by the policy. */
+  readonly directory?: Directory;
+  readonly metrics?: Metrics;
+  /** Flux notifications are configured: a merged expose is live once Flux reports it applied. */
+  readonly dnsAwaitsFlux: boolean;
+  /** How long a user group's members are trusted before asking again; 5 minutes by default. */
+  readonly groupCacheMs?: number;
+  readonly now?: () => number;
+}
+
+/** PR labels that mark a request's last message as posted, so no replica posts it twice. */
+export const DONE_LABELS = { live: 'tunnelbot:live', removed: 'tunnelbot:removed' } as const;
+
+const GROUP_CACHE_MS = 5 * 60 * 1000;
+
+function person(actor: Actor): Person {
+  return { slackUserId: actor.id, name: actor.name };
+}
+
+function refOf(metadata: PrMetadata | undefined): MessageRef | undefined {
+  return metadata?.slack && { channel: metadata.slack.channel, ts: metadata.slack.messageTs };
+}
+
+function prRef(pr: { number: number; url: string; headSha: string }): PrRef {
+  return { number: pr.number, url: pr.url, headSha: pr.headSha };
+}
+
+/** The text a person reads for an error: what went wrong, what to do, and the code to look it up. */
+export function errorText(error: TunnelbotError): string {
+  return `${error.message}\n*Fix:* ${error.fix} (\`${error.code}\`)`;
+}
+
+export class RequestService {
+  private readonly context: WorkflowContext;
+  private readonly conversation: Conversation | undefined;
+  private readonly log: Logger;
+  private readonly fluxMemory = new FluxEventMemory();
+  /** Thread replies already posted by this replica (failure reasons), so Flux's retries post nothing. */
+  private readonly told = new BoundedSet(1000);
+  private readonly groups = new Map<string, { members: ReadonlySet<string>; until: number }>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: RequestServiceOptions) {
+    this.context = options.context;
+    this.conversation = options.conversation;
+    this.log = options.context.logger.child({ component: 'requests' });
+    this.now = options.now ?? Date.now;
+  }
+
+  // --- requests from people -------------------------------------------------------------------------------
+
+  /** `/expose APP PORT …`: policy, then the expose workflow, with the root message posted once it is valid. */
+  async expose(actor: Actor, command: ExposeCommand, where?: { channel: string }): Promise<Reply> {
+    let ref: MessageRef | undefined;
+    let subject: RequestSubject | undefined;
+    try {
+      const environment = findEnvironment(this.context.settings, command.environment).name;
+      await this.authorize({ action: 'request', environment, actor: actor.id });
+      const outcome = await expose({ ...command, environment, requester: person(actor) }, this.context, {
+        announce: async (target) => {
+          subject = exposeSubject(target, actor);
+          ref = await this.post(where, requestedView(subject));
+          return ref && { channel: ref.channel, messageTs: ref.ts };
+        },
+      });
+      subject ??= exposeSubject(outcome.target, actor);
+      return await this.opened(ref, subject, outcome.pr, outcome.metadata, outcome.changes, outcome.warnings);
+    } catch (error) {
+      return this.failed(error, ref, subject);
+    }
+  }
+
+  /** `/unexpose APP …`: the inverse change, through the same approval. */
+  async unexpose(actor: Actor, command: UnexposeCommand, where?: { channel: string }): Promise<Reply> {
+    let ref: MessageRef | undefined;
+    let subject: RequestSubject | undefined;
+    try {
+      const environment = findEnvironment(this.context.settings, command.environment).name;
+      await this.authorize({ action: 'request', environment, actor: actor.id });
+      const outcome = await unexpose({ ...command, environment, requester: person(actor) }, this.context, {
+        announce: async (plan) => {
+          subject = unexposeSubject(plan, actor);
+          ref = await this.post(where, requestedView(subject));
+          return ref && { channel: ref.channel, messageTs: ref.ts };
+        },
+      });
+      subject ??= unexposeSubject(outcome.plan, actor);
+      return await this.opened(
+        ref,
+        subject,
+        outcome.pr,
+        outcome.metadata,
+        outcome.changes,
+        outcome.plan.changeSet.warnings,
+      );
+    } catch (error) {
+      return this.failed(error, ref, subject);
+    }
+  }
+
+  /** Approve & merge: policy (four-eyes), then the merge pinned to the head commit the approver was shown. */
+  async approve(actor: Actor, input: { prNumber: number; headSha: string }): Promise<Reply> {
+    try {
+      const pr = await this.openRequest(input.prNumber);
+      const metadata = pr.metadata!;
+      await this.authorize({
+        action: 'approve',
+        environment: metadata.environment,
+        actor: actor.id,
+        requester: metadata.requester.slackUserId,
+      });
+      const ref = refOf(metadata);
+      const subject = subjectOf(metadata);
+      let result;
+      try {
+        result = await approve(
+          { prNumber: pr.number, expectedHeadSha: input.headSha, approver: person(actor) },
+          this.context,
+          { dnsAwaitsFlux: this.options.dnsAwaitsFlux },
+        );
+      } catch (error) {
+        if (isTunnelbotError(error) && error.code === 'TB_ERR_GITHUB_PR_HEAD_CHANGED') {
+          // Show the PR as it is now, so the next click is pinned to what the approver can see.
+          const fresh = await this.context.git.getPr(pr.number);
+          if (ref && fresh.state === 'open') {
+            await this.conversation?.update(ref, openView(subject, prRef(fresh), [], []));
+            await this.threadOnce(
+              ref,
+              `head:${fresh.headSha}`,
+              `The pull request changed (now \`${fresh.headSha.slice(0, 7)}\`); review it again before approving.`,
+            );
+          }
+        }
+        throw error;
+      }
+      this.log.info(
+        { pr: pr.number, approver: actor.id, mergeSha: result.mergeSha },
+        'request approved and merged',
+      );
+      await this.afterMerge(pr, metadata, actor, result.mergeSha, result.outcome);
+      return {
+        ok: true,
+        text: ref ? '' : `Merged pull request #${pr.number} as ${result.mergeSha}.`,
+        pr: prRef(pr),
+      };
+    } catch (error) {
+      return this.failed(error);
+    }
+  }
+
+  /** Reject: close the PR and delete its branch and the tunnel created for it. The requester may withdraw. */
+  async reject(actor: Actor, input: { prNumber: number; reason?: string }): Promise<Reply> {
+    try {
+      const pr = await this.openRequest(input.prNumber);
+      const metadata = pr.metadata!;
+      await this.authorize({
+        action: 'reject',
+        environment: metadata.environment,
+        actor: actor.id,
+        requester: metadata.requester.slackUserId,
+      });
+      const withdrawn = actor.id === metadata.requester.slackUserId;
+      const outcome = await reject(
+        {
+          prNumber: pr.number,
+          reason: input.reason ?? (withdrawn ? 'withdrawn by the requester' : 'rejected in review'),
+          actor: person(actor),
+        },
+        this.context,
+      );
+      const cleanedUp = outcome.kind === 'tunnel-deleted' ? 'Its tunnel was deleted.' : undefined;
+      const ref = refOf(metadata);
+      if (ref)
+        await this.conversation?.update(ref, rejectedView(subjectOf(metadata), prRef(pr), actor, cleanedUp));
+      this.log.info({ pr: pr.number, by: actor.id, outcome: outcome.kind }, 'request rejected');
+      return {
+        ok: true,
+        text: ref ? '' : `Closed pull request #${pr.number}.${cleanedUp ? ` ${cleanedUp}` : ''}`,
+        pr: prRef(pr),
+      };
+    } catch (error) {
+      return this.failed(error);
+    }
+  }
+
+  /** What the default branch exposes, with tunnel health, and what waits for approval. */
+  async list(options: { environment?: string } = {}): Promise<Listing> {
+    if (options.environment !== undefined) findEnvironment(this.context.settings, options.environment);
+    const listing = await listExposed(this.context);
+    if (options.environment === undefined) return listing;
+    return {
+      ...listing,
+      exposed: listing.exposed.filter((app) => app.environment === options.environment),
+      pending: listing.pending.filter((pr) => pr.metadata?.environment === options.environment),
+    };
+  }
+
+  // --- outcomes from the world ----------------------------------------------------------------------------
+
+  /** A pull request merged or closed, seen by the GitHub webhook or the poller (or after our own merge). */
+  async onPullRequestEvent(event: PullRequestEvent): Promise<PullRequestOutcome> {
+    let outcome;
+    try {
+      outcome = await onPullRequestEvent(event, this.context, { dnsAwaitsFlux: this.options.dnsAwaitsFlux });
+    } catch (error) {
+      this.options.metrics?.recordFailure('pull-request-event', error);
+      throw error;
+    }
+    this.options.metrics?.pullRequestEvents.inc({
+      source: event.source,
+      kind: event.kind,
+      outcome: outcome.kind,
+    });
+    if (outcome.kind === 'awaiting-flux' && outcome.mergeSha) {
+      this.fluxMemory.awaitFlux({
+        number: event.prNumber,
+        mergeSha: outcome.mergeSha,
+        metadata: event.metadata,
+      });
+    }
+    this.log.info(
+      { pr: event.prNumber, source: event.source, outcome: outcome.kind },
+      'pull request event handled',
+    );
+    return outcome;
+  }
+
+  /** A Flux notification: applied changes go live (or are removed), failures are told in the request's thread. */
+  async onFluxEvent(event: FluxEvent, log: Logger = this.log): Promise<void> {
+    let outcome;
+    try {
+      outcome = await onFluxEvent(event, { ...this.context, logger: log }, this.fluxMemory);
+    } catch (error) {
+      this.options.metrics?.recordFailure('flux-event', error);
+      throw error;
+    }
+    this.options.metrics?.fluxEvents.inc({ outcome: outcome.kind });
+    if (outcome.kind === 'reconciled') {
+      log.info(
+        { commitSha: outcome.commitSha, prs: outcome.applied.map((pr) => pr.number) },
+        'Flux applied tunnelbot pull requests',
+      );
+      for (const pr of outcome.applied) {
+        await this.settle(() => this.applied(pr, outcome.commitSha, outcome.dnsConflicts), pr, log);
+      }
+    } else if (outcome.kind === 'failed') {
+      log.warn(
+        {
+          commitSha: outcome.commitSha,
+          prs: outcome.pullRequests.map((pr) => pr.number),
+          ...outcome.failure,
+        },
+        'Flux failed on a revision with tunnelbot pull requests',
+      );
+      for (const pr of outcome.pullRequests) {
+        await this.settle(() => this.fluxFailed(pr, outcome.failure), pr, log);
+      }
+    } else {
+      log.debug({ outcome }, 'Flux event needed no action');
+    }
+  }
+
+  /**
+   * The periodic round: DNS follows the default branch, orphan tunnels go. It is also the fallback for Flux:
+   * notification-controller keeps no queue, so events sent while the bot was down are lost.
+   */
+  async housekeeping(): Promise<void> {
+    try {
+      const { desired } = await reconcileDns(this.context);
+      await collectOrphans(this.context, { desired });
+      this.options.metrics?.housekeepingRuns.inc({ result: 'ok' });
+    } catch (error) {
+      this.options.metrics?.housekeepingRuns.inc({ result: 'failed' });
+      this.options.metrics?.recordFailure('housekeeping', error);
+      this.log.warn(
+        { err: asTunnelbotError(error) },
+        'housekeeping failed; it runs again at the next interval',
+      );
+    }
+  }
+
+  // --- steps ----------------------------------------------------------------------------------------------
+
+  private async authorize(question: PolicyQuestion): Promise<void> {
+    const policy = this.context.settings.policy;
+    const groups = new Set<string>();
+    let unavailable: TunnelbotError | undefined;
+    for (const group of groupsToResolve(policy, question)) {
+      try {
+        if ((await this.membersOf(group)).has(question.actor)) groups.add(group);
+      } catch (error) {
+        unavailable = asTunnelbotError(error);
+      }
+    }
+    const decision = decide(policy, question, groups);
+    if (decision.allowed) return;
+    // A group we could not read may be the one that would have allowed it: say so rather than a bare "no".
+    if (unavailable && decision.error.code !== 'TB_ERR_POLICY_SELF_APPROVAL') throw unavailable;
+    throw decision.error;
+  }
+
+  private async membersOf(group: string): Promise<ReadonlySet<string>> {
+    const cached = this.groups.get(group);
+    if (cached && cached.until > this.now()) return cached.members;
+    if (!this.options.directory) {
+      throw new TunnelbotError(
+        'TB_ERR_POLICY_GROUPS_UNAVAILABLE',
+        `The user group ${group} cannot be resolved here.`,
+        {
+          fix: 'User groups are resolved through Slack; list people by user id in `policy` for the command line.',
+        },
+      );
+    }
+    const members = new Set(await this.options.directory.membersOf(group));
+    this.groups.set(group, { members, until: this.now() + (this.options.groupCacheMs ?? GROUP_CACHE_MS) });
+    return members;
+  }
+
+  private async post(
+    where: { channel: string } | undefined,
+    view: RequestView,
+  ): Promise<MessageRef | undefined> {
+    if (!where || !this.conversation) return undefined;
+    return this.conversation.post(where.channel, view);
+  }
+
+  /** The PR is open: the root message shows what will change and the buttons, or a duplicate steps aside. */
+  private async opened(
+    ref: MessageRef | undefined,
+    subject: RequestSubject,
+    pr: { number: number; url: string; headSha: string; created: boolean },
+    metadata: PrMetadata | undefined,
+    changes: readonly string[],
+    warnings: readonly string[],
+  ): Promise<Reply> {
+    const first = refOf(metadata);
+    if (!pr.created && (!ref || !first || first.ts !== ref.ts)) {
+      // A retried command or a second replica: the first attempt's message carries the request.
+      if (ref) await this.conversation?.remove(ref);
+      const what = subject.action === 'expose' ? 'An expose' : 'An unexpose';
+      return {
+        ok: true,
+        text: `${what} of ${subject.app} in ${subject.environment} is already waiting for approval: <${pr.url}|pull request #${pr.number}>.`,
+        pr: prRef(pr),
+      };
+    }
+    if (ref) await this.conversation?.update(ref, openView(subject, prRef(pr), changes, warnings));
+    return {
+      ok: true,
+      text: ref ? '' : `Pull request #${pr.number} is waiting for approval: ${pr.url}`,
+      pr: prRef(pr),
+    };
+  }
+
+  private async failed(error: unknown, ref?: MessageRef, subject?: RequestSubject): Promise<Reply> {
+    const failure = asTunnelbotError(error);
+    const level = failure.kind === 'internal' ? 'error' : failure.kind === 'upstream' ? 'warn' : 'info';
+    this.log[level]({ err: failure, code: failure.code }, 'request refused or failed');
+    if (ref && subject && this.conversation) {
+      try {
+        await this.conversation.update(ref, failedView(subject, problemOf(failure)));
+        return { ok: false, text: '', error: failure };
+      } catch (updateError) {
+        this.log.warn(
+          { err: asTunnelbotError(updateError) },
+          'could not show the failure in the request message',
+        );
+      }
+    }
+    return { ok: false, text: errorText(failure), error: failure };
+  }
+
+  private async openRequest(number: number): Promise<PullRequestInfo> {
+    const pr = await this.context.git.getPr(number);
+    if (!pr.metadata) {
+      throw new TunnelbotError(
+        'TB_ERR_GITHUB_NOT_TUNNELBOT_PR',
+        `Pull request #${number} is not a tunnelbot request.`,
+      );
+    }
+    if (pr.merged) {
+      throw new TunnelbotError(
+        'TB_ERR_GITHUB_PR_ALREADY_MERGED',
+        `Pull request #${number} is already merged.`,
+      );
+    }
+    if (pr.state === 'closed') {
+      throw new TunnelbotError(
+        'TB_ERR_GITHUB_PR_CLOSED',
+        `Pull request #${number} was closed without merging.`,
+      );
+    }
+    return pr;
+  }
+
+  /** Right after our own merge: say what happened and what comes next, or that it is done. */
+  private async afterMerge(
+    pr: PullRequestInfo,
+    metadata: PrMetadata,
+    approver: Actor,
+    mergeSha: string,
+    outcome: PullRequestOutcome,
+  ): Promise<void> {
+    if (outcome.kind === 'awaiting-flux' && outcome.mergeSha) {
+      this.fluxMemory.awaitFlux({ number: pr.number, mergeSha: outcome.mergeSha, metadata });
+    }
+    const ref = refOf(metadata);
+    if (!ref || !this.conversation) return;
+    const subject = subjectOf(metadata);
+    await this.conversation.reply(
+      ref,
+      `Approved by ${mention(approver)}; merged as \`${mergeSha.slice(0, 7)}\`.`,
+    );
+    if (metadata.action === 'unexpose' && outcome.kind === 'dns-reconciled' && outcome.tunnelDeleted) {
+      await this.removed(pr, metadata);
+      return;
+    }
+    const next =
+      metadata.action === 'unexpose'
+        ? 'The DNS record is removed; the tunnel is deleted once Flux has stopped cloudflared.'
+        : outcome.kind === 'awaiting-flux'
+          ? 'Waiting for Flux to apply it.'
+          : 'DNS follows the default branch now.';
+    await this.conversation.update(ref, mergedView(subject, prRef(pr), { approver, mergeSha, next }));
+    if (metadata.action === 'expose' && outcome.kind === 'dns-reconciled') {
+      await this.live(pr, metadata);
+    }
+  }
+
+  /** Flux applied a commit that includes this PR. */
+  private async applied(
+    pr: AppliedPullRequest,
+    commitSha: string,
+    dnsConflicts: readonly string[],
+  ): Promise<void> {
+    const info = await this.context.git.getPr(pr.number);
+    if (pr.metadata.action === 'expose') {
+      if (dnsConflicts.includes(pr.metadata.hostname)) {
+        await this.threadOnce(
+          refOf(pr.metadata),
+          `conflict:${pr.number}`,
+          `Flux applied \`${commitSha.slice(0, 7)}\`, but a DNS record tunnelbot does not own already uses ${pr.metadata.hostname}; it was left alone. Delete it in Cloudflare if it is stale, and the next round creates tunnelbot's.`,
+        );
+        return;
+      }
+      await this.live(info, pr.metadata);
+      return;
+    }
+    // An unexpose: Flux has pruned cloudflared, so its tunnel can go now.
+    if (pr.metadata.tunnelId) {
+      try {
+        await this.context.cloudflare.purgeTunnel(pr.metadata.tunnelId, {
+          ownerComment: ownerCommentOf(this.context.settings),
+          reason: `unexpose of ${pr.metadata.app} applied by Flux (PR #${pr.number})`,
+        });
+      } catch (error) {
+        if (isTunnelbotError(error) && error.code === 'TB_ERR_CLOUDFLARE_TUNNEL_ACTIVE') return; // next event or round
+        throw error;
+      }
+    }
+    await this.removed(info, pr.metadata);
+  }
+
+  private async live(pr: PullRequestInfo, metadata: PrMetadata): Promise<void> {
+    if (pr.labels.includes(DONE_LABELS.live)) return;
+    const ref = refOf(metadata);
+    // The label first: a replica that crashes after it misses one message; one that labels after posting could
+    // post it twice.
+    await this.context.git.addLabel(pr.number, DONE_LABELS.live);
+    this.log.info({ pr: pr.number, hostname: metadata.hostname }, 'request live');
+    if (!ref || !this.conversation) return;
+    await this.conversation.update(ref, liveView(subjectOf(metadata), prRef(pr)));
+    await this.conversation.reply(ref, `Live at https://${metadata.hostname}`);
+  }
+
+  private async removed(pr: PullRequestInfo, metadata: PrMetadata): Promise<void> {
+    if (pr.labels.includes(DONE_LABELS.removed)) return;
+    await this.context.git.addLabel(pr.number, DONE_LABELS.removed);
+    const ref = refOf(metadata);
+    const what = [
+      `the DNS record of ${metadata.hostname}`,
+      ...(metadata.tunnelId ? ['its tunnel'] : []),
+      'its files',
+    ];
+    this.log.info({ pr: pr.number, hostname: metadata.hostname }, 'unexpose complete');
+    if (!ref || !this.conversation) return;
+    await this.conversation.update(ref, removedView(subjectOf(metadata), prRef(pr), what));
+    await this.conversation.reply(
+      ref,
+      `Removed ${what.join(', ')}. Nothing of ${metadata.app} is left behind.`,
+    );
+  }
+
+  private async fluxFailed(
+    pr: AppliedPullRequest,
+    failure: { reason: string; message: string; object: string },
+  ): Promise<void> {
+    const ref = refOf(pr.metadata);
+    const hint = explainFluxFailure(failure.reason, failure.message);
+    const problem = {
+      message: hint ? hint.cause : `Flux could not apply it (${failure.reason} on ${failure.object}).`,
+      fix: hint ? hint.fix : 'Read the message below and fix the repository; Flux retries on its own.',
+      code: `flux:${failure.reason}`,
+    };
+    const key = `failed:${pr.number}:${failure.object}:${failure.reason}`;
+    if (!ref || !this.conversation || !this.told.add(key)) return;
+    const info = await this.context.git.getPr(pr.number);
+    await this.conversation.update(ref, failedView(subjectOf(pr.metadata), problem, prRef(info)));
+    await this.conversation.reply(
+      ref,
+      `Flux could not apply \`${pr.mergeSha.slice(0, 7)}\`: ${problem.message}\n*Fix:* ${problem.fix}\n> ${failure.message.replace(/\n/g, '\n> ')}`,
+    );
+  }
+
+  private async threadOnce(ref: MessageRef | undefined, key: string, text: string): Promise<void> {
+    if (!ref || !this.conversation || !this.told.add(key)) return;
+    await this.conversation.reply(ref, text);
+  }
+
+  /** One PR's outcome must not stop the others', and a failure to tell is logged, never thrown at Flux. */
+  private async settle(step: () => Promise<void>, pr: AppliedPullRequest, log: Logger): Promise<void> {
+    try {
+      await step();
+    } catch (error) {
+      log.warn(
+        { pr: pr.number, err: asTunnelbotError(error) },
+        'could not update the request after a Flux event',
+      );
+    }
+  }
+}
+
+function exposeSubject(target: ExposeTarget, actor: Actor): RequestSubject {
+  return {
+    action: 'expose',
+    app: target.app,
+    environment: target.environment.name,
+    hostname: target.hostname,
+    namespace: target.namespace,
+    port: target.port,
+    requester: { id: actor.id, name: actor.name },
+  };
+}
+
+function unexposeSubject(plan: UnexposePlan, actor: Actor): RequestSubject {
+  return {
+    action: 'unexpose',
+    app: plan.app,
+    environment: plan.environment.name,
+    ...(plan.hostnames[0] !== undefined && { hostname: plan.hostnames[0] }),
+    requester: { id: actor.id, name: actor.name },
+  };
+}
