@@ -140,7 +140,7 @@ export function fillEmptySeq(
   let current = text;
   if (isSeq(pair.value)) {
     if (pair.value.items.length > 0) throw new TunnelbotError('TB_ERR_INTERNAL', `${what} is not empty.`);
-    const [start, , end] = rangeOf(pair.value);
+    const [start, end] = rangeOf(pair.value);
     current = `${current.slice(0, start).trimEnd()}${current.slice(end)}`;
   } else if (!isEmptyValue(pair.value)) {
     throw new TunnelbotError('TB_ERR_YAML_EDIT', `${fileName}: ${what} is not a list.`);
