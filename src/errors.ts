@@ -211,6 +211,12 @@ export const ERROR_CATALOG = {
     'Write the reported list or mapping in block style (one entry per line), then run the command again.',
   ),
 
+  TB_ERR_SANDBOX_UNAVAILABLE: entry(
+    'config',
+    'The sandbox (local stand-ins of GitHub, Cloudflare and Slack) is not part of this installation, as in the container image.',
+    'Run the demo from a checkout: `git clone https://github.com/tunnelbot/tunnelbot && cd tunnelbot && npm ci && npx tunnelbot demo`.',
+  ),
+
   // --- tunnelbot init (src/core/plan-init.ts) ---
   TB_ERR_INIT_INVALID_ARGUMENT: entry(
     'input',
