@@ -1,22 +1,32 @@
 # syntax=docker/dockerfile:1
-# Build stage: compile TypeScript with the dev dependencies.
+# Build stage: compile TypeScript with the dev dependencies, then drop what production never loads.
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY bin ./bin
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# `npm ci` runs the prepare script, which builds dist/.
 RUN npm ci --no-audit --no-fund
+# The sandbox (stand-ins of GitHub, Cloudflare and Slack for `tunnelbot demo` and the tests) is not production code;
+# in the image `tunnelbot demo` answers TB_ERR_SANDBOX_UNAVAILABLE instead.
+RUN rm -rf dist/sandbox && find dist -name '*.map' -delete
 
-# Runtime stage: production dependencies and the compiled output only, as the unprivileged node user.
+# Runtime stage: production dependencies and the compiled output only, as an unprivileged user.
 FROM node:22-bookworm-slim
+LABEL org.opencontainers.image.source="https://github.com/tunnelbot/tunnelbot" \
+      org.opencontainers.image.description="Slack chat-ops for Cloudflare Tunnels on FluxCD" \
+      org.opencontainers.image.licenses="Apache-2.0"
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
-USER node
+# Loading the command table proves no production module needs the sandbox or a dev dependency.
+RUN node bin/tunnelbot.js --help >/dev/null
+# The image's `node` user, by number so Kubernetes' runAsNonRoot can verify it (deploy/ runs as 1000:1000 too).
+USER 1000:1000
 EXPOSE 8080
 ENTRYPOINT ["node", "bin/tunnelbot.js"]
 CMD ["serve"]

@@ -78,7 +78,7 @@ const FIX: Record<string, string> = {
     'HTTP mode verifies requests with the Signing Secret (Basic Information > App Credentials).',
   GITHUB: 'Set GITHUB_TOKEN, or GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY + GITHUB_APP_INSTALLATION_ID.',
   CLOUDFLARE_API_TOKEN:
-    'Create an API token with Account > Cloudflare Tunnel > Edit and Zone > DNS > Edit (dash.cloudflare.com/profile/api-tokens).',
+    'Create an API token with Account > Cloudflare Tunnel > Edit, Zone > DNS > Edit and Zone > Zone > Read (dash.cloudflare.com/profile/api-tokens).',
   CLOUDFLARE_ACCOUNT_ID: 'Copy the account id from the Cloudflare dashboard (Overview page, right column).',
 };
 

@@ -220,6 +220,44 @@ export const ERROR_CATALOG = {
     'The shared cloudflared config of the environment is missing or cannot be edited.',
     'Point `environments[].sharedConfig` at a cloudflared config.yaml or a ConfigMap with data."config.yaml".',
   ),
+  TB_ERR_YAML_EDIT: entry(
+    'config',
+    'A YAML file has a shape tunnelbot cannot edit without rewriting it (flow style, several entries per line).',
+    'Write the reported list or mapping in block style (one entry per line), then run the command again.',
+  ),
+
+  TB_ERR_SANDBOX_UNAVAILABLE: entry(
+    'config',
+    'The sandbox (local stand-ins of GitHub, Cloudflare and Slack) is not part of this installation, as in the container image.',
+    'Run the demo from a checkout: `git clone https://github.com/tunnelbot/tunnelbot && cd tunnelbot && npm ci && npx tunnelbot demo`.',
+  ),
+
+  // --- tunnelbot init (src/core/plan-init.ts) ---
+  TB_ERR_INIT_INVALID_ARGUMENT: entry(
+    'input',
+    '`tunnelbot init` was given an invalid age public key, domain or environment name.',
+    'Pass the age public key (age1...) printed by `age-keygen`, a domain such as example.com and a lowercase environment name.',
+  ),
+  TB_ERR_INIT_NO_FLUX_PATH: entry(
+    'config',
+    'No Flux Kustomization applies a directory with a kustomization.yaml (or none applies the one given with --path).',
+    'Bootstrap Flux first (`flux bootstrap github ...`) with a Kustomization whose spec.path has a kustomization.yaml, or pass --path with the spec.path of one.',
+  ),
+  TB_ERR_INIT_AMBIGUOUS_PATH: entry(
+    'input',
+    'Several Flux Kustomizations apply a directory tunnelbot could use, and --path did not say which.',
+    'Pass --path with one of the listed directories (the spec.path of the Flux Kustomization that should apply the tunnels).',
+  ),
+  TB_ERR_INIT_CONFLICT: entry(
+    'conflict',
+    'The repository already configures this environment, its Flux decryption or its namespace differently from what `tunnelbot init` would write.',
+    'Edit the reported file so it agrees (or pass other --env/--path values), then run `tunnelbot init` again.',
+  ),
+  TB_ERR_INIT_PENDING: entry(
+    'conflict',
+    'A `tunnelbot init` pull request for this environment is already open.',
+    'Merge or close the open pull request, then run `tunnelbot init` again.',
+  ),
   // --- cloudflared config (src/gitops/cloudflared) ---
   TB_ERR_CLOUDFLARED_YAML_PARSE: entry(
     'input',

@@ -1,5 +1,5 @@
 import type { ChangeSet } from './changeset.js';
-import type { PrMetadata } from './pr-metadata.js';
+import type { PrBlock, PrMetadata } from './pr-metadata.js';
 import type { RepoSnapshot } from './snapshot.js';
 
 /** A pull request as workflows need it; `metadata` is set when the body carries a valid tunnelbot block. */
@@ -27,7 +27,8 @@ export interface Person {
 export type MergeMethod = 'merge' | 'squash' | 'rebase';
 
 export interface OpenChangeSetPrRequest {
-  metadata: PrMetadata;
+  /** A request's record, or the block of a `tunnelbot init` PR. */
+  metadata: PrBlock;
   title: string;
   /** Human part of the PR body; the machine block is appended after it. */
   summary: string;

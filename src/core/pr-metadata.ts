@@ -47,6 +47,22 @@ const prMetadataSchema = z.strictObject({
 
 export type PrMetadata = z.infer<typeof prMetadataSchema>;
 
+/**
+ * The block of a `tunnelbot init` pull request. It is not a request (nothing to approve from Slack, no tunnel), so
+ * `parsePrMetadata` answers undefined for it and the workflows never see it; it names the branch and lets a rerun
+ * find the open PR.
+ */
+const initMetadataSchema = z.strictObject({
+  version: z.literal(1),
+  action: z.literal('init'),
+  environment: dnsLabel,
+});
+
+export type InitPrMetadata = z.infer<typeof initMetadataSchema>;
+
+/** Any block tunnelbot writes into a PR body. */
+export type PrBlock = PrMetadata | InitPrMetadata;
+
 const BLOCK_OPEN = '<!-- tunnelbot:';
 const BLOCK_CLOSE = ' -->';
 const BLOCK_PATTERN = /<!-- tunnelbot:(.*?) -->/gs;
@@ -57,8 +73,10 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
-function validate(value: unknown, where: string): PrMetadata {
-  const result = prMetadataSchema.safeParse(value);
+function validate(value: unknown, where: string): PrBlock {
+  const isInit =
+    typeof value === 'object' && value !== null && (value as { action?: unknown }).action === 'init';
+  const result = (isInit ? initMetadataSchema : prMetadataSchema).safeParse(value);
   if (!result.success) {
     throw new TunnelbotError('TB_ERR_GITHUB_PR_METADATA', `${where}: ${describeIssues(result.error)}.`, {
       details: { issues: result.error.issues.map((issue) => issue.path.join('.')) },
@@ -71,7 +89,7 @@ function validate(value: unknown, where: string): PrMetadata {
  * The PR body: the human summary, then the machine block last. `<`, `>` and `&` are written as JSON unicode escapes,
  * so no string value (a requester's display name, say) can close the HTML comment early or open another one.
  */
-export function renderPrBody(humanSummary: string, metadata: PrMetadata): string {
+export function renderPrBody(humanSummary: string, metadata: PrBlock): string {
   const valid = validate(metadata, 'The tunnelbot PR metadata is invalid');
   const json = JSON.stringify(valid).replace(
     /[<>&]/g,
@@ -82,10 +100,17 @@ export function renderPrBody(humanSummary: string, metadata: PrMetadata): string
 }
 
 /**
- * Reads the block from a PR body. No block means the PR is not tunnelbot's (undefined); a block that is duplicated,
- * not JSON or not a valid record means someone edited it, which is an error rather than a silent skip.
+ * Reads the request block from a PR body. No block means the PR is not a tunnelbot request (undefined), and so does
+ * an init block; a block that is duplicated, not JSON or not a valid record means someone edited it, which is an
+ * error rather than a silent skip.
  */
 export function parsePrMetadata(body: string | null | undefined): PrMetadata | undefined {
+  const block = parsePrBlock(body);
+  return block?.action === 'init' ? undefined : block;
+}
+
+/** Reads any tunnelbot block (a request or an init) from a PR body; errors as `parsePrMetadata`. */
+export function parsePrBlock(body: string | null | undefined): PrBlock | undefined {
   if (!body) return undefined;
   const blocks = [...body.matchAll(BLOCK_PATTERN)];
   if (blocks.length === 0) return undefined;
@@ -123,7 +148,19 @@ export function branchName(action: PrAction, environment: string, app: string): 
   return `${BRANCH_PREFIX}${action}-${environment}-${app}`;
 }
 
+/** The branch of `tunnelbot init` for one environment: one init PR per environment at a time. */
+export function initBranchName(environment: string): string {
+  if (!dnsLabel.safeParse(environment).success) {
+    throw new TunnelbotError('TB_ERR_USAGE', `Cannot build a branch name from environment "${environment}".`);
+  }
+  return `${BRANCH_PREFIX}init-${environment}`;
+}
+
 /** The branch a metadata record belongs to. */
-export function branchFor(metadata: Pick<PrMetadata, 'action' | 'environment' | 'app'>): string {
-  return branchName(metadata.action, metadata.environment, metadata.app);
+export function branchFor(
+  metadata: Pick<PrMetadata, 'action' | 'environment' | 'app'> | InitPrMetadata,
+): string {
+  return metadata.action === 'init'
+    ? initBranchName(metadata.environment)
+    : branchName(metadata.action, metadata.environment, metadata.app);
 }

@@ -12,6 +12,19 @@ export const DEFAULT_CLOUDFLARED_IMAGE = 'cloudflare/cloudflared:2025.10.0';
 const dnsName = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
 const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
+/** The settings file `tunnelbot plan` reads at the root of a checkout, and `tunnelbot init` writes. */
+export const SETTINGS_FILE = '.tunnelbot.yaml';
+
+/** Whether `name` is valid as an environment's `domain` (a DNS name with at least two labels). */
+export function isDomainName(name: string): boolean {
+  return dnsName.test(name);
+}
+
+/** Whether `name` is valid as an environment's `name` (a DNS-1123 label). */
+export function isEnvironmentName(name: string): boolean {
+  return dnsLabel.test(name);
+}
+
 const repoPath = z
   .string()
   .min(1)

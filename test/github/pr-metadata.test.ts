@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { branchName, parsePrMetadata, renderPrBody, type PrMetadata } from '../../src/core/pr-metadata.js';
+import {
+  branchFor,
+  branchName,
+  initBranchName,
+  parsePrBlock,
+  parsePrMetadata,
+  renderPrBody,
+  type PrMetadata,
+} from '../../src/core/pr-metadata.js';
 import { TunnelbotError } from '../../src/errors.js';
 import { metadataFor } from '../helpers/github.js';
 
@@ -73,4 +81,18 @@ test('branch names follow the contract and refuse names that are not DNS labels'
   assert.equal(branchName('unexpose', 'prod', 'grafana'), 'tunnelbot/unexpose-prod-grafana');
   assert.throws(() => branchName('expose', 'home', '../main'), /DNS labels/);
   assert.throws(() => branchName('expose', 'Home', 'app'), /DNS labels/);
+});
+
+test('an init block round-trips as a block but is no request; request blocks parse as before', () => {
+  const body = renderPrBody('Ready the repository', { version: 1, action: 'init', environment: 'staging' });
+  assert.deepEqual(parsePrBlock(body), { version: 1, action: 'init', environment: 'staging' });
+  assert.equal(parsePrMetadata(body), undefined);
+  assert.equal(branchFor({ version: 1, action: 'init', environment: 'staging' }), 'tunnelbot/init-staging');
+  assert.throws(
+    () => parsePrBlock('<!-- tunnelbot:{"version":1,"action":"init","environment":"staging","app":"x"} -->'),
+    /TB_ERR_GITHUB_PR_METADATA|invalid/,
+  );
+  const request = metadataFor('linkding');
+  assert.deepEqual(parsePrBlock(renderPrBody('x', request)), request);
+  assert.equal(initBranchName('staging'), 'tunnelbot/init-staging');
 });

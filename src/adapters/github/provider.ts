@@ -14,6 +14,7 @@ import {
   branchFor,
   parsePrMetadata,
   renderPrBody,
+  type PrBlock,
   type PrMetadata,
 } from '../../core/pr-metadata.js';
 import { isYamlPath, type RepoSnapshot } from '../../core/snapshot.js';
@@ -75,8 +76,8 @@ async function mapBounded<T, R>(
   return results;
 }
 
-function sameRequest(a: PrMetadata, b: PrMetadata): boolean {
-  return a.action === b.action && a.app === b.app && a.environment === b.environment;
+function sameRequest(a: PrMetadata, b: PrBlock): boolean {
+  return b.action !== 'init' && a.action === b.action && a.app === b.app && a.environment === b.environment;
 }
 
 function approvalLine(person: Person): string {
@@ -274,6 +275,9 @@ export class GitHubProvider implements GitProvider {
   }
 
   private commitMessage(request: OpenChangeSetPrRequest, changeSet: ChangeSet): string {
+    if (request.metadata.action === 'init') {
+      return `${request.title}\n\n${changeSet.summary.trim()}\n\nRequested-by: tunnelbot init (command line)`;
+    }
     const requester = request.metadata.requester;
     const who = requester.name
       ? `${requester.name} (Slack ${requester.slackUserId})`
@@ -379,7 +383,7 @@ export class GitHubProvider implements GitProvider {
   }
 
   /** The branch name is the lock, so its PR must be for this very request (app/environment names can collide). */
-  private assertSameRequest(existing: PullRequestInfo, metadata: PrMetadata): void {
+  private assertSameRequest(existing: PullRequestInfo, metadata: PrBlock): void {
     if (existing.metadata && !sameRequest(existing.metadata, metadata)) {
       throw new TunnelbotError(
         'TB_ERR_GITHUB_BRANCH_TAKEN',
@@ -391,7 +395,7 @@ export class GitHubProvider implements GitProvider {
   }
 
   /** Returns an existing PR of this request, labelling it if a crash came between the pull and the label. */
-  private async adopted(existing: PullRequestInfo, metadata: PrMetadata): Promise<OpenedPr> {
+  private async adopted(existing: PullRequestInfo, metadata: PrBlock): Promise<OpenedPr> {
     this.assertSameRequest(existing, metadata);
     if (!existing.labels.includes(this.label)) {
       await this.call(`labelling pull request #${existing.number}`, (o) =>

@@ -1,6 +1,28 @@
-import { runDemo } from '../../sandbox/demo.js';
+import { TunnelbotError } from '../../errors.js';
+import type * as SandboxDemoModule from '../../sandbox/demo.js';
 import { parseCommandArgs, type CliCommand } from '../command.js';
 import { stderrLogger } from '../service-io.js';
+
+type SandboxDemo = typeof SandboxDemoModule;
+
+/**
+ * The sandbox is loaded only when the demo runs: the container image ships production code only (no dist/sandbox,
+ * no dev dependencies such as ws), and there the demo says so instead of failing on a missing module.
+ */
+export async function loadSandboxDemo(
+  load: () => Promise<SandboxDemo> = () => import('../../sandbox/demo.js'),
+): Promise<SandboxDemo> {
+  try {
+    return await load();
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new TunnelbotError(
+      'TB_ERR_SANDBOX_UNAVAILABLE',
+      'This installation of tunnelbot has no sandbox: `tunnelbot demo` needs the stand-ins and dev dependencies the production image leaves out.',
+      { details: { missing: (error as Error).message.split('\n')[0] } },
+    );
+  }
+}
 
 export const demoCommand: CliCommand = {
   name: 'demo',
@@ -14,6 +36,7 @@ the Slack transport is not built yet.
 `,
   async run(argv, io) {
     parseCommandArgs('demo', argv, {});
+    const { runDemo } = await loadSandboxDemo();
     await runDemo((line) => io.stdout(`${line}\n`), stderrLogger(io, 'warn'));
     return 0;
   },

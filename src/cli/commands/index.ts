@@ -3,6 +3,7 @@ import { decryptCommand } from './decrypt.js';
 import { demoCommand } from './demo.js';
 import { doctorCommand } from './doctor.js';
 import { encryptCommand } from './encrypt.js';
+import { initCommand } from './init.js';
 import { listCommand } from './list.js';
 import { planCommand } from './plan.js';
 import { reconcileCommand } from './reconcile.js';
@@ -19,6 +20,7 @@ export const commands: CliCommand[] = [
   encryptCommand,
   decryptCommand,
   doctorCommand,
+  initCommand,
   reconcileCommand,
   listCommand,
   demoCommand,

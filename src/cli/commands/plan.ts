@@ -3,7 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { ChangeSet } from '../../core/changeset.js';
 import { planExpose, prepareExpose } from '../../core/plan-expose.js';
 import { planUnexpose } from '../../core/plan-unexpose.js';
-import { defaultSettings, parseSettings, type Settings } from '../../core/settings.js';
+import { defaultSettings, parseSettings, SETTINGS_FILE, type Settings } from '../../core/settings.js';
 import type { RepoSnapshot } from '../../core/snapshot.js';
 import { TunnelbotError } from '../../errors.js';
 import { parseCommandArgs, type CliCommand, type CliIo } from '../command.js';
@@ -44,7 +44,7 @@ function usageError(message: string): TunnelbotError {
 }
 
 function loadSettings(io: CliIo, repo: string, file: string | undefined): Settings {
-  const path = file !== undefined ? resolve(io.cwd, file) : join(repo, '.tunnelbot.yaml');
+  const path = file !== undefined ? resolve(io.cwd, file) : join(repo, SETTINGS_FILE);
   if (file === undefined && !existsSync(path)) return defaultSettings();
   let text: string;
   try {

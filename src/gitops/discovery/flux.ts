@@ -11,7 +11,14 @@ export interface FluxKustomization {
   /** spec.path normalised: no leading `./`, no trailing `/`, '' for the repository root. */
   readonly path: string;
   readonly decryptsSops: boolean;
+  /** `spec.decryption.secretRef.name`: the Secret (in the Kustomization's namespace) holding the age key. */
+  readonly decryptionSecret: string | undefined;
+  /** Whether `spec.decryption` is present at all (with or without a usable provider). */
+  readonly hasDecryption: boolean;
+  readonly targetNamespace: string | undefined;
   readonly file: string;
+  /** The document's position in its file. */
+  readonly documentIndex: number;
 }
 
 function normalisePath(path: string): string {
@@ -21,7 +28,7 @@ function normalisePath(path: string): string {
     .replace(/\/+$/, '');
 }
 
-function findFluxKustomizations(documents: readonly ManifestDocument[]): FluxKustomization[] {
+export function findFluxKustomizations(documents: readonly ManifestDocument[]): FluxKustomization[] {
   return documents
     .filter(
       (document) =>
@@ -33,7 +40,11 @@ function findFluxKustomizations(documents: readonly ManifestDocument[]): FluxKus
       namespace: stringField(document.value, 'metadata', 'namespace') ?? 'flux-system',
       path: normalisePath(stringField(document.value, 'spec', 'path') ?? ''),
       decryptsSops: field(document.value, 'spec', 'decryption', 'provider') === 'sops',
+      decryptionSecret: stringField(document.value, 'spec', 'decryption', 'secretRef', 'name'),
+      hasDecryption: field(document.value, 'spec', 'decryption') !== undefined,
+      targetNamespace: stringField(document.value, 'spec', 'targetNamespace'),
       file: document.path,
+      documentIndex: document.index,
     }));
 }
 

@@ -222,13 +222,26 @@ export function resolveCreationRule(
   targetPath: string,
   lookup: FileLookup,
 ): SelectedCreationRule | undefined {
+  const found = findSopsConfig(targetPath, lookup);
+  return found && selectCreationRule(parseSopsConfig(found.text, found.configPath), found.relativePath);
+}
+
+export interface FoundSopsConfig {
+  readonly configPath: string;
+  readonly text: string;
+  /** The target's path relative to the config's directory: what `path_regex` is matched against. */
+  readonly relativePath: string;
+}
+
+/** The `.sops.yaml` sops uses for a repo-relative target: the nearest one walking up from its directory. */
+export function findSopsConfig(targetPath: string, lookup: FileLookup): FoundSopsConfig | undefined {
   const normalised = targetPath.replace(/^\.\//, '');
   for (const directory of ancestorDirectories(normalised)) {
     const configPath = directory === '' ? SOPS_CONFIG_FILE : `${directory}/${SOPS_CONFIG_FILE}`;
     const text = lookup(configPath);
     if (text === undefined) continue;
-    const relative = directory === '' ? normalised : normalised.slice(directory.length + 1);
-    return selectCreationRule(parseSopsConfig(text, configPath), relative);
+    const relativePath = directory === '' ? normalised : normalised.slice(directory.length + 1);
+    return { configPath, text, relativePath };
   }
   return undefined;
 }

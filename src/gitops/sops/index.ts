@@ -7,9 +7,11 @@ export { SOPS_FORMAT_VERSION } from './metadata.js';
 export {
   findCreationRule,
   parseSopsConfig,
+  findSopsConfig,
   resolveCreationRule,
   selectCreationRule,
   SOPS_CONFIG_FILE,
+  type FoundSopsConfig,
   type SelectedCreationRule,
   type SopsConfig,
   type SopsCreationRule,
