@@ -7,7 +7,11 @@ import type { PullRequestEvent } from './core/pull-request-event.js';
 import { TunnelbotError, asTunnelbotError } from './errors.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
-import { buildServer } from './server.js';
+import { fluxWebhook } from './transports/http/flux-webhook.js';
+import { githubWebhook } from './transports/http/github-webhook.js';
+import { healthRoutes } from './transports/http/health.js';
+import { metricsRoute } from './transports/http/metrics.js';
+import { createHttpServer } from './transports/http/server.js';
 import type { WorkflowContext } from './workflows/context.js';
 import { FluxEventMemory, onFluxEvent } from './workflows/flux-events.js';
 import { PullRequestPoller } from './workflows/poll-pull-requests.js';
@@ -107,18 +111,21 @@ export async function createService(
       log.debug({ outcome }, 'Flux event needed no action');
     }
   };
-  const server = await buildServer({
-    logger,
-    metrics,
+  const server = createHttpServer({ logger, metrics });
+  await server.register(healthRoutes, {
     readiness: async () => {
       await context.git.defaultBranch();
       return true;
     },
-    ...(config.github.webhookSecret && {
-      github: { secret: config.github.webhookSecret, onPullRequestEvent: handle },
-    }),
-    ...(fluxToken !== undefined && { flux: { token: fluxToken, onFluxEvent: handleFlux } }),
   });
+  await server.register(metricsRoute, { metrics });
+  if (config.github.webhookSecret) {
+    await server.register(githubWebhook, { secret: config.github.webhookSecret, onPullRequestEvent: handle });
+  }
+  if (fluxToken !== undefined) {
+    await server.register(fluxWebhook, { token: fluxToken, onFluxEvent: handleFlux });
+  }
+  await server.ready();
   const poller = new PullRequestPoller({ provider: context.git, onPullRequestEvent: handle, logger });
   let housekeeping: NodeJS.Timeout | undefined;
 
