@@ -11,6 +11,7 @@ import { fluxWebhook } from './transports/http/flux-webhook.js';
 import { githubWebhook } from './transports/http/github-webhook.js';
 import { healthRoutes } from './transports/http/health.js';
 import { metricsRoute } from './transports/http/metrics.js';
+import { Readiness } from './transports/http/readiness.js';
 import { createHttpServer } from './transports/http/server.js';
 import type { WorkflowContext } from './workflows/context.js';
 import { FluxEventMemory, onFluxEvent } from './workflows/flux-events.js';
@@ -27,6 +28,8 @@ export interface Service {
   readonly context: WorkflowContext;
   readonly server: FastifyInstance;
   readonly poller: PullRequestPoller;
+  /** What `/readyz` reports; a transport that owns a dependency (Slack) reports it with `readiness.set`. */
+  readonly readiness: Readiness;
   /** Listens on `config.port` (or `port`), starts polling and the periodic cleanup. */
   start(options?: { port?: number; host?: string }): Promise<{ url: string }>;
   stop(): Promise<void>;
@@ -112,12 +115,9 @@ export async function createService(
     }
   };
   const server = createHttpServer({ logger, metrics });
-  await server.register(healthRoutes, {
-    readiness: async () => {
-      await context.git.defaultBranch();
-      return true;
-    },
-  });
+  const readiness = new Readiness(logger);
+  readiness.watch('github', { run: () => context.git.defaultBranch() });
+  await server.register(healthRoutes, { readiness });
   await server.register(metricsRoute, { metrics });
   if (config.github.webhookSecret) {
     await server.register(githubWebhook, { secret: config.github.webhookSecret, onPullRequestEvent: handle });
@@ -150,8 +150,10 @@ export async function createService(
     context,
     server,
     poller,
+    readiness,
     async start(options = {}) {
       const url = await server.listen({ port: options.port ?? config.port, host: options.host ?? '0.0.0.0' });
+      readiness.start();
       poller.start();
       void houseKeep();
       housekeeping = setInterval(() => void houseKeep(), HOUSEKEEPING_INTERVAL_MS);
@@ -165,6 +167,7 @@ export async function createService(
     async stop() {
       if (housekeeping) clearInterval(housekeeping);
       poller.stop();
+      readiness.stop();
       await server.close();
     },
   };

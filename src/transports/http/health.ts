@@ -1,23 +1,16 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { Readiness } from './readiness.js';
 
 export interface HealthRoutesOptions {
-  /** `/readyz` answers 200 only while this resolves true (e.g. GitHub reachable); always ready without it. */
-  readiness?: () => Promise<boolean>;
+  /** The last known state of each dependency; `/readyz` reads it, it never calls a dependency itself. */
+  readiness: Readiness;
 }
 
-/** `GET /healthz` (the process answers) and `GET /readyz` (its dependencies do). */
-export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, options) => {
+/** `GET /healthz` (the process answers) and `GET /readyz` (its dependencies did, at their last check). */
+export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, { readiness }) => {
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (request, reply) => {
-    let ready = true;
-    if (options.readiness) {
-      try {
-        ready = await options.readiness();
-      } catch (error) {
-        request.log.warn({ err: error }, 'readiness check failed');
-        ready = false;
-      }
-    }
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
+  app.get('/readyz', async (_request, reply) => {
+    const report = readiness.report();
+    return reply.code(report.status === 'ready' ? 200 : 503).send(report);
   });
 };
