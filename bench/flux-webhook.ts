@@ -7,8 +7,10 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildServer, verifyFluxSignature } from '../src/server.js';
+import { verifyFluxSignature } from '../src/core/webhook-signature.js';
 import { createLogger } from '../src/log.js';
+import { fluxWebhook } from '../src/transports/http/flux-webhook.js';
+import { createHttpServer } from '../src/transports/http/server.js';
 import { expose } from '../src/workflows/expose.js';
 import { FluxEventMemory, onFluxEvent } from '../src/workflows/flux-events.js';
 import { VECTORS_DIR } from '../test/helpers/vectors.js';
@@ -42,10 +44,9 @@ function kustomizationEvent(reason: string, revision: string, message: string): 
 async function routeCost(): Promise<void> {
   const vector = readFileSync(join(VECTORS_DIR, 'flux-events/real-nc-forwarder-test-body.json'), 'utf8');
   const large = kustomizationEvent('Progressing', `main@sha1:${'a'.repeat(40)}`, 'x'.repeat(1024 * 1024));
-  const app = await buildServer({
-    logger: createLogger({ level: 'silent' }),
-    flux: { token: TOKEN, onFluxEvent: async () => {} },
-  });
+  const app = createHttpServer({ logger: createLogger({ level: 'silent' }) });
+  await app.register(fluxWebhook, { token: TOKEN, onFluxEvent: async () => {} });
+  await app.ready();
   for (const [name, body] of [
     ['295-byte vector', vector],
     ['1 MiB event', large],

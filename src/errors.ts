@@ -380,7 +380,7 @@ export const ERROR_CATALOG = {
     'The DNS ownership marker is empty, longer than 100 characters or contains a line break.',
     'Set a short instance name (letters, digits, dots, dashes) in the tunnelbot settings.',
   ),
-  // --- GitHub (src/adapters/github, src/core/pr-metadata.ts, src/server.ts) ---
+  // --- GitHub (src/adapters/github, src/core/pr-metadata.ts, src/transports/http/github-webhook.ts) ---
   TB_ERR_GITHUB_AUTH: entry(
     'config',
     'GitHub rejected the credentials (bad, expired or revoked token, or a wrong GitHub App id/key/installation).',
@@ -477,7 +477,12 @@ export const ERROR_CATALOG = {
     'Slack refused a call tunnelbot built (an unexpected error code).',
     'Please report it with the Slack error code from the message at https://github.com/tunnelbot/tunnelbot/issues.',
   ),
-  // --- Flux notifications (src/core/flux-event.ts, src/server.ts /webhooks/flux) ---
+  TB_ERR_GITHUB_WEBHOOK_INVALID: entry(
+    'input',
+    'A signed POST to /webhooks/github is not a GitHub delivery tunnelbot can read (not JSON, or a pull request event without the fields GitHub always sends).',
+    "Check that the webhook is GitHub's own (Settings > Webhooks, Recent Deliveries shows the payload) and that nothing between GitHub and tunnelbot rewrites the body.",
+  ),
+  // --- Flux notifications (src/core/flux-event.ts, src/transports/http/flux-webhook.ts) ---
   TB_ERR_FLUX_EVENT_INVALID: entry(
     'input',
     'A POST to /webhooks/flux is not a notification-controller event (not JSON, or a required field is missing or wrong).',

@@ -7,7 +7,12 @@ import type { PullRequestEvent } from './core/pull-request-event.js';
 import { TunnelbotError, asTunnelbotError } from './errors.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
-import { buildServer } from './server.js';
+import { fluxWebhook } from './transports/http/flux-webhook.js';
+import { githubWebhook } from './transports/http/github-webhook.js';
+import { healthRoutes } from './transports/http/health.js';
+import { metricsRoute } from './transports/http/metrics.js';
+import { Readiness } from './transports/http/readiness.js';
+import { createHttpServer } from './transports/http/server.js';
 import type { WorkflowContext } from './workflows/context.js';
 import { FluxEventMemory, onFluxEvent } from './workflows/flux-events.js';
 import { PullRequestPoller } from './workflows/poll-pull-requests.js';
@@ -23,6 +28,8 @@ export interface Service {
   readonly context: WorkflowContext;
   readonly server: FastifyInstance;
   readonly poller: PullRequestPoller;
+  /** What `/readyz` reports; a transport that owns a dependency (Slack) reports it with `readiness.set`. */
+  readonly readiness: Readiness;
   /** Listens on `config.port` (or `port`), starts polling and the periodic cleanup. */
   start(options?: { port?: number; host?: string }): Promise<{ url: string }>;
   stop(): Promise<void>;
@@ -107,18 +114,18 @@ export async function createService(
       log.debug({ outcome }, 'Flux event needed no action');
     }
   };
-  const server = await buildServer({
-    logger,
-    metrics,
-    readiness: async () => {
-      await context.git.defaultBranch();
-      return true;
-    },
-    ...(config.github.webhookSecret && {
-      github: { secret: config.github.webhookSecret, onPullRequestEvent: handle },
-    }),
-    ...(fluxToken !== undefined && { flux: { token: fluxToken, onFluxEvent: handleFlux } }),
-  });
+  const server = createHttpServer({ logger, metrics });
+  const readiness = new Readiness(logger);
+  readiness.watch('github', { run: () => context.git.defaultBranch() });
+  await server.register(healthRoutes, { readiness });
+  await server.register(metricsRoute, { metrics });
+  if (config.github.webhookSecret) {
+    await server.register(githubWebhook, { secret: config.github.webhookSecret, onPullRequestEvent: handle });
+  }
+  if (fluxToken !== undefined) {
+    await server.register(fluxWebhook, { token: fluxToken, onFluxEvent: handleFlux });
+  }
+  await server.ready();
   const poller = new PullRequestPoller({ provider: context.git, onPullRequestEvent: handle, logger });
   let housekeeping: NodeJS.Timeout | undefined;
 
@@ -143,8 +150,10 @@ export async function createService(
     context,
     server,
     poller,
+    readiness,
     async start(options = {}) {
       const url = await server.listen({ port: options.port ?? config.port, host: options.host ?? '0.0.0.0' });
+      readiness.start();
       poller.start();
       void houseKeep();
       housekeeping = setInterval(() => void houseKeep(), HOUSEKEEPING_INTERVAL_MS);
@@ -158,6 +167,7 @@ export async function createService(
     async stop() {
       if (housekeeping) clearInterval(housekeeping);
       poller.stop();
+      readiness.stop();
       await server.close();
     },
   };

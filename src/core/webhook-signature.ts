@@ -3,6 +3,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /** Digest sizes of the HMACs webhook senders use; a header naming anything else is refused. */
 const DIGEST_BYTES: Readonly<Record<string, number>> = { sha224: 28, sha256: 32, sha384: 48, sha512: 64 };
 
+const GITHUB_SIGNATURE_ALGORITHMS: readonly string[] = ['sha256'];
+const FLUX_SIGNATURE_ALGORITHMS: readonly string[] = ['sha224', 'sha256', 'sha384', 'sha512'];
+
 /**
  * Checks a `<algo>=<hex HMAC of the exact raw body>` header (GitHub's `X-Hub-Signature-256`, Flux's `X-Signature`)
  * in constant time. The key is used as its raw bytes; hex case does not matter.
@@ -21,4 +24,21 @@ export function verifyHmacSignature(
   if (!algorithms.includes(algorithm) || size === undefined || hex.length !== size * 2) return false;
   const expected = createHmac(algorithm, Buffer.from(key, 'utf8')).update(rawBody).digest();
   return timingSafeEqual(Buffer.from(hex, 'hex'), expected);
+}
+
+/** GitHub's `X-Hub-Signature-256` is `sha256=<hex HMAC of the exact raw body>` keyed with the webhook secret. */
+export function verifyGitHubSignature(
+  secret: string,
+  rawBody: Buffer,
+  signature: string | undefined,
+): boolean {
+  return verifyHmacSignature(secret, rawBody, signature, GITHUB_SIGNATURE_ALGORITHMS);
+}
+
+/**
+ * Flux's `X-Signature` is `<algo>=<hex HMAC of the exact raw body>` keyed with the raw bytes of the Provider's token;
+ * notification-controller sends sha256, Flux's documented verifier also accepts sha224, sha384 and sha512.
+ */
+export function verifyFluxSignature(token: string, rawBody: Buffer, signature: string | undefined): boolean {
+  return verifyHmacSignature(token, rawBody, signature, FLUX_SIGNATURE_ALGORITHMS);
 }

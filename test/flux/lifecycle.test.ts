@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { parseFluxEvent } from '../../src/core/flux-event.js';
 import { TunnelbotError } from '../../src/errors.js';
-import { buildServer } from '../../src/server.js';
+import { fluxWebhook } from '../../src/transports/http/flux-webhook.js';
+import { createHttpServer } from '../../src/transports/http/server.js';
 import { expose, type ExposeInput } from '../../src/workflows/expose.js';
 import {
   FAILURE_MESSAGE_LIMIT,
@@ -22,16 +23,15 @@ const FLUX_TOKEN = 'flux-hmac-token-0123456789abcdef\n';
 async function fluxEndpoint(world: World, memory: FluxEventMemory) {
   const outcomes: FluxEventOutcome[] = [];
   const waiters: (() => void)[] = [];
-  const app: FastifyInstance = await buildServer({
-    logger: world.context.logger,
-    flux: {
-      token: FLUX_TOKEN,
-      onFluxEvent: async (event, log) => {
-        outcomes.push(await onFluxEvent(event, { ...world.context, logger: log }, memory));
-        waiters.shift()?.();
-      },
+  const app: FastifyInstance = createHttpServer({ logger: world.context.logger });
+  await app.register(fluxWebhook, {
+    token: FLUX_TOKEN,
+    onFluxEvent: async (event, log) => {
+      outcomes.push(await onFluxEvent(event, { ...world.context, logger: log }, memory));
+      waiters.shift()?.();
     },
   });
+  await app.ready();
   return {
     app,
     /** Posts a signed event and waits for the workflow to finish with it. */

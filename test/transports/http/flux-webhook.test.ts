@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import type { FluxEvent } from '../../src/core/flux-event.js';
-import { buildServer } from '../../src/server.js';
-import { fluxSignature, fluxVector, kustomizationEvent } from '../helpers/flux.js';
-import { captureLogs } from '../helpers/logs.js';
+import type { FluxEvent } from '../../../src/core/flux-event.js';
+import { fluxWebhook } from '../../../src/transports/http/flux-webhook.js';
+import { createHttpServer } from '../../../src/transports/http/server.js';
+import { fluxSignature, fluxVector, kustomizationEvent } from '../../helpers/flux.js';
+import { captureLogs } from '../../helpers/logs.js';
 
 const vector = JSON.parse(fluxVector('real-nc-forwarder-test-hmac-vector.json')) as {
   body: string;
@@ -27,18 +28,17 @@ describe('POST /webhooks/flux', () => {
     handled = new Promise((resolve) => (markHandled = resolve));
     const captured = captureLogs();
     logs = () => captured.text;
-    app = await buildServer({
-      logger: captured.logger,
-      flux: {
-        token: vector.token,
-        onFluxEvent: async (event, log) => {
-          events.push(event);
-          log.info('handler ran');
-          markHandled();
-          if (handlerFails) throw new Error('workflow exploded');
-        },
+    app = createHttpServer({ logger: captured.logger });
+    await app.register(fluxWebhook, {
+      token: vector.token,
+      onFluxEvent: async (event, log) => {
+        events.push(event);
+        log.info('handler ran');
+        markHandled();
+        if (handlerFails) throw new Error('workflow exploded');
       },
     });
+    await app.ready();
   });
 
   afterEach(async () => {
@@ -139,7 +139,8 @@ describe('POST /webhooks/flux', () => {
   });
 
   test('without flux options the route does not exist', async () => {
-    const bare = await buildServer({ logger: captureLogs().logger });
+    const bare = createHttpServer({ logger: captureLogs().logger });
+    await bare.ready();
     assert.equal(
       (await bare.inject({ method: 'POST', url: '/webhooks/flux', payload: vector.body })).statusCode,
       404,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { verifyFluxSignature } from '../../src/server.js';
+import { verifyFluxSignature, verifyGitHubSignature } from '../../src/core/webhook-signature.js';
 import { fluxSignature, fluxVector } from '../helpers/flux.js';
 
 const body = fluxVector('real-nc-forwarder-test-body.json');
@@ -99,5 +99,18 @@ describe('Flux X-Signature against notification-controller’s own test vector',
 
   test('an empty token verifies nothing, as notification-controller refuses to sign with an empty key', () => {
     assert.equal(verifyFluxSignature('', raw, fluxSignature('', raw)), false);
+  });
+});
+
+describe('GitHub X-Hub-Signature-256', () => {
+  const secret = 'whsec-test-0123456789-secret-value';
+  const sign = (raw: string) => `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
+
+  test('verifyGitHubSignature accepts only the exact HMAC', () => {
+    const body = Buffer.from('{"a":1}');
+    assert.equal(verifyGitHubSignature(secret, body, sign('{"a":1}')), true);
+    assert.equal(verifyGitHubSignature(secret, body, sign('{"a":2}')), false);
+    assert.equal(verifyGitHubSignature(secret, body, undefined), false);
+    assert.equal(verifyGitHubSignature(secret, body, `${sign('{"a":1}')}00`), false);
   });
 });
