@@ -137,9 +137,7 @@ function planSharedUnexpose(
     (rule) => rule.hostname,
   );
   const directory = joinPath(environment.path, SHARED_DIRECTORY);
-  const createdByUs =
-    environment.sharedConfig === undefined &&
-    isTunnelbotDirectory(snapshot, directory);
+  const createdByUs = environment.sharedConfig === undefined && isTunnelbotDirectory(snapshot, directory);
 
   if (remaining.length === 0 && createdByUs) {
     const files = removeDirectory(snapshot, directory, environment);
