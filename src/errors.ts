@@ -347,7 +347,7 @@ export const ERROR_CATALOG = {
   ),
   TB_ERR_CLOUDFLARE_TUNNEL_ACTIVE: entry(
     'conflict',
-    'The tunnel still has active connections (Cloudflare error 1022), so it cannot be deleted.',
+    'The tunnel still has active connectors (cloudflared runs), so tunnelbot does not delete it (Cloudflare refuses too, with error 1022).',
     'Scale the cloudflared Deployment of this tunnel to 0 (or remove it from git and let Flux prune it), then retry.',
   ),
   TB_ERR_CLOUDFLARE_TUNNEL_NOT_FOUND: entry(

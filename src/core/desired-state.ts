@@ -1,14 +1,15 @@
 import { findTunnelConfigs, describeLocation } from '../gitops/cloudflared-in-repo.js';
-import { dirname, joinPath } from '../gitops/discovery/manifests.js';
+import { dirname } from '../gitops/discovery/manifests.js';
 import { TUNNEL_FILES } from '../gitops/manifests/tunnel-directory.js';
-import { isManagedByTunnelbot, sharedConfigFile } from './plan-expose.js';
+import { isTunnelbotDirectory } from './ownership.js';
+import { sharedConfigFile } from './plan-expose.js';
 import { isTunnelId } from './names.js';
 import type { Settings } from './settings.js';
 import type { RepoSnapshot } from './snapshot.js';
 
 /**
- * What the default branch says should exist in Cloudflare: the hostnames of every tunnel config tunnelbot manages,
- * each with its tunnel. DNS converges to `hostnames`; tunnels outside `tunnelIds` (and no open PR) are orphans.
+ * What the default branch says should exist in Cloudflare: the hostnames of every tunnel config tunnelbot manages
+ * (core/ownership.ts: read from structure, never from a comment), each with its tunnel. DNS converges to `hostnames`; tunnels outside `tunnelIds` (and no open PR) are orphans.
  */
 export interface RoutedHostname {
   readonly hostname: string;
@@ -39,7 +40,7 @@ export function desiredState(snapshot: RepoSnapshot, settings: Settings): Desire
     const inManagedDirectory =
       owner !== undefined &&
       path.endsWith(`/${TUNNEL_FILES.config}`) &&
-      isManagedByTunnelbot(snapshot.files.get(joinPath(directory, TUNNEL_FILES.kustomization)));
+      isTunnelbotDirectory(snapshot, directory);
     const sharedEnvironment = sharedFiles.get(path);
     if (!inManagedDirectory && sharedEnvironment === undefined) continue;
     const environment = sharedEnvironment ?? owner!.name;

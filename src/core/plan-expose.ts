@@ -11,7 +11,7 @@ import { joinPath, parseRepository } from '../gitops/discovery/manifests.js';
 import { resolveService } from '../gitops/discovery/services.js';
 import { encryptSecretFor } from '../gitops/encrypt-secret.js';
 import { addResource } from '../gitops/kustomization.js';
-import { MANAGED_MARKER, renderTunnelDirectory, TUNNEL_FILES } from '../gitops/manifests/tunnel-directory.js';
+import { renderTunnelDirectory, TUNNEL_FILES } from '../gitops/manifests/tunnel-directory.js';
 import type { ChangeSet, FileChange } from './changeset.js';
 import {
   resolveHostname,
@@ -243,8 +243,4 @@ export async function planExpose(
     `Files: ${files.map((file) => `${file.path} (${file.change})`).join(', ')}.`,
   ].join('\n');
   return { target, changeSet: { files, summary, warnings: target.warnings }, encryptedFor };
-}
-
-export function isManagedByTunnelbot(kustomizationText: string | undefined): boolean {
-  return kustomizationText?.startsWith(MANAGED_MARKER) ?? false;
 }

@@ -12,8 +12,8 @@ import { removeResource } from '../gitops/kustomization.js';
 import { TUNNEL_FILES } from '../gitops/manifests/tunnel-directory.js';
 import type { ChangeSet, FileChange } from './changeset.js';
 import { validateAppName } from './names.js';
+import { isTunnelbotDirectory } from './ownership.js';
 import {
-  isManagedByTunnelbot,
   parentKustomizationPath,
   perAppDirectory,
   SHARED_DIRECTORY,
@@ -86,8 +86,7 @@ function configIn(snapshot: RepoSnapshot, directory: string): RepoTunnelConfig |
 
 function planPerAppUnexpose(app: string, environment: Environment, snapshot: RepoSnapshot): UnexposePlan {
   const directory = perAppDirectory(environment, app);
-  const kustomization = snapshot.files.get(joinPath(directory, TUNNEL_FILES.kustomization));
-  if (!isManagedByTunnelbot(kustomization)) throw notExposed(app, environment, `${directory}/`);
+  if (!isTunnelbotDirectory(snapshot, directory)) throw notExposed(app, environment, `${directory}/`);
   const config = configIn(snapshot, directory);
   const files = removeDirectory(snapshot, directory, environment);
   return {
@@ -138,9 +137,7 @@ function planSharedUnexpose(
     (rule) => rule.hostname,
   );
   const directory = joinPath(environment.path, SHARED_DIRECTORY);
-  const createdByUs =
-    environment.sharedConfig === undefined &&
-    isManagedByTunnelbot(snapshot.files.get(joinPath(directory, TUNNEL_FILES.kustomization)));
+  const createdByUs = environment.sharedConfig === undefined && isTunnelbotDirectory(snapshot, directory);
 
   if (remaining.length === 0 && createdByUs) {
     const files = removeDirectory(snapshot, directory, environment);

@@ -70,9 +70,18 @@ export async function onPullRequestEvent(
         reason: 'the tunnel is still used by the default branch or another PR',
       };
     }
-    await context.cloudflare.deleteTunnelOfClosedPullRequest(metadata.tunnelId, {
-      ownerComment: ownerCommentOf(context.settings),
-    });
+    try {
+      await context.cloudflare.deleteTunnelOfClosedPullRequest(metadata.tunnelId, {
+        ownerComment: ownerCommentOf(context.settings),
+      });
+    } catch (error) {
+      // A closed expose's tunnel should never run; if cloudflared does run for it, a person must look first.
+      if (isTunnelbotError(error) && error.code === 'TB_ERR_CLOUDFLARE_TUNNEL_ACTIVE') {
+        log.warn({ tunnelId: metadata.tunnelId }, error.message);
+        return { kind: 'nothing-to-do', reason: error.message };
+      }
+      throw error;
+    }
     log.info({ tunnelId: metadata.tunnelId }, 'tunnel of a closed pull request deleted');
     return { kind: 'tunnel-deleted', tunnelId: metadata.tunnelId };
   }

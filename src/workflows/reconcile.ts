@@ -72,6 +72,12 @@ export async function collectOrphans(
   const log = context.logger.child({ workflow: 'collect-orphans' });
   for (const deleted of report.deleted)
     log.info({ tunnelId: deleted.id, reason: deleted.reason }, 'orphan tunnel deleted');
+  for (const running of report.running) {
+    log.warn(
+      { tunnelId: running.id, activeConnectors: running.activeConnectors },
+      'unreferenced tunnel still has active connectors; not deleted',
+    );
+  }
   for (const failed of report.failed) log.warn({ tunnelId: failed.id, code: failed.code }, failed.message);
   return report;
 }

@@ -24,7 +24,14 @@ describe('orphan tunnel collection and closed pull requests', () => {
     });
     const running = h.fake.seedTunnel({ name: 'tb-running', createdAt: old });
     const foreignTunnel = h.fake.seedTunnel({ name: 'homelab', createdAt: old });
-    h.fake.attachConnector(running.id, { persistent: true });
+    h.fake.startCloudflared(running.id);
+    const runningRecord = h.fake.seedRecord('example.com', {
+      type: 'CNAME',
+      name: 'running.example.com',
+      content: tunnelTarget(running.id),
+      proxied: true,
+      comment: MARKER,
+    });
     const ours = h.fake.seedRecord('example.com', {
       type: 'CNAME',
       name: 'orphan.example.com',
@@ -53,8 +60,21 @@ describe('orphan tunnel collection and closed pull requests', () => {
       [[orphan.id, [ours.id]]],
     );
     assert.deepEqual(
-      report.failed.map((f) => [f.id, f.code]),
-      [[running.id, 'TB_ERR_CLOUDFLARE_TUNNEL_ACTIVE']],
+      report.running.map((r) => [r.id, r.activeConnectors]),
+      [[running.id, 1]],
+      'a running tunnel is reported, not deleted',
+    );
+    assert.deepEqual(report.failed, []);
+    assert.equal(h.fake.state.tunnels.get(running.id)?.deletedAt, null);
+    assert.equal(
+      h.fake.state.tunnels.get(running.id)?.connectors.length,
+      1,
+      'its cloudflared was not cut off',
+    );
+    assert.equal(h.fake.state.records.has(runningRecord.id), true, 'nor its record');
+    assert.equal(
+      h.fake.requests.filter((r) => r.route === 'connections.delete' && r.path.includes(running.id)).length,
+      0,
     );
     assert.deepEqual(report.kept.map((k) => k.id).sort(), [used.id, fresh.id].sort());
     assert.notEqual(h.fake.state.tunnels.get(orphan.id)?.deletedAt, null);
@@ -69,6 +89,40 @@ describe('orphan tunnel collection and closed pull requests', () => {
       tunnelTarget(orphan.id),
       'a record without our marker stays',
     );
+  });
+
+  it('a purge refuses a running tunnel before touching its records, unless forced', async () => {
+    const tunnel = h.fake.seedTunnel({ name: 'tb-purge-running' });
+    h.fake.startCloudflared(tunnel.id);
+    const record = h.fake.seedRecord('example.com', {
+      type: 'CNAME',
+      name: 'purge.example.com',
+      content: tunnelTarget(tunnel.id),
+      proxied: true,
+      comment: MARKER,
+    });
+    for (const purge of [
+      () => h.adapter.purgeTunnel(tunnel.id, { ownerComment: MARKER, reason: 'test' }),
+      () => h.adapter.deleteTunnelOfClosedPullRequest(tunnel.id, { ownerComment: MARKER }),
+      () => h.adapter.rollbackTunnel(tunnel.id, { ownerComment: MARKER }),
+    ]) {
+      await assert.rejects(
+        purge(),
+        (e: unknown) => (e as { code?: string }).code === 'TB_ERR_CLOUDFLARE_TUNNEL_ACTIVE',
+      );
+      assert.equal(h.fake.state.records.has(record.id), true);
+      assert.equal(h.fake.state.tunnels.get(tunnel.id)?.deletedAt, null);
+    }
+    const forced = await h.adapter.purgeTunnel(tunnel.id, {
+      ownerComment: MARKER,
+      reason: 'test',
+      force: true,
+    });
+    assert.deepEqual(
+      forced.deletedRecords.map((r) => r.id),
+      [record.id],
+    );
+    assert.notEqual(h.fake.state.tunnels.get(tunnel.id)?.deletedAt, null);
   });
 
   it('deletes the tunnel of a pull request closed without merge, idempotently', async () => {

@@ -176,14 +176,30 @@ describe('FakeCloudflare over HTTP', () => {
       s: secret,
     });
 
-    fake.attachConnector(tunnel.id, { persistent: true });
+    fake.startCloudflared(tunnel.id);
     const conns = await call('GET', `${tunnels}/${tunnel.id}/connections`);
     assert.equal(conns.json['result'][0].conns.length, 4);
+    assert.equal(conns.json['result'][0].conns[0].is_pending_reconnect, false);
     assert.equal((await call('GET', `${tunnels}/${tunnel.id}`)).json['result'].status, 'healthy');
-    await call('DELETE', `${tunnels}/${tunnel.id}/connections`);
     const refused = await call('DELETE', `${tunnels}/${tunnel.id}`);
     assert.deepEqual([refused.status, refused.json['errors'][0].code], [400, 1022]);
-    const cascaded = await call('DELETE', `${tunnels}/${tunnel.id}?cascade=true`);
+    // The cleanup removes connectors "independently of their current state"; a running cloudflared registers again.
+    await call('DELETE', `${tunnels}/${tunnel.id}/connections`);
+    assert.equal(fake.state.tunnels.get(tunnel.id)?.connectors.length, 0);
+    const back = await call('GET', `${tunnels}/${tunnel.id}/connections`);
+    assert.equal(back.json['result'].length, 1, 'the running cloudflared reconnected');
+    // So cleanup-then-delete deletes a running tunnel: 1022 protects nothing once the cleanup ran.
+    await call('DELETE', `${tunnels}/${tunnel.id}/connections`);
+    const deleted = await call('DELETE', `${tunnels}/${tunnel.id}`);
+    assert.equal(deleted.status, 200);
+    assert.deepEqual((await call('GET', `${tunnels}/${tunnel.id}/connections`)).json['result'], []);
+
+    const other = (await call('POST', tunnels, { name: 'tb-two', tunnel_secret: secret })).json['result'];
+    fake.attachConnector(other.id, { pendingReconnect: true });
+    const stale = await call('GET', `${tunnels}/${other.id}/connections`);
+    assert.equal(stale.json['result'][0].conns[0].is_pending_reconnect, true);
+    fake.startCloudflared(other.id);
+    const cascaded = await call('DELETE', `${tunnels}/${other.id}?cascade=true`);
     assert.equal(cascaded.status, 200);
     const afterDelete = (await call('GET', `${tunnels}/${tunnel.id}`)).json['result'];
     assert.notEqual(afterDelete.deleted_at, null);

@@ -100,11 +100,12 @@ describe('CloudflareAdapter tunnels (against the fake, through the SDK)', () => 
     assert.equal(h.fake.requests.length, 0);
   });
 
-  it('deletes a tunnel after cleaning up its connections, and is idempotent', async () => {
+  it('deletes a tunnel after cleaning up connectors that wait to reconnect, and is idempotent', async () => {
     const tunnel = h.fake.seedTunnel({ name: 'tb-delete' });
-    h.fake.attachConnector(tunnel.id);
+    h.fake.attachConnector(tunnel.id, { pendingReconnect: true });
     await h.adapter.deleteTunnel(tunnel.id);
     const routes = h.fake.requests.map((r) => r.route);
+    assert.ok(routes.indexOf('connections.get') < routes.indexOf('connections.delete'));
     assert.ok(routes.indexOf('connections.delete') < routes.indexOf('tunnel.delete'));
     assert.notEqual(h.fake.state.tunnels.get(tunnel.id)?.deletedAt, null);
     assert.equal(h.fake.requests.find((r) => r.route === 'tunnel.delete')?.query['cascade'], undefined);
@@ -121,18 +122,44 @@ describe('CloudflareAdapter tunnels (against the fake, through the SDK)', () => 
     await h.adapter.deleteTunnel(tunnel.id);
   });
 
-  it('maps 1022 (cloudflared still running) to a specific conflict, and deletes with cascade only when asked', async () => {
-    const tunnel = h.fake.seedTunnel({ name: 'tb-running' });
-    h.fake.attachConnector(tunnel.id, { persistent: true });
+  it('never deletes a tunnel with an active connector unless forced: the cleanup would remove a running cloudflared', async () => {
+    for (const connector of [{ persistent: true }, { persistent: false }, { conns: 1 }]) {
+      const tunnel = h.fake.seedTunnel({ name: `tb-running-${h.fake.tunnels().length}` });
+      h.fake.attachConnector(tunnel.id, connector);
+      h.fake.resetRequests();
+      await assert.rejects(h.adapter.deleteTunnel(tunnel.id), (e: unknown) => {
+        assert.ok(isError('TB_ERR_CLOUDFLARE_TUNNEL_ACTIVE', 'conflict')(e));
+        assert.match(
+          (e as Error).message,
+          /"tb-running-\d+" .* still has 1 active connector\(s\): cloudflared is running/,
+        );
+        return true;
+      });
+      assert.equal(h.fake.requestCount('connections.delete'), 0, 'no cleanup of a running tunnel');
+      assert.equal(h.fake.requestCount('tunnel.delete'), 0);
+      assert.equal(h.fake.state.tunnels.get(tunnel.id)?.deletedAt, null);
+      assert.equal(h.fake.state.tunnels.get(tunnel.id)?.connectors.length, 1);
+    }
+    const forced = h.fake.seedTunnel({ name: 'tb-forced' });
+    h.fake.startCloudflared(forced.id, 2);
+    await h.adapter.deleteTunnel(forced.id, { force: true });
+    assert.equal(h.fake.requests.filter((r) => r.route === 'tunnel.delete').at(-1)?.query['cascade'], 'true');
+    assert.notEqual(h.fake.state.tunnels.get(forced.id)?.deletedAt, null);
+  });
+
+  it('maps 1022 (a connector that appeared after the check) to the same conflict', async () => {
+    const tunnel = h.fake.seedTunnel({ name: 'tb-late-connector' });
+    h.fake.injectFault('tunnel.delete', {
+      kind: 'error',
+      status: 400,
+      code: 1022,
+      message: 'Cannot delete tunnel because it has active connections',
+    });
     await assert.rejects(h.adapter.deleteTunnel(tunnel.id), (e: unknown) => {
       assert.ok(isError('TB_ERR_CLOUDFLARE_TUNNEL_ACTIVE', 'conflict')(e));
-      assert.match((e as Error).message, /"tb-running" .* still has active connections/);
+      assert.match((e as Error).message, /refused to delete it \(1022\)/);
       return true;
     });
-    assert.equal(h.fake.state.tunnels.get(tunnel.id)?.deletedAt, null);
-    await h.adapter.deleteTunnel(tunnel.id, { cascade: true });
-    assert.equal(h.fake.requests.filter((r) => r.route === 'tunnel.delete').at(-1)?.query['cascade'], 'true');
-    assert.notEqual(h.fake.state.tunnels.get(tunnel.id)?.deletedAt, null);
   });
 
   it('reports health: status and connector count', async () => {
@@ -142,12 +169,25 @@ describe('CloudflareAdapter tunnels (against the fake, through the SDK)', () => 
       name: 'tb-health',
       status: 'inactive',
       connectors: 0,
+      activeConnectors: 0,
       connections: 0,
     });
     h.fake.attachConnector(tunnel.id);
     h.fake.attachConnector(tunnel.id, { conns: 2 });
+    h.fake.attachConnector(tunnel.id, { pendingReconnect: true });
     const degraded = await h.adapter.getTunnelHealth(tunnel.id);
-    assert.deepEqual([degraded.status, degraded.connectors, degraded.connections], ['degraded', 2, 6]);
+    assert.deepEqual(
+      [degraded.status, degraded.connectors, degraded.activeConnectors, degraded.connections],
+      ['degraded', 3, 2, 10],
+    );
+    assert.deepEqual(
+      await h.adapter.connectedTunnels([
+        tunnel.id,
+        tunnel.id.toUpperCase(),
+        '00000000-0000-4000-8000-000000000001',
+      ]),
+      new Set([tunnel.id]),
+    );
     h.fake.stopConnectors(tunnel.id);
     assert.equal((await h.adapter.getTunnelHealth(tunnel.id)).status, 'down');
     await assert.rejects(

@@ -47,10 +47,16 @@ test('desired DNS follows the managed tunnel configs of the default branch, and 
     'tunnel: 11111111-2222-3333-4444-555555555555\ningress:\n  - hostname: other.example.com\n    service: http://x:1\n  - service: http_status:404\n',
   );
   assert.deepEqual(desiredState({ files: foreign }, settings).hostnames, state.hostnames);
-  // Nor is the same directory without the tunnelbot marker.
+  // Nor is the same directory without tunnelbot's managed-by label on its Deployment (the comment alone is no claim).
   const unmarked = new Map(exposed.files);
-  unmarked.set('apps/staging/tunnels/linkding/kustomization.yaml', 'resources: []\n');
+  const deployment = 'apps/staging/tunnels/linkding/deployment.yaml';
+  unmarked.set(deployment, unmarked.get(deployment)!.replaceAll('managed-by: tunnelbot', 'managed-by: helm'));
   assert.deepEqual(desiredState({ files: unmarked }, settings).hostnames, []);
+  // A directory whose comment a formatter dropped is still ours.
+  const stripped = new Map(exposed.files);
+  const kustomization = 'apps/staging/tunnels/linkding/kustomization.yaml';
+  stripped.set(kustomization, stripped.get(kustomization)!.replace(/^#.*\n/gm, ''));
+  assert.deepEqual(desiredState({ files: stripped }, settings).hostnames, state.hostnames);
 });
 
 test("a shared environment's config counts; a tunnel named instead of identified is reported", () => {

@@ -3,7 +3,7 @@ import Cloudflare from 'cloudflare';
 import type { CloudflareTunnel } from 'cloudflare/resources/shared';
 import type { RecordResponse } from 'cloudflare/resources/dns/records';
 import { isTunnelId } from '../../core/names.js';
-import { TunnelbotError } from '../../errors.js';
+import { isTunnelbotError, TunnelbotError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import {
   isOwnedRecord,
@@ -58,6 +58,8 @@ export interface TunnelHealth {
   status: TunnelStatus | 'unknown';
   /** cloudflared processes (replicas) attached to the tunnel. */
   connectors: number;
+  /** Connectors holding at least one live edge connection: cloudflared runs. */
+  activeConnectors: number;
   /** Edge connections over all connectors; a healthy connector holds four. */
   connections: number;
 }
@@ -92,6 +94,8 @@ export interface PurgeReport {
 export interface OrphanReport {
   deleted: (OrphanDecision & { deletedRecords: DnsRecord[] })[];
   kept: OrphanDecision[];
+  /** Unreferenced, but cloudflared still runs for them: never deleted, reported so a person can look. */
+  running: (OrphanDecision & { activeConnectors: number })[];
   failed: (OrphanDecision & { code: string; message: string })[];
 }
 
@@ -137,6 +141,13 @@ function toDnsRecord(raw: RecordResponse, zoneId: string): DnsRecord {
     ttl: typeof record['ttl'] === 'number' ? record['ttl'] : 1,
     comment: typeof record['comment'] === 'string' && record['comment'].length > 0 ? record['comment'] : null,
   };
+}
+
+type ConnectorClient = Cloudflare.ZeroTrust.Tunnels.Cloudflared.Client;
+
+/** A connector counts as running while one of its edge connections is up (not waiting to reconnect). */
+function isActiveConnector(client: ConnectorClient): boolean {
+  return (client.conns ?? []).some((conn) => conn.is_pending_reconnect !== true);
 }
 
 function validateTunnelName(name: string): void {
@@ -353,15 +364,8 @@ export class CloudflareAdapter {
     return tunnels.map(toSummary).filter((t) => t.deletedAt === null && t.name.startsWith(opts.namePrefix));
   }
 
-  async getTunnelHealth(tunnelId: string): Promise<TunnelHealth> {
-    const tunnel = await this.getTunnel(tunnelId);
-    if (!tunnel || tunnel.deletedAt !== null) {
-      throw new TunnelbotError(
-        'TB_ERR_CLOUDFLARE_TUNNEL_NOT_FOUND',
-        `Tunnel ${tunnelId} does not exist in the Cloudflare account.`,
-      );
-    }
-    const clients = await this.call(
+  private listConnectors(tunnelId: string) {
+    return this.call(
       { action: `list the connectors of tunnel ${tunnelId}`, permission: PERMISSION.tunnel },
       async () => {
         const found = [];
@@ -373,34 +377,95 @@ export class CloudflareAdapter {
         return found;
       },
     );
+  }
+
+  async getTunnelHealth(tunnelId: string): Promise<TunnelHealth> {
+    const tunnel = await this.getTunnel(tunnelId);
+    if (!tunnel || tunnel.deletedAt !== null) {
+      throw new TunnelbotError(
+        'TB_ERR_CLOUDFLARE_TUNNEL_NOT_FOUND',
+        `Tunnel ${tunnelId} does not exist in the Cloudflare account.`,
+      );
+    }
+    const clients = await this.listConnectors(tunnelId);
     return {
       id: tunnel.id,
       name: tunnel.name,
       status: tunnel.status,
       connectors: clients.length,
+      activeConnectors: clients.filter(isActiveConnector).length,
       connections: clients.reduce((sum, client) => sum + (client.conns?.length ?? 0), 0),
     };
   }
 
   /**
-   * Deletes a tunnel; succeeds when it is already gone. Stale connections are cleaned up first; a tunnel whose
-   * cloudflared still runs keeps reconnecting and is refused (1022) unless `cascade` is asked for.
+   * Which of these tunnels have a running cloudflared (a connector with a live edge connection), as Cloudflare
+   * reports it now. A tunnel that does not exist has none.
    */
-  async deleteTunnel(tunnelId: string, opts: { cascade?: boolean } = {}): Promise<void> {
+  async connectedTunnels(tunnelIds: Iterable<string>): Promise<Set<string>> {
+    const connected = new Set<string>();
+    for (const tunnelId of new Set([...tunnelIds].map((id) => id.toLowerCase()))) {
+      let clients;
+      try {
+        clients = await this.listConnectors(tunnelId);
+      } catch (error) {
+        if (isTunnelbotError(error) && error.details?.['status'] === 404) continue;
+        throw error;
+      }
+      if (clients.some(isActiveConnector)) connected.add(tunnelId);
+    }
+    return connected;
+  }
+
+  /**
+   * Deletes a tunnel; succeeds when it is already gone. A tunnel with an active connector is never deleted unless
+   * `force` is given: Cloudflare's connections cleanup removes connectors whatever their state, so its refusal
+   * (1022) would never protect a running tunnel once the cleanup ran. Connectors that are only pending reconnect
+   * (cloudflared is gone) are cleaned up first, since they block the delete.
+   */
+  async deleteTunnel(tunnelId: string, opts: { force?: boolean } = {}): Promise<void> {
     const tunnel = await this.getTunnel(tunnelId);
     if (!tunnel || tunnel.deletedAt !== null) {
       this.logger.info({ tunnelId }, 'tunnel already deleted');
       return;
     }
+    await this.removeTunnel(tunnel, await this.connectorsAllowingDelete(tunnel, opts), opts);
+  }
+
+  /** The tunnel's connectors, after refusing (TUNNEL_ACTIVE) a tunnel that runs unless `force` is given. */
+  private async connectorsAllowingDelete(
+    tunnel: TunnelSummary,
+    opts: { force?: boolean },
+  ): Promise<ConnectorClient[]> {
+    const clients = await this.listConnectors(tunnel.id);
+    const active = clients.filter(isActiveConnector).length;
+    if (active > 0 && !opts.force) {
+      throw new TunnelbotError(
+        'TB_ERR_CLOUDFLARE_TUNNEL_ACTIVE',
+        `Tunnel "${tunnel.name}" (${tunnel.id}) still has ${active} active connector(s): cloudflared is running, so tunnelbot does not delete it.`,
+        { details: { tunnelId: tunnel.id, activeConnectors: active } },
+      );
+    }
+    return clients;
+  }
+
+  private async removeTunnel(
+    tunnel: TunnelSummary,
+    clients: readonly ConnectorClient[],
+    opts: { force?: boolean },
+  ): Promise<void> {
+    const tunnelId = tunnel.id;
     const context = { action: `delete tunnel "${tunnel.name}" (${tunnelId})`, permission: PERMISSION.tunnel };
     try {
-      await this.client.zeroTrust.tunnels.cloudflared.connections.delete(tunnelId, {
-        account_id: this.accountId,
-      });
+      if (clients.length > 0) {
+        await this.client.zeroTrust.tunnels.cloudflared.connections.delete(tunnelId, {
+          account_id: this.accountId,
+        });
+      }
       await this.client.zeroTrust.tunnels.cloudflared.delete(
         tunnelId,
         { account_id: this.accountId },
-        opts.cascade ? { query: { cascade: true } } : undefined,
+        opts.force ? { query: { cascade: true } } : undefined,
       );
     } catch (error) {
       if (isNotFound(error)) return;
@@ -414,7 +479,7 @@ export class CloudflareAdapter {
       throw toTunnelbotError(error, context);
     }
     this.logger.info(
-      { tunnelId, tunnelName: tunnel.name, cascade: opts.cascade === true },
+      { tunnelId, tunnelName: tunnel.name, force: opts.force === true },
       'deleted Cloudflare tunnel',
     );
   }
@@ -637,7 +702,14 @@ export class CloudflareAdapter {
    * Removes a tunnel and every DNS record we own that points at it, leaving foreign records alone. Safe to call
    * again after a partial failure and on a tunnel that is already gone.
    */
-  async purgeTunnel(tunnelId: string, opts: { ownerComment: string; reason: string }): Promise<PurgeReport> {
+  async purgeTunnel(
+    tunnelId: string,
+    opts: { ownerComment: string; reason: string; force?: boolean },
+  ): Promise<PurgeReport> {
+    const tunnel = await this.getTunnel(tunnelId);
+    // A running tunnel is refused before any of its records is touched: it is reported, and nothing changes.
+    const clients =
+      tunnel && tunnel.deletedAt === null ? await this.connectorsAllowingDelete(tunnel, opts) : [];
     const target = tunnelTarget(tunnelId);
     const deletedRecords: DnsRecord[] = [];
     for (const zone of await this.listZones()) {
@@ -647,7 +719,7 @@ export class CloudflareAdapter {
         deletedRecords.push(record);
       }
     }
-    await this.deleteTunnel(tunnelId);
+    if (tunnel && tunnel.deletedAt === null) await this.removeTunnel(tunnel, clients, opts);
     this.logger.info({ tunnelId, records: deletedRecords.length, reason: opts.reason }, 'purged tunnel');
     return { tunnelId, deletedRecords };
   }
@@ -678,7 +750,7 @@ export class CloudflareAdapter {
   }): Promise<OrphanReport> {
     const tunnels = await this.listTunnels({ namePrefix: input.namePrefix });
     const decision = collectOrphanTunnels({ ...input, tunnels });
-    const report: OrphanReport = { deleted: [], kept: [...decision.keep], failed: [] };
+    const report: OrphanReport = { deleted: [], kept: [...decision.keep], running: [], failed: [] };
     for (const orphan of decision.delete) {
       try {
         const purged = await this.purgeTunnel(orphan.id, {
@@ -687,6 +759,11 @@ export class CloudflareAdapter {
         });
         report.deleted.push({ ...orphan, deletedRecords: purged.deletedRecords });
       } catch (error) {
+        if (isTunnelbotError(error) && error.code === 'TB_ERR_CLOUDFLARE_TUNNEL_ACTIVE') {
+          const active = error.details?.['activeConnectors'];
+          report.running.push({ ...orphan, activeConnectors: typeof active === 'number' ? active : 1 });
+          continue;
+        }
         const failure = toTunnelbotError(error, {
           action: `delete tunnel ${orphan.id}`,
           permission: PERMISSION.tunnel,

@@ -35,6 +35,10 @@ export const reconcileCommand: CliCommand = {
       const report = await collectOrphans(context, { desired });
       for (const deleted of report.deleted)
         io.stdout(`deleted orphan tunnel ${deleted.name} (${deleted.id}): ${deleted.reason}\n`);
+      for (const running of report.running)
+        io.stdout(
+          `kept orphan tunnel ${running.name} (${running.id}): cloudflared is still connected (${running.activeConnectors} active connector(s)); stop it to let tunnelbot delete the tunnel\n`,
+        );
       for (const failed of report.failed)
         io.stderr(`could not delete tunnel ${failed.name} (${failed.id}): ${failed.message}\n`);
       if (report.failed.length > 0) return 1;

@@ -5,7 +5,10 @@
  * credentials Secret, which the caller encrypts with SOPS before it goes anywhere.
  */
 
+/** A courtesy for people reading the files; ownership is read from the label below, which formatters keep. */
 export const MANAGED_MARKER = '# Managed by tunnelbot.';
+/** The label every object tunnelbot renders carries; its presence on a Deployment is what makes a directory ours. */
+export const MANAGED_BY_LABEL = { key: 'app.kubernetes.io/managed-by', value: 'tunnelbot' } as const;
 const CREDENTIALS_FILE = '/etc/cloudflared/creds/credentials.json';
 export const METRICS_PORT = 2000;
 
@@ -44,7 +47,7 @@ function labels(input: TunnelDirectoryInput, indent: string): string {
   const lines = [
     `app.kubernetes.io/name: cloudflared`,
     `app.kubernetes.io/instance: ${input.name}`,
-    `app.kubernetes.io/managed-by: tunnelbot`,
+    `${MANAGED_BY_LABEL.key}: ${MANAGED_BY_LABEL.value}`,
     `tunnelbot.dev/environment: ${input.environment}`,
     ...(input.app ? [`tunnelbot.dev/app: ${input.app}`] : []),
   ];

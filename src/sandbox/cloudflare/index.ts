@@ -294,7 +294,7 @@ function connectorJson(connector: FakeConnector) {
       colo_name: ['fra', 'ams', 'cdg', 'lhr'][i % 4],
       opened_at: connector.runAt,
       origin_ip: '198.51.100.7',
-      is_pending_reconnect: false,
+      is_pending_reconnect: connector.pendingReconnect,
     })),
   };
 }
@@ -443,9 +443,20 @@ export class FakeCloudflare {
     return this.state.createTunnel({ name: input.name, tunnel_secret: input.secret }, input.createdAt);
   }
 
-  /** Simulates a cloudflared replica connecting; `persistent` ones survive a connections cleanup (they reconnect). */
-  attachConnector(tunnelId: string, opts: { persistent?: boolean; conns?: number } = {}): FakeConnector {
+  /**
+   * Simulates one cloudflared connector: `persistent` is a running process (it registers again after a connections
+   * cleanup), `pendingReconnect` one whose process is gone and whose connections Cloudflare has not dropped yet.
+   */
+  attachConnector(
+    tunnelId: string,
+    opts: { persistent?: boolean; conns?: number; pendingReconnect?: boolean } = {},
+  ): FakeConnector {
     return this.state.attachConnector(tunnelId, opts);
+  }
+
+  /** What Flux applying the cloudflared Deployment does once its pods run: `replicas` healthy connectors. */
+  startCloudflared(tunnelId: string, replicas = 1): FakeConnector[] {
+    return Array.from({ length: replicas }, () => this.attachConnector(tunnelId, { persistent: true }));
   }
 
   stopConnectors(tunnelId: string): void {
@@ -545,6 +556,9 @@ export class FakeCloudflare {
   private route(match: RouteMatch, query: URLSearchParams, body: Record<string, unknown>): Reply {
     const id = match.params['id'] ?? '';
     const state = this.state;
+    if (match.route === 'tunnel.get' || match.route === 'tunnel.list' || match.route === 'connections.get') {
+      state.reconnect();
+    }
     switch (match.route) {
       case 'token.verify':
         return success({ id: 'fake-token', status: 'active' });

@@ -18,9 +18,15 @@ export class ApiFailure extends Error {
 
 export interface FakeConnector {
   readonly id: string;
-  /** A running cloudflared reconnects right after a connections cleanup; only scaling it down stops it. */
+  /**
+   * A running cloudflared: a connections cleanup removes it like any other connector (Cloudflare's cleanup works
+   * "independently of its current state"), and it registers again at the next read of its tunnel, unless the
+   * tunnel was deleted in between. Only scaling it down stops it.
+   */
   readonly persistent: boolean;
   readonly conns: number;
+  /** A connector whose process is gone: Cloudflare lists its connections as pending reconnect until cleaned up. */
+  readonly pendingReconnect: boolean;
   readonly runAt: string;
 }
 
@@ -33,6 +39,8 @@ export interface FakeTunnel {
   deletedAt: string | null;
   readonly secret: string;
   connectors: FakeConnector[];
+  /** Running connectors a cleanup removed; they come back at the next read (see FakeConnector.persistent). */
+  reconnecting: FakeConnector[];
   connsActiveAt: string | null;
   connsInactiveAt: string | null;
 }
@@ -85,8 +93,9 @@ function lower(value: string): string {
 
 export function tunnelStatus(tunnel: FakeTunnel): 'inactive' | 'degraded' | 'healthy' | 'down' {
   if (tunnel.connsActiveAt === null) return 'inactive';
-  if (tunnel.connectors.length === 0) return 'down';
-  const degraded = tunnel.connectors.some((c) => c.conns < HEALTHY_CONNS_PER_CONNECTOR);
+  const running = tunnel.connectors.filter((c) => !c.pendingReconnect);
+  if (running.length === 0) return 'down';
+  const degraded = running.some((c) => c.conns < HEALTHY_CONNS_PER_CONNECTOR);
   return degraded ? 'degraded' : 'healthy';
 }
 
@@ -166,6 +175,7 @@ export class FakeCloudflareState {
       deletedAt: null,
       secret,
       connectors: [],
+      reconnecting: [],
       connsActiveAt: null,
       connsInactiveAt: null,
     };
@@ -195,33 +205,60 @@ export class FakeCloudflareState {
       throw new ApiFailure(400, 1022, 'Cannot delete tunnel because it has active connections');
     }
     if (tunnel.connectors.length > 0) this.disconnect(tunnel, () => true);
+    tunnel.reconnecting = [];
     tunnel.deletedAt = this.timestamp();
     return tunnel;
   }
 
-  attachConnector(tunnelId: string, opts: { persistent?: boolean; conns?: number } = {}): FakeConnector {
+  attachConnector(
+    tunnelId: string,
+    opts: { persistent?: boolean; conns?: number; pendingReconnect?: boolean } = {},
+  ): FakeConnector {
     const tunnel = this.requireTunnel(tunnelId, { live: true });
     const connector: FakeConnector = {
       id: randomUUID(),
       persistent: opts.persistent ?? false,
       conns: opts.conns ?? HEALTHY_CONNS_PER_CONNECTOR,
+      pendingReconnect: opts.pendingReconnect ?? false,
       runAt: this.timestamp(),
     };
     tunnel.connectors.push(connector);
-    tunnel.connsActiveAt = this.timestamp();
-    tunnel.connsInactiveAt = null;
+    if (!connector.pendingReconnect) {
+      tunnel.connsActiveAt = this.timestamp();
+      tunnel.connsInactiveAt = null;
+    }
     return connector;
   }
 
-  /** The connections cleanup endpoint: drops connectors, except running ones, which reconnect at once. */
+  /**
+   * The connections cleanup endpoint removes the connector given by `client_id`, or every one, whatever its state:
+   * a running cloudflared is removed too, and registers again later (at the next read, see `reconnect`).
+   */
   cleanupConnections(tunnelId: string, clientId: string | null): void {
     const tunnel = this.requireTunnel(tunnelId, { live: true });
-    this.disconnect(tunnel, (c) => !c.persistent && (clientId === null || c.id === clientId));
+    const removed = tunnel.connectors.filter((c) => clientId === null || c.id === clientId);
+    tunnel.reconnecting.push(...removed.filter((c) => c.persistent));
+    this.disconnect(tunnel, (c) => removed.includes(c));
+  }
+
+  /** Running cloudflared processes whose connections were cleaned up register again; a deleted tunnel refuses them. */
+  reconnect(): void {
+    for (const tunnel of this.tunnels.values()) {
+      if (tunnel.reconnecting.length === 0) continue;
+      const back = tunnel.reconnecting;
+      tunnel.reconnecting = [];
+      if (tunnel.deletedAt !== null) continue;
+      tunnel.connectors.push(...back);
+      tunnel.connsActiveAt = this.timestamp();
+      tunnel.connsInactiveAt = null;
+    }
   }
 
   /** What scaling cloudflared to zero does: every connector goes away. */
   stopConnectors(tunnelId: string): void {
-    this.disconnect(this.requireTunnel(tunnelId, { live: true }), () => true);
+    const tunnel = this.requireTunnel(tunnelId, { live: true });
+    tunnel.reconnecting = [];
+    this.disconnect(tunnel, () => true);
   }
 
   private disconnect(tunnel: FakeTunnel, drop: (c: FakeConnector) => boolean): void {
