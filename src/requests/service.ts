@@ -12,11 +12,15 @@ import { TunnelbotError, asTunnelbotError, isTunnelbotError } from '../errors.js
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { approve, reject } from '../workflows/approve.js';
-import { ownerCommentOf, type WorkflowContext } from '../workflows/context.js';
+import type { WorkflowContext } from '../workflows/context.js';
 import { expose } from '../workflows/expose.js';
 import { FluxEventMemory, onFluxEvent, type AppliedPullRequest } from '../workflows/flux-events.js';
 import { listExposed, type Listing } from '../workflows/list.js';
-import { onPullRequestEvent, type PullRequestOutcome } from '../workflows/pull-request-events.js';
+import {
+  onPullRequestEvent,
+  purgeUnexposedTunnel,
+  type PullRequestOutcome,
+} from '../workflows/pull-request-events.js';
 import { collectOrphans, reconcileDns } from '../workflows/reconcile.js';
 import { unexpose } from '../workflows/unexpose.js';
 import type { Conversation, Directory, MessageRef } from './conversation.js';
@@ -277,7 +281,7 @@ export class RequestService {
   // --- outcomes from the world ----------------------------------------------------------------------------
 
   /** A pull request merged or closed, seen by the GitHub webhook or the poller (or after our own merge). */
-  async onPullRequestEvent(event: PullRequestEvent): Promise<PullRequestOutcome> {
+  async onPullRequestEvent(event: PullRequestEvent): Promise<void> {
     let outcome;
     try {
       outcome = await onPullRequestEvent(event, this.context, { dnsAwaitsFlux: this.options.dnsAwaitsFlux });
@@ -301,7 +305,6 @@ export class RequestService {
       { pr: event.prNumber, source: event.source, outcome: outcome.kind },
       'pull request event handled',
     );
-    return outcome;
   }
 
   /** A Flux notification: applied changes go live (or are removed), failures are told in the request's thread. */
@@ -319,7 +322,7 @@ export class RequestService {
         { commitSha: outcome.commitSha, prs: outcome.applied.map((pr) => pr.number) },
         'Flux applied tunnelbot pull requests',
       );
-      for (const pr of outcome.applied) {
+      for (const pr of this.conversation ? outcome.applied : []) {
         await this.settle(() => this.applied(pr, outcome.commitSha, outcome.dnsConflicts), pr, log);
       }
     } else if (outcome.kind === 'failed') {
@@ -331,7 +334,7 @@ export class RequestService {
         },
         'Flux failed on a revision with tunnelbot pull requests',
       );
-      for (const pr of outcome.pullRequests) {
+      for (const pr of this.conversation ? outcome.pullRequests : []) {
         await this.settle(() => this.fluxFailed(pr, outcome.failure), pr, log);
       }
     } else {
@@ -526,16 +529,15 @@ export class RequestService {
       return;
     }
     // An unexpose: Flux has pruned cloudflared, so its tunnel can go now.
-    if (pr.metadata.tunnelId) {
-      try {
-        await this.context.cloudflare.purgeTunnel(pr.metadata.tunnelId, {
-          ownerComment: ownerCommentOf(this.context.settings),
-          reason: `unexpose of ${pr.metadata.app} applied by Flux (PR #${pr.number})`,
-        });
-      } catch (error) {
-        if (isTunnelbotError(error) && error.code === 'TB_ERR_CLOUDFLARE_TUNNEL_ACTIVE') return; // next event or round
-        throw error;
-      }
+    if (
+      pr.metadata.tunnelId &&
+      !(await purgeUnexposedTunnel(
+        pr.metadata.tunnelId,
+        this.context,
+        `unexpose of ${pr.metadata.app} applied by Flux (PR #${pr.number})`,
+      ))
+    ) {
+      return; // the next event or round
     }
     await this.removed(info, pr.metadata);
   }

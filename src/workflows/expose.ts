@@ -10,17 +10,15 @@ import { ownerCommentOf, type WorkflowContext } from './context.js';
 
 export interface ExposeInput extends ExposeRequest {
   readonly requester: Person;
-  readonly slack?: SlackRef;
+  readonly slack?: NonNullable<PrMetadata['slack']>;
 }
-
-type SlackRef = { readonly channel: string; readonly messageTs: string };
 
 export interface ExposeSteps {
   /**
    * Called once the request is known to be valid and new, before anything is created: the request service posts
    * the request's root message here, and the PR's metadata records where it is.
    */
-  readonly announce?: (target: ExposeTarget) => Promise<SlackRef | undefined>;
+  readonly announce?: (target: ExposeTarget) => Promise<NonNullable<PrMetadata['slack']> | undefined>;
 }
 
 export interface ExposeOutcome {

@@ -42,24 +42,12 @@ export async function onPullRequestEvent(
     if ((await referencedTunnels(context, desired)).has(metadata.tunnelId)) {
       return { kind: 'dns-reconciled', tunnelDeleted: false };
     }
-    try {
-      await context.cloudflare.purgeTunnel(metadata.tunnelId, {
-        ownerComment: ownerCommentOf(context.settings),
-        reason: `unexpose of ${metadata.app} merged (PR #${event.prNumber})`,
-      });
-      return { kind: 'dns-reconciled', tunnelDeleted: true };
-    } catch (error) {
-      // cloudflared keeps its connections until Flux prunes the Deployment; the orphan collector deletes the
-      // tunnel once they are gone, since nothing references it any more.
-      if (isTunnelbotError(error) && error.code === 'TB_ERR_CLOUDFLARE_TUNNEL_ACTIVE') {
-        log.info(
-          { tunnelId: metadata.tunnelId },
-          'tunnel still connected; the orphan collector will delete it',
-        );
-        return { kind: 'dns-reconciled', tunnelDeleted: false };
-      }
-      throw error;
-    }
+    const tunnelDeleted = await purgeUnexposedTunnel(
+      metadata.tunnelId,
+      context,
+      `unexpose of ${metadata.app} merged (PR #${event.prNumber})`,
+    );
+    return { kind: 'dns-reconciled', tunnelDeleted };
   }
 
   if (event.kind === 'closed' && metadata.action === 'expose' && metadata.tunnelId) {
@@ -86,4 +74,29 @@ export async function onPullRequestEvent(
     return { kind: 'tunnel-deleted', tunnelId: metadata.tunnelId };
   }
   return { kind: 'nothing-to-do', reason: `${event.kind} ${metadata.action} needs no Cloudflare change` };
+}
+
+/**
+ * Deletes the tunnel of an unexposed app; false while cloudflared is still connected, since it keeps its
+ * connections until Flux prunes the Deployment: the next Flux event or the orphan collector (nothing references
+ * the tunnel any more) deletes it then.
+ */
+export async function purgeUnexposedTunnel(
+  tunnelId: string,
+  context: WorkflowContext,
+  reason: string,
+): Promise<boolean> {
+  try {
+    await context.cloudflare.purgeTunnel(tunnelId, {
+      ownerComment: ownerCommentOf(context.settings),
+      reason,
+    });
+    return true;
+  } catch (error) {
+    if (isTunnelbotError(error) && error.code === 'TB_ERR_CLOUDFLARE_TUNNEL_ACTIVE') {
+      context.logger.info({ tunnelId }, 'tunnel still connected; the orphan collector will delete it');
+      return false;
+    }
+    throw error;
+  }
 }

@@ -5,16 +5,14 @@ import { changeLines } from '../core/changeset.js';
 import { unexposePrText } from '../core/pr-text.js';
 import type { WorkflowContext } from './context.js';
 
-type SlackRef = { readonly channel: string; readonly messageTs: string };
-
 export interface UnexposeInput extends UnexposeRequest {
   readonly requester: Person;
-  readonly slack?: SlackRef;
+  readonly slack?: NonNullable<PrMetadata['slack']>;
 }
 
 export interface UnexposeSteps {
   /** Called once the request is known to be valid and new: the request service posts its root message here. */
-  readonly announce?: (plan: UnexposePlan) => Promise<SlackRef | undefined>;
+  readonly announce?: (plan: UnexposePlan) => Promise<NonNullable<PrMetadata['slack']> | undefined>;
 }
 
 export interface UnexposeOutcome {

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { GitHubProvider } from '../../adapters/github/provider.js';
+import { createGitProvider } from '../../main.js';
 import type { ChangeSet } from '../../core/changeset.js';
 import {
   generateWebhookToken,
@@ -123,20 +123,11 @@ async function initLocal(io: CliIo, request: InitRequest, repoArg: string, dryRu
 
 async function initPullRequest(io: CliIo, request: InitRequest, dryRun: boolean): Promise<number> {
   const config = loadServiceConfig(io, { slack: false, github: true, cloudflare: false });
-  const repository = config.settings.repository;
-  if (!repository) {
-    throw new TunnelbotError('TB_ERR_CONFIG', 'The settings file does not name the GitOps repository.', {
-      fix: 'Add `repository: {owner, name}` to the file TUNNELBOT_SETTINGS points at, or pass --repo DIR.',
-    });
-  }
-  const git = new GitHubProvider({
-    auth: config.github.auth,
-    ...(config.github.apiUrl && { baseUrl: config.github.apiUrl }),
-    owner: repository.owner,
-    repo: repository.name,
-    ...(repository.branch && { branch: repository.branch }),
-    logger: commandLogger(io, config),
-  });
+  const { git, repository } = createGitProvider(
+    config,
+    commandLogger(io, config),
+    'Add `repository: {owner, name}` to the file TUNNELBOT_SETTINGS points at, or pass --repo DIR.',
+  );
   const base = await git.defaultBranch();
   const snapshot = await git.readSnapshot(base.sha);
   const token = webhookToken(io);
