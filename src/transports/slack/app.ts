@@ -61,11 +61,7 @@ export function webClientOptions(options: {
 }
 
 /** The Web API client for the bot token: the request messages go out through it. */
-export function createSlackClient(
-  slack: SlackSettings,
-  logger: Logger,
-  retries?: number,
-): WebClient {
+export function createSlackClient(slack: SlackSettings, logger: Logger, retries?: number): WebClient {
   return new WebClient(
     slack.botToken,
     webClientOptions({ apiUrl: slack.apiUrl, logger: boltLogger(logger), retries }),
@@ -75,7 +71,8 @@ export function createSlackClient(
 /** pino behind Slack's logger interface; Bolt and the SDKs log strings. */
 export function boltLogger(logger: Logger): SlackLogger {
   const log = logger.child({ component: 'slack-sdk' });
-  const text = (parts: unknown[]) => parts.map((part) => (typeof part === 'string' ? part : String(part))).join(' ');
+  const text = (parts: unknown[]) =>
+    parts.map((part) => (typeof part === 'string' ? part : String(part))).join(' ');
   let level = LogLevel.INFO;
   return {
     debug: (...parts: unknown[]) => log.debug(text(parts)),
@@ -122,7 +119,11 @@ export class SlackTransport {
         ...(options.clientPingTimeoutMs !== undefined && { clientPingTimeout: options.clientPingTimeoutMs }),
         // Its own options object: the Socket Mode client overwrites retryConfig on what it is given.
         installerOptions: {
-          clientOptions: webClientOptions({ apiUrl: slack.apiUrl, logger: sdkLogger, retries: options.retries }),
+          clientOptions: webClientOptions({
+            apiUrl: slack.apiUrl,
+            logger: sdkLogger,
+            retries: options.retries,
+          }),
         },
       });
       receiver = this.socket;
@@ -146,7 +147,8 @@ export class SlackTransport {
     this.socket?.client.on('connected', () => this.options.readiness?.set('slack', { ok: true }));
     for (const state of ['reconnecting', 'disconnected'] as const) {
       this.socket?.client.on(state, () => {
-        if (!this.stopping) this.options.readiness?.set('slack', { ok: false, reason: `Socket Mode ${state}` });
+        if (!this.stopping)
+          this.options.readiness?.set('slack', { ok: false, reason: `Socket Mode ${state}` });
       });
     }
   }

@@ -19,16 +19,22 @@ export class SlackConversation implements Conversation {
       this.client.chat.postMessage({ channel, ...message, unfurl_links: false, unfurl_media: false }),
     );
     if (!result.ts) {
-      throw new TunnelbotError('TB_ERR_SLACK_REQUEST', 'Slack posted the message but answered without its ts.', {
-        details: { method: 'chat.postMessage' },
-      });
+      throw new TunnelbotError(
+        'TB_ERR_SLACK_REQUEST',
+        'Slack posted the message but answered without its ts.',
+        {
+          details: { method: 'chat.postMessage' },
+        },
+      );
     }
     return { channel: result.channel ?? channel, ts: result.ts };
   }
 
   async update(ref: MessageRef, view: RequestView): Promise<void> {
     const message = renderRequest(view);
-    await callSlack('chat.update', () => this.client.chat.update({ channel: ref.channel, ts: ref.ts, ...message }));
+    await callSlack('chat.update', () =>
+      this.client.chat.update({ channel: ref.channel, ts: ref.ts, ...message }),
+    );
   }
 
   async reply(ref: MessageRef, text: string): Promise<void> {
@@ -55,7 +61,11 @@ export class SlackConversation implements Conversation {
 
   async tell(person: { readonly id: string; readonly channel: string }, text: string): Promise<void> {
     await callSlack('chat.postEphemeral', () =>
-      this.client.chat.postEphemeral({ channel: person.channel, user: person.id, text: escapeBroadcasts(text) }),
+      this.client.chat.postEphemeral({
+        channel: person.channel,
+        user: person.id,
+        text: escapeBroadcasts(text),
+      }),
     );
   }
 }
@@ -87,7 +97,7 @@ export class SlackDirectory implements Directory {
           'TB_ERR_POLICY_GROUPS_UNAVAILABLE',
           `The policy names the user group ${groupId}, which this Slack workspace does not have.`,
           {
-            fix: 'Correct the group id in `policy` (Slack: the group\'s profile › Copy group ID; it starts with S).',
+            fix: "Correct the group id in `policy` (Slack: the group's profile › Copy group ID; it starts with S).",
             cause: error,
           },
         );

@@ -87,7 +87,10 @@ function field(values: z.infer<typeof FormValues>, block: string): string | unde
 }
 
 /** Reads a view_submission of the form; every field error at once, each next to its field. */
-export function readExposeForm(view: { state: { values: unknown }; private_metadata?: string }): ExposeFormResult {
+export function readExposeForm(view: {
+  state: { values: unknown };
+  private_metadata?: string;
+}): ExposeFormResult {
   const values = FormValues.safeParse(view.state.values);
   let metadata: z.infer<typeof PrivateMetadata> | undefined;
   try {
@@ -96,7 +99,10 @@ export function readExposeForm(view: { state: { values: unknown }; private_metad
     metadata = undefined;
   }
   if (!values.success || !metadata) {
-    return { ok: false, errors: { [BLOCKS.app]: 'This form is out of date; close it and type /expose again.' } };
+    return {
+      ok: false,
+      errors: { [BLOCKS.app]: 'This form is out of date; close it and type /expose again.' },
+    };
   }
   const errors: Record<string, string> = {};
   const check = <T>(block: string, read: () => T): T | undefined => {
@@ -112,7 +118,8 @@ export function readExposeForm(view: { state: { values: unknown }; private_metad
   const host = field(values.data, BLOCKS.host);
   const hostname = host === undefined ? undefined : check(BLOCKS.host, () => normalizeHostname(host));
   const ns = field(values.data, BLOCKS.ns);
-  const namespace = ns === undefined ? undefined : check(BLOCKS.ns, () => validateNamespace(ns.toLowerCase()));
+  const namespace =
+    ns === undefined ? undefined : check(BLOCKS.ns, () => validateNamespace(ns.toLowerCase()));
   const environment = field(values.data, BLOCKS.env);
   if (Object.keys(errors).length > 0 || app === undefined || port === undefined) return { ok: false, errors };
   return {

@@ -1,4 +1,10 @@
-import { ReceiverMultipleAckError, verifySlackRequest, type App, type Receiver, type ReceiverEvent } from '@slack/bolt';
+import {
+  ReceiverMultipleAckError,
+  verifySlackRequest,
+  type App,
+  type Receiver,
+  type ReceiverEvent,
+} from '@slack/bolt';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { BoundedSet } from '../../core/bounded-set.js';
 import { asTunnelbotError } from '../../errors.js';
@@ -50,8 +56,10 @@ export class SlackHttpReceiver implements Receiver {
   readonly routes: FastifyPluginAsync = async (server) => {
     server.removeAllContentTypeParsers();
     for (const type of ['application/json', 'application/x-www-form-urlencoded']) {
-      server.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_request, body, done) =>
-        done(null, body),
+      server.addContentTypeParser(
+        type,
+        { parseAs: 'buffer', bodyLimit: BODY_LIMIT },
+        (_request, body, done) => done(null, body),
       );
     }
     server.addHook('onRequest', async (request, reply) => {
@@ -62,7 +70,9 @@ export class SlackHttpReceiver implements Receiver {
         return reply.code(401).send({ error: 'missing X-Slack-Signature or X-Slack-Request-Timestamp' });
       }
     });
-    server.post(SLACK_EVENTS_PATH, { bodyLimit: BODY_LIMIT }, (request, reply) => this.handle(request, reply));
+    server.post(SLACK_EVENTS_PATH, { bodyLimit: BODY_LIMIT }, (request, reply) =>
+      this.handle(request, reply),
+    );
   };
 
   private async handle(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -71,7 +81,8 @@ export class SlackHttpReceiver implements Receiver {
     const form = (header(request, 'content-type') ?? '').startsWith('application/x-www-form-urlencoded');
     if (form && new URLSearchParams(raw).get('ssl_check') === '1') return reply.code(200).send();
     const signed = signatureHeaders(request);
-    if (!signed) return reply.code(401).send({ error: 'missing X-Slack-Signature or X-Slack-Request-Timestamp' });
+    if (!signed)
+      return reply.code(401).send({ error: 'missing X-Slack-Signature or X-Slack-Request-Timestamp' });
     const nowMs = (this.options.now ?? Date.now)();
     if (Math.abs(nowMs / 1000 - signed.timestamp) > MAX_SKEW_SECONDS) {
       log.warn({ timestamp: signed.timestamp }, 'Slack request with a timestamp more than 5 minutes off');

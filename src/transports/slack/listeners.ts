@@ -170,7 +170,11 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     await ack();
     const value = parseValue(ApproveValue, action.value);
     if (!value) {
-      await tellBack(respond, 'This button is not one tunnelbot made; use the buttons on the request message.', log);
+      await tellBack(
+        respond,
+        'This button is not one tunnelbot made; use the buttons on the request message.',
+        log,
+      );
       return;
     }
     const reply = await requests.approve(actorOf(body), { prNumber: value.pr, headSha: value.sha });
@@ -181,7 +185,11 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     await ack();
     const value = parseValue(RejectValue, action.value);
     if (!value) {
-      await tellBack(respond, 'This button is not one tunnelbot made; use the buttons on the request message.', log);
+      await tellBack(
+        respond,
+        'This button is not one tunnelbot made; use the buttons on the request message.',
+        log,
+      );
       return;
     }
     const reply = await requests.reject(actorOf(body), { prNumber: value.pr });

@@ -46,16 +46,24 @@ export function slackCallError(method: string, error: unknown): unknown {
       const code = error.data.error;
       const details = { method, slackError: code };
       if (AUTH_ERRORS.has(code)) {
-        return new TunnelbotError('TB_ERR_SLACK_AUTH', `Slack refused the bot's token for ${method} (${code}).`, {
-          details,
-        });
+        return new TunnelbotError(
+          'TB_ERR_SLACK_AUTH',
+          `Slack refused the bot's token for ${method} (${code}).`,
+          {
+            details,
+          },
+        );
       }
       if (code === 'missing_scope') {
         const needed = (error.data as { needed?: unknown }).needed;
         const scope = typeof needed === 'string' ? needed : 'a scope';
-        return new TunnelbotError('TB_ERR_SLACK_SCOPE', `The Slack app needs the ${scope} scope for ${method}.`, {
-          details: { ...details, needed: scope },
-        });
+        return new TunnelbotError(
+          'TB_ERR_SLACK_SCOPE',
+          `The Slack app needs the ${scope} scope for ${method}.`,
+          {
+            details: { ...details, needed: scope },
+          },
+        );
       }
       if (CHANNEL_ERRORS.has(code)) {
         return new TunnelbotError(
@@ -65,11 +73,17 @@ export function slackCallError(method: string, error: unknown): unknown {
         );
       }
       if (OUTAGE_ERRORS.has(code) || code === 'ratelimited') {
-        return new TunnelbotError('TB_ERR_SLACK_UNAVAILABLE', `Slack failed ${method} (${code}); try again in a minute.`, {
-          details,
-        });
+        return new TunnelbotError(
+          'TB_ERR_SLACK_UNAVAILABLE',
+          `Slack failed ${method} (${code}); try again in a minute.`,
+          {
+            details,
+          },
+        );
       }
-      return new TunnelbotError('TB_ERR_SLACK_REQUEST', `Slack refused ${method} with "${code}".`, { details });
+      return new TunnelbotError('TB_ERR_SLACK_REQUEST', `Slack refused ${method} with "${code}".`, {
+        details,
+      });
     }
     case ErrorCode.HTTPError:
       return new TunnelbotError(

@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { FakeSlack, FakeSlackMessage } from '../../../src/sandbox/slack/index.js';
+import { ACTION_IDS } from '../../../src/transports/slack/blocks.js';
+import { fluxSignature, kustomizationEvent } from '../../helpers/flux.js';
+import { eventually } from '../../helpers/service.js';
+import {
+  buttonOf,
+  CHANNEL,
+  FLUX_TOKEN,
+  messageText,
+  rootMessages,
+  SLACK_APP_TOKEN,
+  SLACK_BOT_TOKEN,
+  startSlackService,
+  threadOf,
+} from '../../helpers/slack.js';
+import { startWorld } from '../../helpers/world.js';
+
+async function click(slack: FakeSlack, message: FakeSlackMessage, actionId: string, user: string) {
+  const button = buttonOf(message, actionId);
+  assert.ok(button, `the message has a ${actionId} button:\n${messageText(message)}`);
+  return slack.sendBlockAction({
+    actions: [
+      {
+        action_id: actionId,
+        block_id: 'tunnelbot_actions',
+        text: button.text,
+        ...(button.value && { value: button.value }),
+      },
+    ],
+    message_ts: message.ts,
+    user_id: user,
+  });
+}
+
+function ephemeralTexts(slack: FakeSlack): string[] {
+  return slack.responseUrlPosts.map((post) => String((post.body as { text?: unknown }).text ?? ''));
+}
+
+async function postFlux(url: string, event: string): Promise<number> {
+  const response = await fetch(`${url}/webhooks/flux`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-signature': fluxSignature(FLUX_TOKEN, event) },
+    body: event,
+  });
+  return response.status;
+}
+
+test('Socket Mode end to end: /expose, self-approval refused, a second user approves, Flux makes it live, /unexpose leaves nothing', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const bot = await startSlackService(world);
+  t.after(() => bot.close());
+  const { slack } = bot;
+
+  const ready = await fetch(`${bot.url}/readyz`);
+  const report = (await ready.json()) as { checks: Record<string, string> };
+  assert.equal(report.checks.slack, 'ok', JSON.stringify(report));
+
+  // /expose: acked at once with nothing (the root message carries the request), the PR opened after the ack.
+  const ack = await slack.sendSlashCommand({ command: '/expose', text: 'linkding 9090', user_id: 'U0ALICE' });
+  assert.deepEqual(ack ?? {}, {});
+  await eventually(
+    () => rootMessages(slack).some((m) => buttonOf(m, ACTION_IDS.approve)),
+    'the request message with its buttons',
+  );
+  const [root] = rootMessages(slack);
+  assert.ok(root);
+  assert.equal(root.channel, CHANNEL);
+  assert.match(messageText(root), /linkding\.example\.com/);
+  assert.ok(root.text && root.text.length > 0, 'a text fallback for notifications');
+  const prs = await world.git.listOpenTunnelbotPrs();
+  assert.equal(prs.length, 1);
+  const pr = prs[0]!;
+  assert.equal(
+    JSON.parse(buttonOf(root, ACTION_IDS.approve)!.value!).sha,
+    pr.headSha,
+    'Approve is pinned to the head SHA',
+  );
+  assert.equal(buttonOf(root, ACTION_IDS.viewPr)!.url, pr.url);
+
+  // The requester's own Approve is refused, to her alone, and nothing happens.
+  await click(slack, root, ACTION_IDS.approve, 'U0ALICE');
+  await eventually(
+    () => ephemeralTexts(slack).some((text) => /four-eyes|own request|approve/i.test(text)),
+    'the refusal',
+  );
+  assert.equal((await world.git.getPr(pr.number)).merged, false);
+
+  // Bob approves: merged pinned to the SHA shown, the message says so, DNS waits for Flux.
+  await click(slack, root, ACTION_IDS.approve, 'U0BOB');
+  await eventually(
+    () => threadOf(slack, root).some((text) => text.includes('Approved by <@U0BOB>')),
+    'the approval in the thread',
+  );
+  const merged = await world.git.getPr(pr.number);
+  assert.equal(merged.merged, true);
+  assert.equal(merged.headSha, pr.headSha);
+  assert.deepEqual(world.cloudflare.records(), [], 'no DNS before Flux applied it');
+  assert.equal(
+    buttonOf(rootMessages(slack)[0]!, ACTION_IDS.approve),
+    undefined,
+    'no Approve button after the merge',
+  );
+
+  // Flux applies the merge commit: live in the root message and once in the thread.
+  const mergeSha = merged.mergeSha!;
+  const event = kustomizationEvent('ReconciliationSucceeded', { revision: `main@sha1:${mergeSha}` });
+  assert.equal(await postFlux(bot.url, event), 202);
+  await eventually(
+    () => threadOf(slack, root).some((text) => text.includes('Live at https://linkding.example.com')),
+    'live in the thread',
+  );
+  assert.equal(world.cloudflare.records().length, 1);
+  assert.match(messageText(rootMessages(slack)[0]!), /live/i);
+  // Flux repeats its success every interval: nothing more is posted.
+  const posted = slack.messages.length;
+  assert.equal(await postFlux(bot.url, event), 202);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(slack.messages.length, posted);
+
+  // /unexpose goes through the same Approve button.
+  await slack.sendSlashCommand({ command: '/unexpose', text: 'linkding', user_id: 'U0BOB' });
+  await eventually(
+    () =>
+      rootMessages(slack).length === 2 && buttonOf(rootMessages(slack)[1]!, ACTION_IDS.approve) !== undefined,
+    'the unexpose request',
+  );
+  const unexposeRoot = rootMessages(slack)[1]!;
+  await click(slack, unexposeRoot, ACTION_IDS.approve, 'U0ALICE');
+  await eventually(() => world.cloudflare.records().length === 0, 'the CNAME removed');
+  const unexposeMerge = (await world.git.getPr(pr.number + 1)).mergeSha!;
+  assert.equal(
+    await postFlux(
+      bot.url,
+      kustomizationEvent('ReconciliationSucceeded', { revision: `main@sha1:${unexposeMerge}` }),
+    ),
+    202,
+  );
+  await eventually(
+    () => threadOf(slack, unexposeRoot).some((text) => /Nothing of linkding is left behind/.test(text)),
+    'removed in the thread',
+  );
+  assert.deepEqual(world.cloudflare.tunnels(), [], 'the tunnel is deleted');
+
+  for (const secret of [SLACK_BOT_TOKEN, SLACK_APP_TOKEN, FLUX_TOKEN, world.cloudflare.apiToken]) {
+    assert.ok(!bot.logs().includes(secret), 'no token in the logs');
+    assert.ok(!JSON.stringify(slack.calls).includes(secret), 'no token in what Slack was sent');
+  }
+});
