@@ -1,5 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { createService, type Service } from '../../src/main.js';
 import { FakeSlack, type FakeSlackMessage } from '../../src/sandbox/slack/index.js';
@@ -61,7 +60,7 @@ export async function startSlackService(
   );
   const context = { ...world.context, settings: config.settings, logger: logs.logger };
   const service = await createService(config, logs.logger, context, undefined, {
-    slack: { retries: 0, backoff: { initialMs: 20, maxMs: 200 }, clientPingTimeoutMs: 100 },
+    slack: { retries: 0, backoff: { initialMs: 20, maxMs: 200 } },
   });
   const { url } = await service.start({ port: 0, host: '127.0.0.1' });
   return {

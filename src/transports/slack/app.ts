@@ -103,6 +103,8 @@ export class SlackTransport {
   private readonly socket: SocketModeReceiver | undefined;
   private readonly log: Logger;
   private stopping = false;
+  private started = false;
+  private reconnecting = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
 
@@ -116,6 +118,7 @@ export class SlackTransport {
       this.socket = new SocketModeReceiver({
         appToken: slack.appToken,
         logger: sdkLogger,
+        autoReconnectEnabled: false,
         ...(options.clientPingTimeoutMs !== undefined && { clientPingTimeout: options.clientPingTimeoutMs }),
         // Its own options object: the Socket Mode client overwrites retryConfig on what it is given.
         installerOptions: {
@@ -158,22 +161,42 @@ export class SlackTransport {
    * rejects only when retrying cannot help (a token Slack refuses).
    */
   async start(): Promise<void> {
+    await this.retrying('connect', () => this.connect(), true);
+    this.started = true;
+  }
+
+  /**
+   * Reconnection is ours, not the SDK's: its own reconnect loop leaves a failed attempt as an unhandled rejection,
+   * which would end the process during a Slack outage. Here every attempt is caught and retried with backoff.
+   */
+  private onDisconnected(): void {
+    if (this.stopping || !this.started || this.reconnecting) return;
+    this.reconnecting = true;
+    void this.retrying('reconnect', () => this.socket!.client.start().then(() => undefined), false).finally(
+      () => {
+        this.reconnecting = false;
+      },
+    );
+  }
+
+  private async retrying(what: string, attempt: () => Promise<void>, authIsFatal: boolean): Promise<void> {
     const backoff = this.options.backoff ?? DEFAULT_BACKOFF;
-    let wait = backoff.initialMs;
-    for (let attempt = 1; !this.stopping; attempt += 1) {
+    let wait = what === 'reconnect' ? Math.min(backoff.initialMs, 1000) : backoff.initialMs;
+    for (let round = 1; !this.stopping; round += 1) {
       try {
-        await this.connect();
-        this.log.info({ mode: this.options.slack.mode, attempt }, 'Slack connected');
+        await attempt();
+        this.log.info({ mode: this.options.slack.mode, attempt: round }, 'Slack connected');
         if (this.options.slack.mode === 'http') this.options.readiness?.set('slack', { ok: true });
         return;
       } catch (error) {
         const failure = asTunnelbotError(slackCallError('apps.connections.open', error));
-        if (failure.code === 'TB_ERR_SLACK_AUTH' || failure.kind === 'config') {
-          this.options.readiness?.set('slack', { ok: false, reason: failure.message });
-          throw failure;
-        }
         this.options.readiness?.set('slack', { ok: false, reason: failure.message });
-        this.log.warn({ err: failure, attempt, retryInMs: wait }, 'could not connect to Slack; retrying');
+        const refused = failure.code === 'TB_ERR_SLACK_AUTH' || failure.kind === 'config';
+        if (refused && authIsFatal) throw failure;
+        this.log[refused ? 'error' : 'warn'](
+          { err: failure, attempt: round, retryInMs: wait },
+          `could not ${what} to Slack; retrying`,
+        );
         await new Promise<void>((resolve) => {
           this.wake = resolve;
           this.retryTimer = setTimeout(resolve, wait);
@@ -188,7 +211,12 @@ export class SlackTransport {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.wake?.();
     try {
-      await this.app.stop();
+      if (this.socket) {
+        // Bolt's receiver does not wait for the socket's close handshake; an unfinished one keeps a 30 s timer.
+        await this.socket.client.disconnect();
+      } else {
+        await this.app.stop();
+      }
     } catch (error) {
       // Stopping a socket that never connected rejects; there is nothing left to stop then.
       if (!isTunnelbotError(error)) this.log.debug({ err: asTunnelbotError(error) }, 'Slack stop');
