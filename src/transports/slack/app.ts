@@ -148,12 +148,11 @@ export class SlackTransport {
     registerListeners(this.app, { requests: options.requests, logger });
     options.readiness?.expect('slack');
     this.socket?.client.on('connected', () => this.options.readiness?.set('slack', { ok: true }));
-    for (const state of ['reconnecting', 'disconnected'] as const) {
-      this.socket?.client.on(state, () => {
-        if (!this.stopping)
-          this.options.readiness?.set('slack', { ok: false, reason: `Socket Mode ${state}` });
-      });
-    }
+    this.socket?.client.on('disconnected', () => {
+      if (this.stopping) return;
+      this.options.readiness?.set('slack', { ok: false, reason: 'Socket Mode disconnected' });
+      this.onDisconnected();
+    });
   }
 
   /**
