@@ -27,6 +27,7 @@ export const POLICY = `policy:
 
 export interface SlackWorld {
   readonly slack: FakeSlack;
+  readonly apiUrl: string;
   readonly service: Service;
   readonly url: string;
   readonly logs: () => string;
@@ -36,7 +37,13 @@ export interface SlackWorld {
 /** tunnelbot serve with Slack (Socket Mode, or HTTP with `/slack/events`) against the fakes of `world`. */
 export async function startSlackService(
   world: World,
-  options: { mode?: 'socket' | 'http'; policy?: string; flux?: boolean } = {},
+  options: {
+    mode?: 'socket' | 'http';
+    policy?: string;
+    flux?: boolean;
+    /** The Slack of an earlier replica, for a restart. */
+    reuse?: { slack: FakeSlack; apiUrl: string };
+  } = {},
 ): Promise<SlackWorld> {
   const mode = options.mode ?? 'socket';
   const env = serviceEnvironment(world, {
@@ -51,8 +58,10 @@ export async function startSlackService(
       'environments:\n  - {name: staging, path: apps/staging/tunnels, domain: example.com}\n' +
       (options.policy ?? POLICY),
   );
-  const slack = new FakeSlack({ botToken: SLACK_BOT_TOKEN, appToken: SLACK_APP_TOKEN, users: USERS });
-  const { apiUrl } = await slack.start();
+  const slack =
+    options.reuse?.slack ??
+    new FakeSlack({ botToken: SLACK_BOT_TOKEN, appToken: SLACK_APP_TOKEN, users: USERS });
+  const apiUrl = options.reuse?.apiUrl ?? (await slack.start()).apiUrl;
   const logs = captureLogs();
   const config = loadConfig(
     { ...env, SLACK_API_URL: apiUrl },
@@ -65,6 +74,7 @@ export async function startSlackService(
   const { url } = await service.start({ port: 0, host: '127.0.0.1' });
   return {
     slack,
+    apiUrl,
     service,
     url,
     logs: () => logs.text,

@@ -149,3 +149,82 @@ test('Socket Mode end to end: /expose, self-approval refused, a second user appr
     assert.ok(!JSON.stringify(slack.calls).includes(secret), 'no token in what Slack was sent');
   }
 });
+
+test('duplicates: a redelivered /expose envelope and a double click make one PR, one message and one merge', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const bot = await startSlackService(world);
+  t.after(() => bot.close());
+  const { slack } = bot;
+
+  const [first, second] = await slack.sendSlashCommandTwice({
+    command: '/expose',
+    text: 'linkding 9090',
+    user_id: 'U0ALICE',
+  });
+  assert.deepEqual([first ?? {}, second ?? {}], [{}, {}], 'both deliveries are acked');
+  await eventually(
+    () => rootMessages(slack).some((m) => buttonOf(m, ACTION_IDS.approve)),
+    'the request message',
+  );
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(rootMessages(slack).length, 1, 'one root message');
+  assert.equal((await world.git.listOpenTunnelbotPrs()).length, 1, 'one PR');
+  assert.equal(world.cloudflare.tunnels().length, 1, 'one tunnel');
+
+  // Typed again by hand (a new trigger): the request already waits; the second message steps aside.
+  await slack.sendSlashCommand({ command: '/expose', text: 'linkding 9090', user_id: 'U0BOB' });
+  await eventually(
+    () => ephemeralTexts(slack).some((text) => /already waiting for approval/.test(text)),
+    'the duplicate told',
+  );
+  assert.equal((await world.git.listOpenTunnelbotPrs()).length, 1);
+  assert.equal(world.cloudflare.tunnels().length, 1);
+
+  const root = rootMessages(slack)[0]!;
+  await Promise.all([
+    click(slack, root, ACTION_IDS.approve, 'U0BOB'),
+    click(slack, root, ACTION_IDS.approve, 'U0BOB'),
+  ]);
+  await eventually(() => threadOf(slack, root).some((text) => text.includes('Approved by')), 'the approval');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(
+    threadOf(slack, root).filter((text) => text.includes('Approved by')).length,
+    1,
+    'one approval message',
+  );
+});
+
+test('a replica restarted between the merge and the Flux event still completes the thread', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const first = await startSlackService(world);
+  const { slack } = first;
+  await slack.sendSlashCommand({ command: '/expose', text: 'linkding 9090', user_id: 'U0ALICE' });
+  await eventually(
+    () => rootMessages(slack).some((m) => buttonOf(m, ACTION_IDS.approve)),
+    'the request message',
+  );
+  const root = rootMessages(slack)[0]!;
+  const { pr: number } = JSON.parse(buttonOf(root, ACTION_IDS.approve)!.value!) as { pr: number };
+  await click(slack, root, ACTION_IDS.approve, 'U0BOB');
+  await eventually(() => threadOf(slack, root).some((text) => text.includes('Approved by')), 'the approval');
+  await first.service.stop();
+
+  // A new process: nothing in memory, only git (the PR's metadata block) and the same Slack.
+  const second = await startSlackService(world, { reuse: { slack, apiUrl: first.apiUrl } });
+  t.after(() => second.close());
+  const pr = await world.git.getPr(number);
+  const event = kustomizationEvent('ReconciliationSucceeded', { revision: `main@sha1:${pr.mergeSha!}` });
+  assert.equal(await postFlux(second.url, event), 202);
+  await eventually(
+    () => threadOf(slack, root).some((text) => text.includes('Live at https://linkding.example.com')),
+    'live in the thread',
+  );
+  assert.equal(world.cloudflare.records().length, 1);
+  assert.equal(
+    slack.messages.filter((m) => m.threadTs === undefined).length,
+    1,
+    'the same root message, updated',
+  );
+});
