@@ -228,3 +228,74 @@ test('a replica restarted between the merge and the Flux event still completes t
     'the same root message, updated',
   );
 });
+
+test('policy and failures: an unknown user is refused alone, Reject cleans up, a Flux failure is explained in the thread', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const bot = await startSlackService(world);
+  t.after(() => bot.close());
+  const { slack } = bot;
+
+  await slack.sendSlashCommand({ command: '/expose', text: 'linkding 9090', user_id: 'U0MALLORY' });
+  await eventually(
+    () => ephemeralTexts(slack).some((text) => /TB_ERR_POLICY_NOT_REQUESTER/.test(text)),
+    'the refusal',
+  );
+  assert.equal(rootMessages(slack).length, 0, 'nothing posted in the channel');
+  assert.equal((await world.git.listOpenTunnelbotPrs()).length, 0);
+  assert.equal(world.cloudflare.tunnels().length, 0);
+
+  // Rejected by a reviewer: PR closed, branch and tunnel gone, the message says who rejected it.
+  await slack.sendSlashCommand({ command: '/expose', text: 'linkding 9090', user_id: 'U0ALICE' });
+  await eventually(
+    () => rootMessages(slack).some((m) => buttonOf(m, ACTION_IDS.reject)),
+    'the request message',
+  );
+  const rejectedRoot = rootMessages(slack)[0]!;
+  const { pr: rejectedNumber } = JSON.parse(buttonOf(rejectedRoot, ACTION_IDS.approve)!.value!) as {
+    pr: number;
+  };
+  await click(slack, rejectedRoot, ACTION_IDS.reject, 'U0MALLORY');
+  await eventually(
+    () => ephemeralTexts(slack).some((text) => /TB_ERR_POLICY_NOT_APPROVER/.test(text)),
+    'the refused reject',
+  );
+  assert.equal((await world.git.getPr(rejectedNumber)).state, 'open');
+  await click(slack, rejectedRoot, ACTION_IDS.reject, 'U0BOB');
+  await eventually(() => world.cloudflare.tunnels().length === 0, 'the tunnel deleted');
+  assert.equal((await world.git.getPr(rejectedNumber)).state, 'closed');
+  assert.match(messageText(rejectedRoot), /reject/i);
+  assert.equal(buttonOf(rejectedRoot, ACTION_IDS.approve), undefined);
+
+  // Merged, then Flux fails to decrypt: the reason and its fix in the thread, once.
+  await slack.sendSlashCommand({ command: '/expose', text: 'linkding 9090', user_id: 'U0ALICE' });
+  await eventually(
+    () =>
+      rootMessages(slack).length === 2 && buttonOf(rootMessages(slack)[1]!, ACTION_IDS.approve) !== undefined,
+    'the second request',
+  );
+  const root = rootMessages(slack)[1]!;
+  const { pr: number } = JSON.parse(buttonOf(root, ACTION_IDS.approve)!.value!) as { pr: number };
+  await click(slack, root, ACTION_IDS.approve, 'U0BOB');
+  await eventually(() => threadOf(slack, root).some((text) => text.includes('Approved by')), 'the approval');
+  const mergeSha = (await world.git.getPr(number)).mergeSha!;
+  const failure = kustomizationEvent(
+    'ReconciliationFailed',
+    { revision: `main@sha1:${mergeSha}` },
+    {
+      severity: 'error',
+      message:
+        'decryption failed: failed to load age identities: open /root/.config/sops/age/keys.txt: no such file',
+    },
+  );
+  assert.equal(await postFlux(bot.url, failure), 202);
+  await eventually(
+    () => threadOf(slack, root).some((text) => text.includes('.agekey')),
+    'the failure explained',
+  );
+  assert.equal(await postFlux(bot.url, failure), 202);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(threadOf(slack, root).filter((text) => text.includes('.agekey')).length, 1, 'told once');
+  assert.match(messageText(root), /agekey/);
+  assert.deepEqual(world.cloudflare.records(), [], 'no DNS for a change Flux could not apply');
+});
