@@ -12,7 +12,7 @@ import { approve } from '../workflows/approve.js';
 import { expose } from '../workflows/expose.js';
 import { FluxEventMemory, onFluxEvent } from '../workflows/flux-events.js';
 import { unexpose } from '../workflows/unexpose.js';
-import { sampleRepository } from './sample-repo.js';
+import { SAMPLE_ENVIRONMENT, sampleRepository } from './sample-repo.js';
 
 const ALICE: Person = { slackUserId: 'U0ALICE', name: 'Alice' };
 const BOB: Person = { slackUserId: 'U0BOB', name: 'Bob' };
@@ -35,7 +35,7 @@ export async function runDemo(print: (line: string) => void, logger: Logger): Pr
     const settings = validateSettings(
       {
         instance: 'demo',
-        environments: [{ name: 'demo', path: 'apps/demo/tunnels', domain: 'example.com' }],
+        environments: [{ name: SAMPLE_ENVIRONMENT, path: 'apps/staging/tunnels', domain: 'example.com' }],
       },
       'demo settings',
     );
