@@ -8,7 +8,7 @@ import {
   type WebClientOptions,
 } from '@slack/web-api';
 import WebSocket from 'ws';
-import { FakeSlack } from '../../src/sandbox/slack/index.js';
+import { FakeSlack } from '../../../src/sandbox/slack/index.js';
 
 const BOT_TOKEN = 'xoxb-1111-2222-fakebottoken';
 const APP_TOKEN = 'xapp-1-A0FAKE0001-3333-fakeapptoken';
