@@ -828,7 +828,8 @@ export class FakeSlack {
     if (refused) return refused;
     const { metadata, warning } = readMetadata(args);
     if (text !== undefined) message.text = text;
-    if (blocks !== undefined) message.blocks = blocks;
+    // An empty list clears the blocks, which is how a message loses its buttons.
+    if (Array.isArray(args.blocks)) message.blocks = blocks;
     if (metadata !== undefined) message.metadata = metadata;
     message.edits += 1;
     const updated: ChatUpdateMessage = {

@@ -37,7 +37,8 @@ function decodeToken(token: string, users: UserLookup | undefined): string {
   if (target.startsWith('#')) return `#${label ?? target.slice(1)}`;
   if (target.startsWith('!')) {
     const special = target.slice(1);
-    if (special.startsWith('subteam^')) return `@${label ?? special.slice('subteam^'.length)}`;
+    // Group mentions carry their handle, `@` included, as the label.
+    if (special.startsWith('subteam^')) return label ?? `@${special.slice('subteam^'.length)}`;
     return label ?? `@${special}`;
   }
   const url = decodeEntities(target);
