@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { loadConfig } from '../../src/config.js';
 import { createService, type Service } from '../../src/main.js';
 import { FakeSlack, type FakeSlackMessage } from '../../src/sandbox/slack/index.js';
@@ -43,6 +44,8 @@ export async function startSlackService(
     flux?: boolean;
     /** The Slack of an earlier replica, for a restart. */
     reuse?: { slack: FakeSlack; apiUrl: string };
+    /** A free Slack plan: no user groups. */
+    userGroupsUnavailable?: boolean;
   } = {},
 ): Promise<SlackWorld> {
   const mode = options.mode ?? 'socket';
@@ -58,9 +61,23 @@ export async function startSlackService(
       'environments:\n  - {name: staging, path: apps/staging/tunnels, domain: example.com}\n' +
       (options.policy ?? POLICY),
   );
+  // Over HTTP, Slack posts to the service's port, which must be known before the fake is made.
+  const port = mode === 'http' ? await freePort() : 0;
   const slack =
     options.reuse?.slack ??
-    new FakeSlack({ botToken: SLACK_BOT_TOKEN, appToken: SLACK_APP_TOKEN, users: USERS });
+    new FakeSlack({
+      botToken: SLACK_BOT_TOKEN,
+      appToken: SLACK_APP_TOKEN,
+      users: USERS,
+      ...(options.userGroupsUnavailable && { userGroupsUnavailable: true }),
+      ...(mode === 'http' && {
+        delivery: {
+          mode: 'http' as const,
+          url: `http://127.0.0.1:${port}/slack/events`,
+          signingSecret: SLACK_SIGNING_SECRET,
+        },
+      }),
+    });
   const apiUrl = options.reuse?.apiUrl ?? (await slack.start()).apiUrl;
   const logs = captureLogs();
   const config = loadConfig(
@@ -71,7 +88,7 @@ export async function startSlackService(
   const service = await createService(config, logs.logger, context, undefined, {
     slack: { retries: 0, backoff: { initialMs: 20, maxMs: 200 } },
   });
-  const { url } = await service.start({ port: 0, host: '127.0.0.1' });
+  const { url } = await service.start({ port, host: '127.0.0.1' });
   return {
     slack,
     apiUrl,
@@ -112,21 +129,10 @@ export function buttonOf(message: FakeSlackMessage, actionId: string): ButtonEle
   return undefined;
 }
 
-/** What a person reads in the message: its blocks' text, joined. */
-export function messageText(message: FakeSlackMessage): string {
-  const parts: string[] = [];
-  for (const block of (message.blocks ?? []) as {
-    type: string;
-    text?: { text: string };
-    fields?: { text: string }[];
-    elements?: { text?: string | { text: string } }[];
-  }[]) {
-    if (block.text) parts.push(block.text.text);
-    for (const field of block.fields ?? []) parts.push(field.text);
-    for (const element of block.elements ?? []) {
-      const text = typeof element.text === 'string' ? element.text : element.text?.text;
-      if (text) parts.push(block.type === 'actions' ? `[${text}]` : text);
-    }
-  }
-  return parts.join('\n');
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === 'object' && address ? address.port : 0;
 }

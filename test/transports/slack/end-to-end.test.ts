@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { FakeSlack, FakeSlackMessage } from '../../../src/sandbox/slack/index.js';
+import { checkBlockKit, type FakeSlack, type FakeSlackMessage } from '../../../src/sandbox/slack/index.js';
 import { ACTION_IDS } from '../../../src/transports/slack/blocks.js';
 import { fluxSignature, kustomizationEvent } from '../../helpers/flux.js';
 import { eventually } from '../../helpers/service.js';
@@ -8,7 +8,6 @@ import {
   buttonOf,
   CHANNEL,
   FLUX_TOKEN,
-  messageText,
   rootMessages,
   SLACK_APP_TOKEN,
   SLACK_BOT_TOKEN,
@@ -18,20 +17,7 @@ import {
 import { startWorld } from '../../helpers/world.js';
 
 async function click(slack: FakeSlack, message: FakeSlackMessage, actionId: string, user: string) {
-  const button = buttonOf(message, actionId);
-  assert.ok(button, `the message has a ${actionId} button:\n${messageText(message)}`);
-  return slack.sendBlockAction({
-    actions: [
-      {
-        action_id: actionId,
-        block_id: 'tunnelbot_actions',
-        text: button.text,
-        ...(button.value && { value: button.value }),
-      },
-    ],
-    message_ts: message.ts,
-    user_id: user,
-  });
+  return slack.clickButton({ messageTs: message.ts, actionId, userId: user });
 }
 
 function ephemeralTexts(slack: FakeSlack): string[] {
@@ -47,108 +33,125 @@ async function postFlux(url: string, event: string): Promise<number> {
   return response.status;
 }
 
-test('Socket Mode end to end: /expose, self-approval refused, a second user approves, Flux makes it live, /unexpose leaves nothing', async (t) => {
-  const world = await startWorld();
-  t.after(() => world.close());
-  const bot = await startSlackService(world);
-  t.after(() => bot.close());
-  const { slack } = bot;
+for (const mode of ['socket', 'http'] as const) {
+  test(`${mode} mode end to end: /expose, self-approval refused, a second user approves, Flux makes it live, /unexpose leaves nothing`, async (t) => {
+    const world = await startWorld();
+    t.after(() => world.close());
+    const bot = await startSlackService(world, { mode });
+    t.after(() => bot.close());
+    const { slack } = bot;
 
-  const ready = await fetch(`${bot.url}/readyz`);
-  const report = (await ready.json()) as { checks: Record<string, string> };
-  assert.equal(report.checks.slack, 'ok', JSON.stringify(report));
+    const report = bot.service.readiness.report();
+    assert.equal(report.checks.slack, 'ok', JSON.stringify(report));
 
-  // /expose: acked at once with nothing (the root message carries the request), the PR opened after the ack.
-  const ack = await slack.sendSlashCommand({ command: '/expose', text: 'linkding 9090', user_id: 'U0ALICE' });
-  assert.deepEqual(ack ?? {}, {});
-  await eventually(
-    () => rootMessages(slack).some((m) => buttonOf(m, ACTION_IDS.approve)),
-    'the request message with its buttons',
-  );
-  const [root] = rootMessages(slack);
-  assert.ok(root);
-  assert.equal(root.channel, CHANNEL);
-  assert.match(messageText(root), /linkding\.example\.com/);
-  assert.ok(root.text && root.text.length > 0, 'a text fallback for notifications');
-  const prs = await world.git.listOpenTunnelbotPrs();
-  assert.equal(prs.length, 1);
-  const pr = prs[0]!;
-  assert.equal(
-    JSON.parse(buttonOf(root, ACTION_IDS.approve)!.value!).sha,
-    pr.headSha,
-    'Approve is pinned to the head SHA',
-  );
-  assert.equal(buttonOf(root, ACTION_IDS.viewPr)!.url, pr.url);
+    // /expose: acked at once with nothing (the root message carries the request), the PR opened after the ack.
+    const ack = await slack.sendSlashCommand({
+      command: '/expose',
+      text: 'linkding 9090',
+      user_id: 'U0ALICE',
+    });
+    assert.deepEqual(ack ?? {}, {});
+    await eventually(
+      () => rootMessages(slack).some((m) => buttonOf(m, ACTION_IDS.approve)),
+      'the request message with its buttons',
+    );
+    const [root] = rootMessages(slack);
+    assert.ok(root);
+    assert.equal(root.channel, CHANNEL);
+    assert.match(slack.render(root), /linkding\.example\.com/);
+    assert.ok(root.text && root.text.length > 0, 'a text fallback for notifications');
+    const prs = await world.git.listOpenTunnelbotPrs();
+    assert.equal(prs.length, 1);
+    const pr = prs[0]!;
+    assert.equal(
+      JSON.parse(buttonOf(root, ACTION_IDS.approve)!.value!).sha,
+      pr.headSha,
+      'Approve is pinned to the head SHA',
+    );
+    assert.equal(buttonOf(root, ACTION_IDS.viewPr)!.url, pr.url);
 
-  // The requester's own Approve is refused, to her alone, and nothing happens.
-  await click(slack, root, ACTION_IDS.approve, 'U0ALICE');
-  await eventually(
-    () => ephemeralTexts(slack).some((text) => /four-eyes|own request|approve/i.test(text)),
-    'the refusal',
-  );
-  assert.equal((await world.git.getPr(pr.number)).merged, false);
+    // The requester's own Approve is refused, to her alone, and nothing happens.
+    await click(slack, root, ACTION_IDS.approve, 'U0ALICE');
+    await eventually(
+      () => ephemeralTexts(slack).some((text) => /four-eyes|own request|approve/i.test(text)),
+      'the refusal',
+    );
+    assert.equal((await world.git.getPr(pr.number)).merged, false);
 
-  // Bob approves: merged pinned to the SHA shown, the message says so, DNS waits for Flux.
-  await click(slack, root, ACTION_IDS.approve, 'U0BOB');
-  await eventually(
-    () => threadOf(slack, root).some((text) => text.includes('Approved by <@U0BOB>')),
-    'the approval in the thread',
-  );
-  const merged = await world.git.getPr(pr.number);
-  assert.equal(merged.merged, true);
-  assert.equal(merged.headSha, pr.headSha);
-  assert.deepEqual(world.cloudflare.records(), [], 'no DNS before Flux applied it');
-  assert.equal(
-    buttonOf(rootMessages(slack)[0]!, ACTION_IDS.approve),
-    undefined,
-    'no Approve button after the merge',
-  );
+    // Bob approves: merged pinned to the SHA shown, the message says so, DNS waits for Flux.
+    await click(slack, root, ACTION_IDS.approve, 'U0BOB');
+    await eventually(
+      () => threadOf(slack, root).some((text) => text.includes('Approved by <@U0BOB>')),
+      'the approval in the thread',
+    );
+    const merged = await world.git.getPr(pr.number);
+    assert.equal(merged.merged, true);
+    assert.equal(merged.headSha, pr.headSha);
+    assert.deepEqual(world.cloudflare.records(), [], 'no DNS before Flux applied it');
+    assert.equal(
+      buttonOf(rootMessages(slack)[0]!, ACTION_IDS.approve),
+      undefined,
+      'no Approve button after the merge',
+    );
 
-  // Flux applies the merge commit: live in the root message and once in the thread.
-  const mergeSha = merged.mergeSha!;
-  const event = kustomizationEvent('ReconciliationSucceeded', { revision: `main@sha1:${mergeSha}` });
-  assert.equal(await postFlux(bot.url, event), 202);
-  await eventually(
-    () => threadOf(slack, root).some((text) => text.includes('Live at https://linkding.example.com')),
-    'live in the thread',
-  );
-  assert.equal(world.cloudflare.records().length, 1);
-  assert.match(messageText(rootMessages(slack)[0]!), /live/i);
-  // Flux repeats its success every interval: nothing more is posted.
-  const posted = slack.messages.length;
-  assert.equal(await postFlux(bot.url, event), 202);
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  assert.equal(slack.messages.length, posted);
+    // Flux applies the merge commit: live in the root message and once in the thread.
+    const mergeSha = merged.mergeSha!;
+    const event = kustomizationEvent('ReconciliationSucceeded', { revision: `main@sha1:${mergeSha}` });
+    assert.equal(await postFlux(bot.url, event), 202);
+    await eventually(
+      () => threadOf(slack, root).some((text) => text.includes('Live at https://linkding.example.com')),
+      'live in the thread',
+    );
+    assert.equal(world.cloudflare.records().length, 1);
+    assert.match(slack.render(rootMessages(slack)[0]!), /live/i);
+    // Flux repeats its success every interval: nothing more is posted.
+    const posted = slack.messages.length;
+    assert.equal(await postFlux(bot.url, event), 202);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(slack.messages.length, posted);
 
-  // /unexpose goes through the same Approve button.
-  await slack.sendSlashCommand({ command: '/unexpose', text: 'linkding', user_id: 'U0BOB' });
-  await eventually(
-    () =>
-      rootMessages(slack).length === 2 && buttonOf(rootMessages(slack)[1]!, ACTION_IDS.approve) !== undefined,
-    'the unexpose request',
-  );
-  const unexposeRoot = rootMessages(slack)[1]!;
-  await click(slack, unexposeRoot, ACTION_IDS.approve, 'U0ALICE');
-  await eventually(() => world.cloudflare.records().length === 0, 'the CNAME removed');
-  const unexposeMerge = (await world.git.getPr(pr.number + 1)).mergeSha!;
-  assert.equal(
-    await postFlux(
-      bot.url,
-      kustomizationEvent('ReconciliationSucceeded', { revision: `main@sha1:${unexposeMerge}` }),
-    ),
-    202,
-  );
-  await eventually(
-    () => threadOf(slack, unexposeRoot).some((text) => /Nothing of linkding is left behind/.test(text)),
-    'removed in the thread',
-  );
-  assert.deepEqual(world.cloudflare.tunnels(), [], 'the tunnel is deleted');
+    // /unexpose goes through the same Approve button.
+    await slack.sendSlashCommand({ command: '/unexpose', text: 'linkding', user_id: 'U0BOB' });
+    await eventually(
+      () =>
+        rootMessages(slack).length === 2 &&
+        buttonOf(rootMessages(slack)[1]!, ACTION_IDS.approve) !== undefined,
+      'the unexpose request',
+    );
+    const unexposeRoot = rootMessages(slack)[1]!;
+    await click(slack, unexposeRoot, ACTION_IDS.approve, 'U0ALICE');
+    await eventually(() => world.cloudflare.records().length === 0, 'the CNAME removed');
+    const unexposeMerge = (await world.git.getPr(pr.number + 1)).mergeSha!;
+    assert.equal(
+      await postFlux(
+        bot.url,
+        kustomizationEvent('ReconciliationSucceeded', { revision: `main@sha1:${unexposeMerge}` }),
+      ),
+      202,
+    );
+    await eventually(
+      () => threadOf(slack, unexposeRoot).some((text) => /Nothing of linkding is left behind/.test(text)),
+      'removed in the thread',
+    );
+    assert.deepEqual(world.cloudflare.tunnels(), [], 'the tunnel is deleted');
 
-  for (const secret of [SLACK_BOT_TOKEN, SLACK_APP_TOKEN, FLUX_TOKEN, world.cloudflare.apiToken]) {
-    assert.ok(!bot.logs().includes(secret), 'no token in the logs');
-    assert.ok(!JSON.stringify(slack.calls).includes(secret), 'no token in what Slack was sent');
-  }
-});
+    for (const secret of [SLACK_BOT_TOKEN, SLACK_APP_TOKEN, FLUX_TOKEN, world.cloudflare.apiToken]) {
+      assert.ok(!bot.logs().includes(secret), 'no token in the logs');
+      assert.ok(!JSON.stringify(slack.calls).includes(secret), 'no token in what Slack was sent');
+    }
+    // Every message within Block Kit's limits, with a text fallback for notifications.
+    for (const call of slack.calls.filter((c) =>
+      ['chat.postMessage', 'chat.update', 'chat.postEphemeral'].includes(c.method),
+    )) {
+      assert.equal(call.outcome, 'ok', `${call.method}: ${call.outcome}`);
+      assert.ok(
+        typeof call.args.text === 'string' && call.args.text.length > 0,
+        `${call.method} has a text fallback`,
+      );
+      if (call.args.blocks !== undefined) assert.deepEqual(checkBlockKit(call.args.blocks, 'message'), []);
+    }
+  });
+}
 
 test('duplicates: a redelivered /expose envelope and a double click make one PR, one message and one merge', async (t) => {
   const world = await startWorld();
@@ -264,7 +267,7 @@ test('policy and failures: an unknown user is refused alone, Reject cleans up, a
   await click(slack, rejectedRoot, ACTION_IDS.reject, 'U0BOB');
   await eventually(() => world.cloudflare.tunnels().length === 0, 'the tunnel deleted');
   assert.equal((await world.git.getPr(rejectedNumber)).state, 'closed');
-  assert.match(messageText(rejectedRoot), /reject/i);
+  assert.match(slack.render(rejectedRoot), /reject/i);
   assert.equal(buttonOf(rejectedRoot, ACTION_IDS.approve), undefined);
 
   // Merged, then Flux fails to decrypt: the reason and its fix in the thread, once.
@@ -296,6 +299,6 @@ test('policy and failures: an unknown user is refused alone, Reject cleans up, a
   assert.equal(await postFlux(bot.url, failure), 202);
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.equal(threadOf(slack, root).filter((text) => text.includes('.agekey')).length, 1, 'told once');
-  assert.match(messageText(root), /agekey/);
+  assert.match(slack.render(root), /agekey/);
   assert.deepEqual(world.cloudflare.records(), [], 'no DNS for a change Flux could not apply');
 });
