@@ -1,19 +1,16 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { Metrics } from '../../../src/metrics.js';
 import type { RequestService } from '../../../src/requests/service.js';
-import { FakeSlack } from '../../../src/sandbox/slack/index.js';
+import { FakeSlack, signSlackRequest } from '../../../src/sandbox/slack/index.js';
 import { createHttpServer } from '../../../src/transports/http/server.js';
 import { SlackTransport } from '../../../src/transports/slack/app.js';
 import { captureLogs } from '../../helpers/logs.js';
 import { SLACK_APP_TOKEN, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET } from '../../helpers/slack.js';
 
-/** Slack's v0 signature, computed as Slack's documentation gives it (not with Bolt's code under test). */
-function sign(body: string, timestamp = Math.floor(Date.now() / 1000), secret = SLACK_SIGNING_SECRET) {
-  const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-  return { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature };
+function sign(body: string, timestamp = Math.floor(Date.now() / 1000), signingSecret = SLACK_SIGNING_SECRET) {
+  return signSlackRequest({ signingSecret, body, timestamp });
 }
 
 const FORM = 'application/x-www-form-urlencoded';
