@@ -52,6 +52,7 @@ test('/expose alone opens the form; field errors are shown inline, a valid submi
     () => rootMessages(slack).some((m) => m.channel === CHANNEL && /linkding/.test(m.text ?? '')),
     'the request in the channel',
   );
+  await eventually(() => /Waiting for approval/.test(slack.render(rootMessages(slack)[0]!)), 'the PR opened');
   const prs = await world.git.listOpenTunnelbotPrs();
   assert.equal(prs.length, 1);
   assert.equal(prs[0]!.metadata?.requester.slackUserId, 'U0ALICE');
