@@ -44,7 +44,7 @@ export interface Sandbox {
 }
 
 const GITHUB_TOKEN = `ghp_sandbox${randomBytes(12).toString('hex')}`;
-const FLUX_POLL_MS = 500;
+const FLUX_POLL_MS = 250;
 
 export function sandboxSettings(): Readonly<Settings> {
   return validateSettings(
@@ -112,7 +112,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     service = await createService(config, logger, context, undefined, {
       ...(options.slackTuning && { slack: options.slackTuning }),
     });
-    flux = new SimulatedFlux(service, cloudflare, options.fluxDelayMs ?? 3000, logger);
+    flux = new SimulatedFlux(service, github, cloudflare, options.fluxDelayMs ?? 3000, logger);
     const { url } = await service.start({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
     flux.start();
     const running = service;
@@ -141,62 +141,54 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 }
 
 /**
- * Flux and cloudflared, simulated from what the default branch holds: each new head of the default branch that is
- * a tunnelbot merge is "applied" after a delay. Its tunnel gets a running connector (expose) or loses it
- * (unexpose), then the service hears kustomize-controller's ReconciliationSucceeded for that commit, as the real
- * notification-controller would post it.
+ * Flux and cloudflared, simulated from the fake GitHub's own record of merges (read in memory, so the simulation
+ * costs the service nothing): each merged tunnelbot PR is "applied" after a delay. Its tunnel gets a running
+ * connector (expose) or loses it (unexpose), then the service hears kustomize-controller's ReconciliationSucceeded
+ * for the merge commit, as the real notification-controller would post it.
  */
 class SimulatedFlux {
   private timer: NodeJS.Timeout | undefined;
-  private head: string | undefined;
+  private readonly seen = new Set<number>();
   private readonly pending = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly service: Service,
+    private readonly github: FakeGitHub,
     private readonly cloudflare: FakeCloudflare,
     private readonly delayMs: number,
     private readonly logger: Logger,
   ) {}
 
   start(): void {
-    const tick = () => {
-      void this.poll().finally(() => {
-        if (this.timer !== undefined) this.timer = setTimeout(tick, FLUX_POLL_MS);
-      });
-    };
-    this.timer = setTimeout(tick, 0);
+    this.timer = setInterval(() => this.poll(), FLUX_POLL_MS);
+    this.timer.unref();
   }
 
   stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    clearInterval(this.timer);
     for (const timer of this.pending) clearTimeout(timer);
     this.pending.clear();
   }
 
-  private async poll(): Promise<void> {
-    try {
-      const { sha } = await this.service.context.git.defaultBranch();
-      if (this.head === undefined) {
-        this.head = sha;
-        return;
-      }
-      if (sha === this.head) return;
-      this.head = sha;
+  private poll(): void {
+    for (let number = 1; ; number += 1) {
+      const pull = this.github.pull(number);
+      if (!pull) return;
+      if (!pull.mergeCommitSha || this.seen.has(number)) continue;
+      this.seen.add(number);
+      const sha = pull.mergeCommitSha;
       const timer = setTimeout(() => {
         this.pending.delete(timer);
-        void this.apply(sha);
+        void this.apply(number, sha);
       }, this.delayMs);
       this.pending.add(timer);
-    } catch (error) {
-      this.logger.warn({ err: asTunnelbotError(error) }, 'simulated Flux could not read the default branch');
     }
   }
 
-  private async apply(sha: string): Promise<void> {
+  private async apply(number: number, sha: string): Promise<void> {
     try {
-      const pr = await this.service.context.git.prForCommit(sha);
-      const tunnelId = pr?.metadata?.tunnelId;
+      const pr = await this.service.context.git.getPr(number);
+      const tunnelId = pr.metadata?.tunnelId;
       if (tunnelId && pr.metadata?.action === 'expose') this.cloudflare.startCloudflared(tunnelId);
       if (tunnelId && pr.metadata?.action === 'unexpose') this.cloudflare.stopConnectors(tunnelId);
       const event = parseFluxEvent(
@@ -215,7 +207,7 @@ class SimulatedFlux {
           reportingController: 'kustomize-controller',
         }),
       );
-      this.logger.info({ sha, pr: pr?.number }, 'simulated Flux applied the default branch');
+      this.logger.info({ sha, pr: number }, 'simulated Flux applied a merge');
       await this.service.requests.onFluxEvent(event);
     } catch (error) {
       this.logger.warn({ err: asTunnelbotError(error) }, 'simulated Flux could not report');
