@@ -302,3 +302,55 @@ test('policy and failures: an unknown user is refused alone, Reject cleans up, a
   assert.match(slack.render(root), /agekey/);
   assert.deepEqual(world.cloudflare.records(), [], 'no DNS for a change Flux could not apply');
 });
+
+test('two replicas on the same Slack, GitHub and Cloudflare: one tunnel, one PR, one merge, one live message', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const one = await startSlackService(world);
+  const two = await startSlackService(world, { reuse: { slack: one.slack, apiUrl: one.apiUrl } });
+  t.after(async () => {
+    await two.service.stop();
+    await one.close();
+  });
+  const { slack } = one;
+  assert.equal(slack.openSockets, 2);
+  await slack.sendSlashCommand({ command: '/expose', text: 'linkding 9090', user_id: 'U0ALICE' });
+  await eventually(
+    () => rootMessages(slack).some((m) => buttonOf(m, ACTION_IDS.approve)),
+    'the request message',
+  );
+  const root = rootMessages(slack)[0]!;
+  const { pr: number } = JSON.parse(buttonOf(root, ACTION_IDS.approve)!.value!) as { pr: number };
+  // Both replicas press the button for Bob at once (as if Slack had delivered the click to each).
+  await Promise.all([
+    one.service.requests.approve(
+      { id: 'U0BOB', name: 'bob' },
+      { prNumber: number, headSha: JSON.parse(buttonOf(root, ACTION_IDS.approve)!.value!).sha },
+    ),
+    two.service.requests.approve(
+      { id: 'U0BOB', name: 'bob' },
+      { prNumber: number, headSha: JSON.parse(buttonOf(root, ACTION_IDS.approve)!.value!).sha },
+    ),
+  ]);
+  await eventually(() => threadOf(slack, root).some((text) => text.includes('Approved by')), 'the approval');
+  const mergeSha = (await world.git.getPr(number)).mergeSha!;
+  const event = kustomizationEvent('ReconciliationSucceeded', { revision: `main@sha1:${mergeSha}` });
+  // notification-controller posts to the Service: either replica, or both after a retry.
+  assert.equal(await postFlux(one.url, event), 202);
+  assert.equal(await postFlux(two.url, event), 202);
+  await eventually(() => threadOf(slack, root).some((text) => text.includes('Live at')), 'live');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.equal(
+    threadOf(slack, root).filter((text) => text.includes('Approved by')).length,
+    1,
+    'one merge told',
+  );
+  assert.equal(
+    threadOf(slack, root).filter((text) => text.includes('Live at')).length,
+    1,
+    'one live message',
+  );
+  assert.equal(rootMessages(slack).length, 1);
+  assert.equal(world.cloudflare.tunnels().length, 1);
+  assert.equal(world.cloudflare.records().length, 1);
+});
