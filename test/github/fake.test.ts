@@ -139,14 +139,55 @@ describe('fake GitHub', () => {
       head: 'feature/p1',
       base: 'main',
     });
-    assert.deepEqual(await status(duplicate), [422, 'A pull request already exists for acme:feature/p1.']);
+    // GitHub's exact answer: the reason is only in errors[].message, and octokit's message carries both.
+    const refused = await duplicate.then(
+      () => assert.fail('a second PR for the same head was accepted'),
+      (thrown: unknown) => thrown,
+    );
+    assert.ok(refused instanceof RequestError);
+    assert.equal(refused.status, 422);
+    const { documentation_url: _docs, ...body } = refused.response?.data as Record<string, unknown>;
+    assert.deepEqual(body, {
+      message: 'Validation Failed',
+      status: '422',
+      errors: [
+        {
+          resource: 'PullRequest',
+          code: 'custom',
+          message: 'A pull request already exists for acme:feature/p1.',
+        },
+      ],
+    });
+    assert.match(
+      refused.message,
+      /^Validation Failed: .*A pull request already exists for acme:feature\/p1\./,
+    );
+    const missingHead = octokit.rest.pulls.create({
+      ...repo,
+      title: 'x',
+      head: 'feature/none',
+      base: 'main',
+    });
+    assert.deepEqual(
+      await missingHead.catch(
+        (thrown: RequestError) => (thrown.response?.data as { errors: unknown }).errors,
+      ),
+      [{ resource: 'PullRequest', field: 'head', code: 'invalid' }],
+    );
     await octokit.rest.git.createRef({
       ...repo,
       ref: 'refs/heads/feature/empty',
       sha: (await octokit.rest.git.getRef({ ...repo, ref: 'heads/main' })).data.object.sha,
     });
     const empty = octokit.rest.pulls.create({ ...repo, title: 'empty', head: 'feature/empty', base: 'main' });
-    assert.deepEqual(await status(empty), [422, 'No commits between main and feature/empty']);
+    await assert.rejects(empty, (thrown: RequestError) => {
+      assert.equal(thrown.status, 422);
+      assert.match(
+        thrown.message,
+        /^Validation Failed: .*"message":"No commits between main and feature\/empty"/,
+      );
+      return true;
+    });
     const all = await octokit.paginate(octokit.rest.pulls.list, { ...repo, state: 'open', per_page: 2 });
     assert.deepEqual(
       all

@@ -66,16 +66,30 @@ export async function createOctokit(options: GitHubClientOptions): Promise<Octok
   }
 }
 
+/**
+ * GitHub's message of an answer, with the messages of its `errors` array: a 422 says only "Validation Failed" at
+ * the top and puts the reason ("A pull request already exists for …") in `errors[].message`, and some endpoints
+ * list plain strings there.
+ */
 function githubMessage(error: RequestError): string {
-  const data = error.response?.data as { message?: unknown } | undefined;
-  return typeof data?.message === 'string' ? data.message : `HTTP ${error.status}`;
+  const data = error.response?.data as { message?: unknown; errors?: unknown } | undefined;
+  const top = typeof data?.message === 'string' ? data.message : `HTTP ${error.status}`;
+  const reasons = (Array.isArray(data?.errors) ? (data.errors as unknown[]) : []).flatMap((item) => {
+    if (typeof item === 'string') return [item];
+    const message = (item as { message?: unknown } | null)?.message;
+    return typeof message === 'string' && message !== top ? [message] : [];
+  });
+  return reasons.length > 0 ? `${top}: ${reasons.join('; ')}` : top;
 }
 
 export function isRequestError(error: unknown, status?: number): error is RequestError {
   return error instanceof RequestError && (status === undefined || error.status === status);
 }
 
-/** GitHub's own message of a failed request, for matching documented texts such as "Reference already exists". */
+/**
+ * GitHub's own message of a failed request including its `errors[].message` reasons, for matching documented texts
+ * such as "Reference already exists" or "A pull request already exists for …".
+ */
 export function requestMessage(error: unknown): string {
   return isRequestError(error) ? githubMessage(error) : '';
 }

@@ -344,12 +344,16 @@ export class GitHubProvider implements GitProvider {
         body,
       });
     } catch (error) {
-      if (isRequestError(error, 422) && /already exists/i.test(requestMessage(error))) {
+      const doing = `opening the pull request for ${branch} in ${this.repoName}`;
+      if (isRequestError(error, 422) && /a pull request already exists/i.test(requestMessage(error))) {
+        // A concurrent attempt opened it first. Deleting the branch now would make GitHub close that PR (and the
+        // closed-PR handler delete its tunnel), so the branch stays whatever happens next.
         const existing = await this.findOpenPr(branch);
         if (existing) return this.adopted(existing, request.metadata);
+        throw githubError(error, doing);
       }
       await this.undo(`branch ${branch}`, () => this.deleteBranch(branch));
-      throw githubError(error, `opening the pull request for ${branch} in ${this.repoName}`);
+      throw githubError(error, doing);
     }
     try {
       await this.call(`labelling pull request #${pull.data.number}`, (o) =>

@@ -110,6 +110,18 @@ function validationFailed(message: string, resource?: string, field?: string): R
   });
 }
 
+/**
+ * The pulls endpoint's 422: "Validation Failed" on top and the reason only in `errors`, either a `custom` error
+ * with a message or an `invalid` field without one (what GitHub sends, e.g. for a duplicate head).
+ */
+function pullValidationFailed(reason: { message: string } | { field: string }): Reply {
+  const detail =
+    'message' in reason
+      ? { resource: 'PullRequest', code: 'custom', message: reason.message }
+      : { resource: 'PullRequest', field: reason.field, code: 'invalid' };
+  return error(422, 'Validation Failed', { errors: [detail] });
+}
+
 const notFound = (): Reply => error(404, 'Not Found');
 
 function now(): string {
@@ -714,19 +726,18 @@ export class FakeGitHub {
       return validationFailed('title is required', 'PullRequest', 'title');
     const headSha = await this.repository.refSha(this.headsRef(headRef));
     const baseSha = await this.repository.refSha(this.headsRef(baseRef));
-    if (!baseSha) return validationFailed('Validation Failed', 'PullRequest', 'base');
-    if (!headSha) return validationFailed('Validation Failed', 'PullRequest', 'head');
+    if (!baseSha) return pullValidationFailed({ field: 'base' });
+    if (!headSha) return pullValidationFailed({ field: 'head' });
     if (await this.repository.isAncestor(headSha, baseSha)) {
-      return validationFailed(`No commits between ${baseRef} and ${headRef}`, 'PullRequest');
+      return pullValidationFailed({ message: `No commits between ${baseRef} and ${headRef}` });
     }
     // No await between this check and the push: the event loop makes "one open PR per head" atomic.
     if (
       this.pulls.some((pull) => pull.state === 'open' && pull.headRef === headRef && pull.baseRef === baseRef)
     ) {
-      return validationFailed(
-        `A pull request already exists for ${this.owner.login}:${headRef}.`,
-        'PullRequest',
-      );
+      return pullValidationFailed({
+        message: `A pull request already exists for ${this.owner.login}:${headRef}.`,
+      });
     }
     const created = now();
     const pull: PullRecord = {
