@@ -7,7 +7,7 @@ import { TunnelbotError } from '../errors.js';
  * environment only. Parsed and validated once, then frozen, with every problem listed together with its fix.
  */
 
-export const DEFAULT_CLOUDFLARED_IMAGE = 'cloudflare/cloudflared:2025.10.0';
+export const DEFAULT_CLOUDFLARED_IMAGE = 'cloudflare/cloudflared:2026.8.2';
 
 const dnsName = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
 const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;

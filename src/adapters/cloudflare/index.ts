@@ -163,8 +163,10 @@ function validateTunnelName(name: string): void {
 }
 
 /**
- * Decodes a tunnel run token (base64 JSON `{a, t, s}`) into a credentials file. The token itself is a secret:
- * it never appears in an error message.
+ * Decodes a tunnel run token into a credentials file, as cloudflared's `TunnelToken.Credentials()` does: base64
+ * JSON `{a, t, s, e?}`, where `e` (omitted when empty) is the edge endpoint a tunnel outside the default region
+ * (e.g. FedRAMP) must connect to, so it is carried into `Endpoint`. The token itself is a secret: it never
+ * appears in an error message.
  */
 export function credentialsFromToken(token: string, expectedTunnelId: string): TunnelCredentials {
   const invalid = (why: string) =>
@@ -179,14 +181,15 @@ export function credentialsFromToken(token: string, expectedTunnelId: string): T
     throw invalid('it is not base64-encoded JSON');
   }
   if (typeof parsed !== 'object' || parsed === null) throw invalid('it is not a JSON object');
-  const { a, t, s } = parsed as Record<string, unknown>;
+  const { a, t, s, e } = parsed as Record<string, unknown>;
   if (typeof a !== 'string' || typeof t !== 'string' || typeof s !== 'string') {
     throw invalid('the fields a, t and s are not all strings');
   }
+  if (e !== undefined && typeof e !== 'string') throw invalid('its endpoint (e) is not a string');
   if (t.toLowerCase() !== expectedTunnelId.toLowerCase()) throw invalid(`it names another tunnel (${t})`);
   if (Buffer.from(s, 'base64').length < TUNNEL_SECRET_BYTES)
     throw invalid('its secret is shorter than 32 bytes');
-  return { AccountTag: a, TunnelSecret: s, TunnelID: t, Endpoint: '' };
+  return { AccountTag: a, TunnelSecret: s, TunnelID: t, Endpoint: e ?? '' };
 }
 
 /**

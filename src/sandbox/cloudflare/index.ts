@@ -439,8 +439,13 @@ export class FakeCloudflare {
     return this.state.createRecord(this.zone(zoneName).id, record);
   }
 
-  seedTunnel(input: { name: string; createdAt?: string; secret?: string }): FakeTunnel {
-    return this.state.createTunnel({ name: input.name, tunnel_secret: input.secret }, input.createdAt);
+  /** `endpoint` is the edge region the tunnel's run token names (`e`), e.g. `fed` for FedRAMP accounts. */
+  seedTunnel(input: { name: string; createdAt?: string; secret?: string; endpoint?: string }): FakeTunnel {
+    return this.state.createTunnel(
+      { name: input.name, tunnel_secret: input.secret },
+      input.createdAt,
+      input.endpoint,
+    );
   }
 
   /**
@@ -692,11 +697,18 @@ export class FakeCloudflare {
   }
 }
 
-/** The run token cloudflared accepts: base64 of JSON `{a, t, s}` (account tag, tunnel id, secret). */
+/**
+ * The run token cloudflared accepts: base64 of JSON `{a, t, s, e?}` (account tag, tunnel id, secret, endpoint),
+ * `e` omitted when empty as Go's `omitempty` does.
+ */
 function tunnelToken(tunnel: FakeTunnel): string {
-  return Buffer.from(JSON.stringify({ a: tunnel.accountTag, t: tunnel.id, s: tunnel.secret })).toString(
-    'base64',
-  );
+  const token = {
+    a: tunnel.accountTag,
+    t: tunnel.id,
+    s: tunnel.secret,
+    ...(tunnel.endpoint && { e: tunnel.endpoint }),
+  };
+  return Buffer.from(JSON.stringify(token)).toString('base64');
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
