@@ -44,6 +44,17 @@ test('the default cloudflared image is a release with the 2026.8 security fixes,
   }
 });
 
+test('repository.mergeMethod is optional and one of squash, merge, rebase', () => {
+  const base = 'repository: {owner: acme, name: gitops, mergeMethod: %s}\n';
+  assert.equal(parseSettings(base.replace('%s', 'rebase'), 't.yaml').repository?.mergeMethod, 'rebase');
+  assert.equal(
+    parseSettings('repository: {owner: acme, name: gitops}\n', 't.yaml').repository?.mergeMethod,
+    undefined,
+  );
+  const error = settingsError(base.replace('%s', 'fast-forward'));
+  assert.match(error.message, /repository\.mergeMethod: .*"squash"\|"merge"\|"rebase"/);
+});
+
 test('the annotated example in deploy/ is valid and complete', () => {
   const settings = parseSettings(readFileSync('deploy/tunnelbot.example.yaml', 'utf8'), 'example');
   assert.deepEqual(

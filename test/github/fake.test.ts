@@ -212,6 +212,45 @@ describe('fake GitHub', () => {
     );
   });
 
+  test('merge settings: all allowed by default, a turned-off method is a 405 with GitHub’s message', async () => {
+    const settings = async () => {
+      const { data } = await octokit.rest.repos.get(repo);
+      return [data.allow_squash_merge, data.allow_merge_commit, data.allow_rebase_merge];
+    };
+    assert.deepEqual(await settings(), [true, true, true]);
+    fixture.fake.setMergeMethods({ squash: false, merge: false, rebase: false });
+    try {
+      assert.deepEqual(await settings(), [false, false, false]);
+      await branchWith('feature/m1', { 'm1.yaml': 'm: 1\n' });
+      const { data: pull } = await octokit.rest.pulls.create({
+        ...repo,
+        title: 'm',
+        head: 'feature/m1',
+        base: 'main',
+      });
+      for (const [merge_method, message] of [
+        ['squash', 'Squash merges are not allowed on this repository.'],
+        ['merge', 'Merge commits are not allowed on this repository.'],
+        ['rebase', 'Rebase merges are not allowed on this repository.'],
+      ] as const) {
+        assert.deepEqual(
+          await status(octokit.rest.pulls.merge({ ...repo, pull_number: pull.number, merge_method })),
+          [405, message],
+        );
+      }
+      fixture.fake.setMergeMethods({ rebase: true });
+      const merged = await octokit.rest.pulls.merge({
+        ...repo,
+        pull_number: pull.number,
+        merge_method: 'rebase',
+      });
+      const main = await octokit.rest.git.getRef({ ...repo, ref: 'heads/main' });
+      assert.equal(main.data.object.sha, merged.data.sha, 'a rebase moves the base to the replayed commit');
+    } finally {
+      fixture.fake.setMergeMethods({ squash: true, merge: true, rebase: true });
+    }
+  });
+
   test('compare reports identical, ahead, behind and diverged like git', async () => {
     const base = await branchWith('cmp/base', { 'c.yaml': 'c: 0\n' });
     assert.ok(await fixture.fake.repository.updateRef('refs/heads/cmp/ahead', base, undefined));
