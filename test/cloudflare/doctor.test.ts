@@ -27,11 +27,57 @@ describe('checkCloudflare (doctor)', () => {
     assert.match(checks[4]?.detail ?? '', /zone apps\.example\.com/);
   });
 
-  it('stops at a rejected token', async () => {
+  it('stops at a rejected token, after trying it as a user and as an account token', async () => {
+    h.fake.resetRequests();
     const checks = await checkCloudflare({ ...h.options, apiToken: 'nope' }, ['example.com']);
     assert.equal(checks.length, 1);
     assert.equal(checks[0]?.ok, false);
+    assert.match(checks[0]?.detail ?? '', /as a user token and as a token of account [0-9a-f]{32}/);
     assert.match(checks[0]?.fix ?? '', /TB_ERR_CLOUDFLARE_AUTH/);
+    assert.deepEqual(
+      h.fake.requests.map((r) => r.route),
+      ['token.verify', 'account.token.verify'],
+    );
+  });
+
+  it('a user token is verified at /user/tokens/verify only', async () => {
+    h.fake.resetRequests();
+    const checks = await checkCloudflare(h.options, []);
+    assert.equal(checks[0]?.detail, 'the user token is active');
+    assert.equal(h.fake.requestCount('account.token.verify'), 0);
+  });
+
+  it('an account-owned token (401 at the user endpoint) verifies at the account endpoint and the run goes on', async () => {
+    const account = await startCloudflare({ tokenOwner: 'account' });
+    try {
+      const userVerify = await fetch(`${account.baseURL}/user/tokens/verify`, {
+        headers: { authorization: `Bearer ${account.fake.apiToken}` },
+      });
+      assert.equal(userVerify.status, 401);
+      assert.deepEqual(await userVerify.json(), {
+        success: false,
+        errors: [{ code: 1000, message: 'Invalid API Token' }],
+        messages: [],
+        result: null,
+      });
+      const checks = await checkCloudflare(account.options, ['example.com']);
+      assert.deepEqual(
+        checks.map((c) => [c.name, c.ok]),
+        [
+          ['Cloudflare API token', true],
+          ['Cloudflare account', true],
+          ['Cloudflare tunnels', true],
+          ['DNS zone of example.com', true],
+        ],
+      );
+      assert.equal(checks[0]?.detail, `the token, owned by account ${account.fake.accountId}, is active`);
+      assert.equal(
+        account.fake.requests.find((r) => r.route === 'account.token.verify')?.path,
+        `/client/v4/accounts/${account.fake.accountId}/tokens/verify`,
+      );
+    } finally {
+      await account.stop();
+    }
   });
 
   it('names the missing permissions and the domain in no zone', async () => {

@@ -9,19 +9,20 @@ function failed(name: string, error: unknown): DoctorCheck {
 
 /**
  * The Cloudflare part of `tunnelbot doctor`: read-only probes, in the order a misconfiguration is usually found.
- * A rejected token stops the run, since every later probe would fail for the same reason.
+ * User and account-owned tokens both pass the first; a token Cloudflare rejects as either stops the run, since
+ * every later probe would fail for the same reason.
  */
 export async function checkCloudflare(options: CloudflareOptions, domains: string[]): Promise<DoctorCheck[]> {
   const adapter = new CloudflareAdapter(options);
   const checks: DoctorCheck[] = [];
 
   try {
-    const status = await adapter.verifyToken();
+    const { status, owner } = await adapter.verifyToken();
     const ok = status === 'active';
     checks.push({
       name: 'Cloudflare API token',
       ok,
-      detail: `the token is ${status}`,
+      detail: `the ${owner === 'account' ? `token, owned by account ${options.accountId},` : 'user token'} is ${status}`,
       ...(ok
         ? {}
         : { fix: 'Roll or re-create the token in the Cloudflare dashboard and set CLOUDFLARE_API_TOKEN.' }),

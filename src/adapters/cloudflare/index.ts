@@ -44,6 +44,12 @@ export interface TunnelCredentials {
 
 export type TunnelStatus = 'inactive' | 'degraded' | 'healthy' | 'down';
 
+/** What Cloudflare says of the API token, and whether a user or the account owns it. */
+export interface TokenVerification {
+  status: string;
+  owner: 'user' | 'account';
+}
+
 export interface TunnelSummary {
   id: string;
   name: string;
@@ -779,11 +785,32 @@ export class CloudflareAdapter {
 
   // --- doctor probes ---
 
-  async verifyToken(): Promise<string> {
-    const result = await this.call({ action: 'verify the API token', permission: PERMISSION.tunnel }, () =>
-      this.client.user.tokens.verify(),
-    );
-    return result.status;
+  /**
+   * Verifies the token where its owner can: a user token at `/user/tokens/verify`; an account-owned token (Manage
+   * Account › Account API Tokens) is unknown there (401) and verifies at `/accounts/{id}/tokens/verify`.
+   */
+  async verifyToken(): Promise<TokenVerification> {
+    const context = { action: 'verify the API token', permission: PERMISSION.tunnel };
+    try {
+      const result = await this.call(context, () => this.client.user.tokens.verify());
+      return { status: result.status, owner: 'user' };
+    } catch (error) {
+      if (!isTunnelbotError(error) || error.code !== 'TB_ERR_CLOUDFLARE_AUTH') throw error;
+    }
+    try {
+      const result = await this.call(context, () =>
+        this.client.accounts.tokens.verify({ account_id: this.accountId }),
+      );
+      return { status: result.status, owner: 'account' };
+    } catch (error) {
+      if (!isTunnelbotError(error) || error.code !== 'TB_ERR_CLOUDFLARE_AUTH') throw error;
+      throw new TunnelbotError(
+        'TB_ERR_CLOUDFLARE_AUTH',
+        `Cloudflare rejected the API token, as a user token and as a token of account ${this.accountId} ` +
+          `(${error.message.replace(/^Could not verify the API token: /, '')})`,
+        { cause: error, details: error.details },
+      );
+    }
   }
 
   async getAccountName(): Promise<string> {
