@@ -1,8 +1,9 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkCloudflare } from '../../src/adapters/cloudflare/doctor.js';
+import { DOCTOR_CLOUDFLARE_RETRIES, checkCloudflare } from '../../src/adapters/cloudflare/doctor.js';
 import { ALL_PERMISSIONS } from '../../src/sandbox/cloudflare/index.js';
 import { startCloudflare, type CloudflareHarness } from '../helpers/cloudflare.js';
+import { closedPort } from '../helpers/network.js';
 
 describe('checkCloudflare (doctor)', () => {
   let h: CloudflareHarness;
@@ -94,6 +95,32 @@ describe('checkCloudflare (doctor)', () => {
       byName.get('DNS zone of elsewhere.net')?.detail ?? '',
       /No zone .* contains the hostname elsewhere\.net/,
     );
+  });
+
+  it('tells "could not connect" from "answered 500", retrying once with its own short timeout', async () => {
+    const { maxRetries: _retries, timeoutMs: _timeout, ...production } = h.options;
+    const refused = await checkCloudflare(
+      { ...production, baseURL: `http://127.0.0.1:${await closedPort()}/client/v4` },
+      ['example.com'],
+    );
+    assert.equal(refused.length, 1, 'nothing else is tried without a connection');
+    assert.match(refused[0]?.detail ?? '', /could not connect to the Cloudflare API \(connection refused/);
+    assert.match(refused[0]?.fix ?? '', /TB_ERR_CLOUDFLARE_UNREACHABLE/);
+
+    h.fake.resetRequests();
+    h.fake.injectFault(
+      'token.verify',
+      { kind: 'error', status: 500, code: 10001, message: 'Internal error' },
+      5,
+    );
+    try {
+      const answered = await checkCloudflare(production, []);
+      assert.match(answered[0]?.detail ?? '', /Cloudflare answered 500 \(10001: Internal error\)/);
+      assert.match(answered[0]?.fix ?? '', /TB_ERR_CLOUDFLARE_UPSTREAM/);
+      assert.equal(h.fake.requestCount('token.verify'), 1 + DOCTOR_CLOUDFLARE_RETRIES);
+    } finally {
+      h.fake.clearFaults();
+    }
   });
 
   it('reports a wrong account id', async () => {

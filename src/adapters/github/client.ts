@@ -1,6 +1,7 @@
 import { App, Octokit, RequestError } from 'octokit';
 import { TunnelbotError, isTunnelbotError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { connectionFailureReason } from '../connection-failure.js';
 
 export type GitHubAuth =
   | { kind: 'token'; token: string }
@@ -17,9 +18,23 @@ export interface GitHubClientOptions {
    * throttling spaces writes a second apart and retries turn injected faults into minutes of backoff.
    */
   retryAndThrottle?: boolean;
+  /** Per attempt, connecting included; 30 s when not given. `tunnelbot doctor` uses a few seconds. */
+  timeoutMs?: number;
+  /** Retries of a failed request (5xx, no answer); octokit's 3 when not given. */
+  retries?: number;
 }
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+export const DEFAULT_GITHUB_TIMEOUT_MS = 30_000;
+
+/** fetch with a deadline per attempt: without one, an address that drops packets holds a request for minutes. */
+function fetchWithTimeout(timeoutMs: number): typeof fetch {
+  return (input, init) => {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    return fetch(input, { ...init, signal });
+  };
+}
 
 // 405 (not mergeable) and 409 (head moved) are answers, not outages: retrying them only delays the user's error.
 const DO_NOT_RETRY = [400, 401, 403, 404, 405, 409, 410, 422, 451];
@@ -48,7 +63,10 @@ export async function createOctokit(options: GitHubClientOptions): Promise<Octok
     throttle: resilient
       ? { onRateLimit: onLimit, onSecondaryRateLimit: onLimit }
       : { enabled: false as const },
-    retry: resilient ? { doNotRetry: DO_NOT_RETRY } : { enabled: false },
+    retry: resilient
+      ? { doNotRetry: DO_NOT_RETRY, ...(options.retries !== undefined && { retries: options.retries }) }
+      : { enabled: false },
+    request: { fetch: fetchWithTimeout(options.timeoutMs ?? DEFAULT_GITHUB_TIMEOUT_MS) },
   });
   if (options.auth.kind === 'token') return new Configured({ auth: options.auth.token });
   const app = new App({
@@ -100,11 +118,13 @@ export function requestMessage(error: unknown): string {
  */
 export function githubError(error: unknown, doing: string): TunnelbotError {
   if (isTunnelbotError(error)) return error;
-  if (!(error instanceof RequestError)) {
-    const reason = error instanceof Error ? error.message : String(error);
+  // octokit reports a request that got no answer as a RequestError with status 500 and no response: it is not
+  // GitHub answering 500, and the fix is on our side of the network.
+  if (!(error instanceof RequestError) || error.response === undefined) {
     return new TunnelbotError(
-      'TB_ERR_GITHUB_UNAVAILABLE',
-      `GitHub could not be reached while ${doing}: ${reason}.`,
+      'TB_ERR_GITHUB_UNREACHABLE',
+      `Could not connect to GitHub while ${doing}: ${connectionFailureReason(error)}.`,
+      { details: { reason: 'no answer' } },
     );
   }
   const message = githubMessage(error);
