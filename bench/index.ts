@@ -1,6 +1,7 @@
 /** `npm run bench`: runs every benchmark module below in sequence; each prints its own figures. */
 import { run as cloudflareDns } from './cloudflare-dns.js';
 import { run as cloudflaredEdit } from './cloudflared-edit.js';
+import { run as doctor } from './doctor.js';
 import { run as fluxWebhook } from './flux-webhook.js';
 import { run as githubPr } from './github-pr.js';
 import { run as slackAck } from './slack-ack.js';
@@ -12,6 +13,7 @@ const benchmarks: Array<[name: string, run: () => Promise<void>]> = [
   ['sops', sops],
   ['github-pr', githubPr],
   ['flux-webhook', fluxWebhook],
+  ['doctor', doctor],
   ['slack-ack', async () => void (await slackAck())],
 ];
 

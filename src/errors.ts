@@ -322,8 +322,13 @@ export const ERROR_CATALOG = {
   ),
   TB_ERR_CLOUDFLARE_UPSTREAM: entry(
     'upstream',
-    'The Cloudflare API failed, timed out or could not be reached after the configured retries.',
-    'Check https://www.cloudflarestatus.com and the network path to the API, then retry; nothing is lost by retrying.',
+    'The Cloudflare API answered with a server error (5xx, 408 or 409) after the configured retries.',
+    'Check https://www.cloudflarestatus.com, then retry; nothing is lost by retrying.',
+  ),
+  TB_ERR_CLOUDFLARE_UNREACHABLE: entry(
+    'upstream',
+    'tunnelbot could not connect to the Cloudflare API (connection refused or dropped, DNS lookup failed, TLS failed or timed out) after the configured retries: Cloudflare never answered.',
+    'Check CLOUDFLARE_BASE_URL, DNS and the egress path (proxy, NetworkPolicy, firewall) to api.cloudflare.com, then retry.',
   ),
   TB_ERR_CLOUDFLARE_RATE_LIMITED: entry(
     'upstream',
@@ -403,8 +408,13 @@ export const ERROR_CATALOG = {
   ),
   TB_ERR_GITHUB_UNAVAILABLE: entry(
     'upstream',
-    'GitHub failed or could not be reached (5xx, timeout or network error).',
-    'Check https://www.githubstatus.com and the network path to the GitHub API, then try again.',
+    'GitHub answered with a server error (5xx).',
+    'Check https://www.githubstatus.com, then try again; nothing is lost by retrying.',
+  ),
+  TB_ERR_GITHUB_UNREACHABLE: entry(
+    'upstream',
+    'tunnelbot could not connect to the GitHub API (connection refused, DNS lookup failed, TLS failed or timed out): GitHub never answered.',
+    'Check GITHUB_API_URL, DNS and the egress path (proxy, NetworkPolicy, firewall) from tunnelbot to the GitHub API, then try again.',
   ),
   TB_ERR_GITHUB_REJECTED: entry(
     'upstream',
@@ -445,6 +455,11 @@ export const ERROR_CATALOG = {
     'conflict',
     'The pull request was closed without merging.',
     'Run the request again to open a new pull request.',
+  ),
+  TB_ERR_GITHUB_MERGE_METHOD: entry(
+    'config',
+    'The merge method the settings ask for (repository.mergeMethod) is turned off in the repository, or the repository allows none.',
+    "Turn the method on under the repository's Settings › General › Pull Requests, or change or remove repository.mergeMethod.",
   ),
   TB_ERR_GITHUB_NOT_TUNNELBOT_PR: entry(
     'input',

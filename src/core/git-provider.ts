@@ -1,5 +1,6 @@
 import type { ChangeSet } from './changeset.js';
 import type { PrBlock, PrMetadata } from './pr-metadata.js';
+import type { MergeMethod } from './merge-method.js';
 import type { RepoSnapshot } from './snapshot.js';
 
 /** A pull request as workflows need it; `metadata` is set when the body carries a valid tunnelbot block. */
@@ -24,7 +25,7 @@ export interface Person {
   name: string;
 }
 
-export type MergeMethod = 'merge' | 'squash' | 'rebase';
+export type { MergeMethod } from './merge-method.js';
 
 export interface OpenChangeSetPrRequest {
   /** A request's record, or the block of a `tunnelbot init` PR. */
@@ -65,12 +66,16 @@ export interface GitProvider {
   getPr(number: number): Promise<PullRequestInfo>;
   findOpenPr(branch: string): Promise<PullRequestInfo | undefined>;
   listOpenTunnelbotPrs(): Promise<PullRequestInfo[]>;
+  /**
+   * Merges with `method` (the settings' `repository.mergeMethod`) or, without one, the first method the repository
+   * allows of squash, merge, rebase; answers which one was used.
+   */
   mergePr(input: {
     number: number;
     expectedHeadSha: string;
     approver: Person;
     method?: MergeMethod;
-  }): Promise<{ mergeSha: string }>;
+  }): Promise<{ mergeSha: string; method: MergeMethod }>;
   closePr(input: { number: number; reason: string; actor: Person }): Promise<void>;
   prForCommit(sha: string): Promise<PullRequestInfo | undefined>;
   /**

@@ -1,13 +1,14 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { TunnelbotError } from '../errors.js';
+import { MERGE_METHODS } from './merge-method.js';
 
 /**
  * The operator's settings file (YAML). Everything that is not a secret lives here; secrets come from the
  * environment only. Parsed and validated once, then frozen, with every problem listed together with its fix.
  */
 
-export const DEFAULT_CLOUDFLARED_IMAGE = 'cloudflare/cloudflared:2025.10.0';
+export const DEFAULT_CLOUDFLARED_IMAGE = 'cloudflare/cloudflared:2026.8.2';
 
 const dnsName = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
 const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -85,6 +86,10 @@ const settingsSchema = z
         owner: z.string().min(1),
         name: z.string().min(1),
         branch: z.string().min(1).optional(),
+        mergeMethod: z
+          .enum(MERGE_METHODS)
+          .optional()
+          .describe('how approvals merge; default: the first the repository allows of squash, merge, rebase'),
       })
       .strict()
       .optional(),
@@ -121,7 +126,8 @@ export type Audience = Policy['request'];
 
 const FIXES: Record<string, string> = {
   environments: 'List each environment with at least `name` and `path`.',
-  repository: 'Give the GitOps repository as `repository: {owner, name, branch}`.',
+  repository:
+    'Give the GitOps repository as `repository: {owner, name, branch, mergeMethod}` (mergeMethod: squash, merge or rebase).',
   policy:
     'Name people by Slack user id (profile > ⋮ > Copy member ID) and groups by user group id, e.g. `policy: {request: {users: [U012AB3CD]}}`.',
 };

@@ -1,4 +1,4 @@
-import type { Person } from '../core/git-provider.js';
+import type { MergeMethod, Person } from '../core/git-provider.js';
 import type { WorkflowContext } from './context.js';
 import {
   onPullRequestEvent,
@@ -15,6 +15,7 @@ export interface ApprovalInput {
 
 export interface Approval {
   readonly mergeSha: string;
+  readonly method: MergeMethod;
   readonly outcome: PullRequestOutcome;
 }
 
@@ -28,10 +29,12 @@ export async function approve(
   context: WorkflowContext,
   options: PullRequestEventOptions = {},
 ): Promise<Approval> {
-  const { mergeSha } = await context.git.mergePr({
+  const mergeMethod = context.settings.repository?.mergeMethod;
+  const { mergeSha, method } = await context.git.mergePr({
     number: input.prNumber,
     expectedHeadSha: input.expectedHeadSha,
     approver: input.approver,
+    ...(mergeMethod && { method: mergeMethod }),
   });
   const merged = await context.git.getPr(input.prNumber);
   const outcome = await onPullRequestEvent(
@@ -46,7 +49,7 @@ export async function approve(
     context,
     options,
   );
-  return { mergeSha, outcome };
+  return { mergeSha, method, outcome };
 }
 
 /** A rejection closes the PR (and deletes its branch); an expose's tunnel is deleted with it. */

@@ -4,6 +4,7 @@ import { ownerComment } from '../../src/core/dns-plan.js';
 import { TunnelbotError } from '../../src/errors.js';
 import type { FakeFault, FakeRoute } from '../../src/sandbox/cloudflare/index.js';
 import { startCloudflare, type CloudflareHarness } from '../helpers/cloudflare.js';
+import { closedPort } from '../helpers/network.js';
 
 const MARKER = ownerComment('resilience');
 
@@ -65,21 +66,56 @@ describe('Cloudflare retries, timeouts and error mapping', () => {
     await assert.rejects(
       h.adapterWith({ maxRetries: 0, timeoutMs: 100 }).findZone('a.example.com'),
       (e: unknown) =>
-        hasCode('TB_ERR_CLOUDFLARE_UPSTREAM', 'upstream')(e) &&
-        /did not answer in time/.test((e as Error).message),
+        hasCode('TB_ERR_CLOUDFLARE_UNREACHABLE', 'upstream')(e) &&
+        /could not connect to the Cloudflare API \(timed out/.test((e as Error).message),
     );
     h.fake.injectFault('zones.list', { kind: 'latency', ms: 400 }, 1);
     const zone = await h.adapterWith({ maxRetries: 1, timeoutMs: 100 }).findZone('a.example.com');
     assert.equal(zone.name, 'example.com');
   });
 
-  it('gives an upstream error when the connection drops on every attempt', async () => {
+  it('gives an unreachable error (upstream) when the connection drops on every attempt', async () => {
     h.fake.injectFault('tunnel.list', { kind: 'drop', when: 'before' }, 1);
     await assert.rejects(
       h.adapterWith({ maxRetries: 0 }).listTunnels({ namePrefix: 'tb-' }),
       (e: unknown) =>
-        hasCode('TB_ERR_CLOUDFLARE_UPSTREAM', 'upstream')(e) &&
-        /could not be reached/.test((e as Error).message),
+        hasCode('TB_ERR_CLOUDFLARE_UNREACHABLE', 'upstream')(e) &&
+        /could not connect to the Cloudflare API \(connection dropped/.test((e as Error).message),
+    );
+  });
+
+  it('tells "could not connect" (refused, DNS) from "answered 500"', async () => {
+    const closed = await closedPort();
+    await assert.rejects(
+      h.adapterWith({ maxRetries: 0, baseURL: `http://127.0.0.1:${closed}/client/v4` }).listTunnels({
+        namePrefix: 'tb-',
+      }),
+      (e: unknown) =>
+        hasCode('TB_ERR_CLOUDFLARE_UNREACHABLE', 'upstream')(e) &&
+        /could not connect to the Cloudflare API \(connection refused \(.*ECONNREFUSED/.test(
+          (e as Error).message,
+        ),
+    );
+    await assert.rejects(
+      h.adapterWith({ maxRetries: 0, baseURL: 'http://tunnelbot-test.invalid/client/v4' }).listTunnels({
+        namePrefix: 'tb-',
+      }),
+      (e: unknown) =>
+        hasCode('TB_ERR_CLOUDFLARE_UNREACHABLE', 'upstream')(e) &&
+        /could not connect to the Cloudflare API \(DNS lookup failed/.test((e as Error).message),
+    );
+    h.fake.injectFault(
+      'tunnel.list',
+      { kind: 'error', status: 500, code: 10001, message: 'Internal error' },
+      1,
+    );
+    await assert.rejects(
+      h.adapterWith({ maxRetries: 0 }).listTunnels({ namePrefix: 'tb-' }),
+      (e: unknown) => {
+        assert.ok(hasCode('TB_ERR_CLOUDFLARE_UPSTREAM', 'upstream')(e));
+        assert.match((e as Error).message, /Cloudflare answered 500 \(10001: Internal error\)/);
+        return true;
+      },
     );
   });
 

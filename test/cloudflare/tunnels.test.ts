@@ -233,5 +233,23 @@ describe('CloudflareAdapter tunnels (against the fake, through the SDK)', () => 
     );
     const otherTunnel = Buffer.from(JSON.stringify({ a: 'a', t: 'x', s: tunnel.secret })).toString('base64');
     assert.throws(() => credentialsFromToken(otherTunnel, tunnel.id), /names another tunnel/);
+    const badEndpoint = Buffer.from(
+      JSON.stringify({ a: 'a', t: tunnel.id, s: tunnel.secret, e: 1 }),
+    ).toString('base64');
+    assert.throws(() => credentialsFromToken(badEndpoint, tunnel.id), /endpoint \(e\) is not a string/);
+  });
+
+  it('keeps the endpoint (e) of a run token, as cloudflared does, when adopting a tunnel', async () => {
+    const secret = Buffer.alloc(32, 7).toString('base64');
+    const tunnel = h.fake.seedTunnel({ name: 'tb-fed', secret, endpoint: 'fed' });
+    assert.equal((await h.adapter.recoverCredentials(tunnel.id)).Endpoint, 'fed');
+    const adopted = await h.adapter.createTunnel('tb-fed');
+    assert.equal(adopted.adopted, true);
+    assert.deepEqual(adopted.credentials, {
+      AccountTag: h.fake.accountId,
+      TunnelSecret: secret,
+      TunnelID: tunnel.id,
+      Endpoint: 'fed',
+    });
   });
 });

@@ -29,6 +29,32 @@ test('defaults: one per-app environment "default" at apps/tunnels, prefix tunnel
   assert.ok(Object.isFrozen(settings) && Object.isFrozen(settings.environments[0]));
 });
 
+test('the default cloudflared image is a release with the 2026.8 security fixes, and the docs name it', () => {
+  const { cloudflaredImage } = defaultSettings();
+  const [year = 0, month = 0, patch = 0] = (/:(\d+)\.(\d+)\.(\d+)$/.exec(cloudflaredImage) ?? [])
+    .slice(1)
+    .map(Number);
+  // 2026.8.2 is the first release with the VULN-141859 fixes settled (cloudflared RELEASE_NOTES).
+  assert.ok(
+    year * 10_000 + month * 100 + patch >= 2026_08_02,
+    `${cloudflaredImage} predates cloudflared 2026.8.2`,
+  );
+  for (const file of ['deploy/tunnelbot.example.yaml', 'docs/install.md']) {
+    assert.ok(readFileSync(file, 'utf8').includes(cloudflaredImage), `${file} names ${cloudflaredImage}`);
+  }
+});
+
+test('repository.mergeMethod is optional and one of squash, merge, rebase', () => {
+  const base = 'repository: {owner: acme, name: gitops, mergeMethod: %s}\n';
+  assert.equal(parseSettings(base.replace('%s', 'rebase'), 't.yaml').repository?.mergeMethod, 'rebase');
+  assert.equal(
+    parseSettings('repository: {owner: acme, name: gitops}\n', 't.yaml').repository?.mergeMethod,
+    undefined,
+  );
+  const error = settingsError(base.replace('%s', 'fast-forward'));
+  assert.match(error.message, /repository\.mergeMethod: .*"squash"\|"merge"\|"rebase"/);
+});
+
 test('the annotated example in deploy/ is valid and complete', () => {
   const settings = parseSettings(readFileSync('deploy/tunnelbot.example.yaml', 'utf8'), 'example');
   assert.deepEqual(

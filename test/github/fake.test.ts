@@ -139,14 +139,55 @@ describe('fake GitHub', () => {
       head: 'feature/p1',
       base: 'main',
     });
-    assert.deepEqual(await status(duplicate), [422, 'A pull request already exists for acme:feature/p1.']);
+    // GitHub's exact answer: the reason is only in errors[].message, and octokit's message carries both.
+    const refused = await duplicate.then(
+      () => assert.fail('a second PR for the same head was accepted'),
+      (thrown: unknown) => thrown,
+    );
+    assert.ok(refused instanceof RequestError);
+    assert.equal(refused.status, 422);
+    const { documentation_url: _docs, ...body } = refused.response?.data as Record<string, unknown>;
+    assert.deepEqual(body, {
+      message: 'Validation Failed',
+      status: '422',
+      errors: [
+        {
+          resource: 'PullRequest',
+          code: 'custom',
+          message: 'A pull request already exists for acme:feature/p1.',
+        },
+      ],
+    });
+    assert.match(
+      refused.message,
+      /^Validation Failed: .*A pull request already exists for acme:feature\/p1\./,
+    );
+    const missingHead = octokit.rest.pulls.create({
+      ...repo,
+      title: 'x',
+      head: 'feature/none',
+      base: 'main',
+    });
+    assert.deepEqual(
+      await missingHead.catch(
+        (thrown: RequestError) => (thrown.response?.data as { errors: unknown }).errors,
+      ),
+      [{ resource: 'PullRequest', field: 'head', code: 'invalid' }],
+    );
     await octokit.rest.git.createRef({
       ...repo,
       ref: 'refs/heads/feature/empty',
       sha: (await octokit.rest.git.getRef({ ...repo, ref: 'heads/main' })).data.object.sha,
     });
     const empty = octokit.rest.pulls.create({ ...repo, title: 'empty', head: 'feature/empty', base: 'main' });
-    assert.deepEqual(await status(empty), [422, 'No commits between main and feature/empty']);
+    await assert.rejects(empty, (thrown: RequestError) => {
+      assert.equal(thrown.status, 422);
+      assert.match(
+        thrown.message,
+        /^Validation Failed: .*"message":"No commits between main and feature\/empty"/,
+      );
+      return true;
+    });
     const all = await octokit.paginate(octokit.rest.pulls.list, { ...repo, state: 'open', per_page: 2 });
     assert.deepEqual(
       all
@@ -169,6 +210,45 @@ describe('fake GitHub', () => {
         (pull) => pull.number === first.number,
       ),
     );
+  });
+
+  test('merge settings: all allowed by default, a turned-off method is a 405 with GitHub’s message', async () => {
+    const settings = async () => {
+      const { data } = await octokit.rest.repos.get(repo);
+      return [data.allow_squash_merge, data.allow_merge_commit, data.allow_rebase_merge];
+    };
+    assert.deepEqual(await settings(), [true, true, true]);
+    fixture.fake.setMergeMethods({ squash: false, merge: false, rebase: false });
+    try {
+      assert.deepEqual(await settings(), [false, false, false]);
+      await branchWith('feature/m1', { 'm1.yaml': 'm: 1\n' });
+      const { data: pull } = await octokit.rest.pulls.create({
+        ...repo,
+        title: 'm',
+        head: 'feature/m1',
+        base: 'main',
+      });
+      for (const [merge_method, message] of [
+        ['squash', 'Squash merges are not allowed on this repository.'],
+        ['merge', 'Merge commits are not allowed on this repository.'],
+        ['rebase', 'Rebase merges are not allowed on this repository.'],
+      ] as const) {
+        assert.deepEqual(
+          await status(octokit.rest.pulls.merge({ ...repo, pull_number: pull.number, merge_method })),
+          [405, message],
+        );
+      }
+      fixture.fake.setMergeMethods({ rebase: true });
+      const merged = await octokit.rest.pulls.merge({
+        ...repo,
+        pull_number: pull.number,
+        merge_method: 'rebase',
+      });
+      const main = await octokit.rest.git.getRef({ ...repo, ref: 'heads/main' });
+      assert.equal(main.data.object.sha, merged.data.sha, 'a rebase moves the base to the replayed commit');
+    } finally {
+      fixture.fake.setMergeMethods({ squash: true, merge: true, rebase: true });
+    }
   });
 
   test('compare reports identical, ahead, behind and diverged like git', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { checkGitHub } from '../../src/adapters/github/doctor.js';
+import { DOCTOR_GITHUB_RETRIES, checkGitHub } from '../../src/adapters/github/doctor.js';
 import type { PullRequestEvent } from '../../src/core/pull-request-event.js';
 import { PullRequestPoller, type Scheduler } from '../../src/workflows/poll-pull-requests.js';
 import {
@@ -12,6 +12,7 @@ import {
   startGitHub,
   type GitHubFixture,
 } from '../helpers/github.js';
+import { closedPort, silentServer } from '../helpers/network.js';
 
 const APPROVER = { slackUserId: 'U0APPROVE', name: 'Alice Approver' };
 
@@ -209,6 +210,44 @@ describe('polling and doctor against the fake GitHub', () => {
     );
     assert.match(noRepo[0]?.fix ?? '', /TB_ERR_GITHUB_NOT_FOUND/);
     assert.ok(!JSON.stringify([readOnly, badToken, noRepo]).includes(READ_ONLY_TOKEN));
+  });
+
+  test('doctor: "could not connect" (refused, DNS, timeout) is told apart from "answered 500"', async () => {
+    const auth = { kind: 'token' as const, token: TOKEN };
+    const repo = { owner: 'acme', name: 'gitops' };
+    const first = async (options: Partial<Parameters<typeof checkGitHub>[0]>) =>
+      (await checkGitHub({ auth, logger: fixture.logger, retryAndThrottle: false, ...options }, repo))[0]!;
+
+    const refused = await first({ baseUrl: `http://127.0.0.1:${await closedPort()}` });
+    assert.equal(refused.ok, false);
+    assert.match(
+      refused.detail,
+      /^Could not connect to GitHub while reading repository acme\/gitops: connection refused/,
+    );
+    assert.match(refused.fix ?? '', /TB_ERR_GITHUB_UNREACHABLE/);
+
+    const unknownHost = await first({ baseUrl: 'http://tunnelbot-test.invalid' });
+    assert.match(unknownHost.detail, /Could not connect to GitHub .*: DNS lookup failed/);
+
+    const silent = await silentServer();
+    try {
+      const stuck = await first({ baseUrl: silent.url, timeoutMs: 200 });
+      assert.match(stuck.detail, /Could not connect to GitHub .*: timed out/);
+      assert.match(stuck.fix ?? '', /TB_ERR_GITHUB_UNREACHABLE/);
+    } finally {
+      await silent.close();
+    }
+
+    fixture.fake.failNext(500, 5, 'Server Error');
+    const before = fixture.fake.requestCount;
+    // Production settings (retries on): the doctor retries once, not three times with backoff.
+    const answered = await first({ baseUrl: fixture.fake.url, retryAndThrottle: true });
+    assert.match(
+      answered.detail,
+      /^GitHub answered 500 while reading repository acme\/gitops: Server Error\.$/,
+    );
+    assert.match(answered.fix ?? '', /TB_ERR_GITHUB_UNAVAILABLE/);
+    assert.equal(fixture.fake.requestCount - before, 1 + DOCTOR_GITHUB_RETRIES);
   });
 
   test('doctor: a GitHub App installation is judged by the permissions it was granted', async () => {

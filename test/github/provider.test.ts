@@ -3,6 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { ChangeSet } from '../../src/core/changeset.js';
 import type { RepoSnapshot } from '../../src/core/snapshot.js';
+import { REPOSITORY_SETTINGS_MAX_AGE_MS } from '../../src/adapters/github/provider.js';
 import { TunnelbotError, type ErrorCode } from '../../src/errors.js';
 import {
   HUMAN_TOKEN,
@@ -372,29 +373,39 @@ describe('GitHubProvider against the git-backed fake', () => {
     assert.equal(await fixture.fake.repository.text(['rev-parse', `${opened.headSha}^`]), moved);
   });
 
-  for (const method of ['squash', 'merge'] as const) {
-    test(`${method}: merged pinned to the shown head, Approved-by trailer, Slack comment, branch deleted`, async () => {
+  for (const method of ['squash', 'merge', 'rebase'] as const) {
+    test(`${method}: merged pinned to the shown head, its method in the Slack comment, branch deleted`, async () => {
       const { provider, opened } = await open();
-      const { mergeSha } = await provider.mergePr({
+      const result = await provider.mergePr({
         number: opened.number,
         expectedHeadSha: opened.headSha,
         approver: APPROVER,
         method,
       });
+      const { mergeSha } = result;
+      assert.equal(result.method, method);
       const repo = fixture.fake.repository;
       assert.equal(await repo.refSha('refs/heads/main'), mergeSha);
       const parents = (await repo.text(['rev-list', '--parents', '-n', '1', mergeSha])).split(' ').slice(1);
       assert.equal(parents.length, method === 'merge' ? 2 : 1);
       const message = await repo.text(['log', '-1', '--format=%B', mergeSha]);
-      assert.match(message, /Approved-by: Alice Approver \(Slack U0APPROVE\)/);
-      assert.match(
-        message,
-        method === 'squash' ? /^Expose linkding in home \(#1\)/ : /^Merge pull request #1 from tunnelbot\//,
-      );
+      if (method === 'rebase') {
+        // GitHub replays the PR's commit and ignores commit_title/commit_message: the comment is the record.
+        assert.equal(message, await repo.text(['log', '-1', '--format=%B', opened.headSha]));
+        assert.equal(parents[0], (await repo.text(['rev-parse', `${opened.headSha}^`])).trim());
+      } else {
+        assert.match(message, /Approved-by: Alice Approver \(Slack U0APPROVE\)/);
+        assert.match(
+          message,
+          method === 'squash' ? /^Expose linkding in home \(#1\)/ : /^Merge pull request #1 from tunnelbot\//,
+        );
+      }
       assert.equal(await repo.refSha(`refs/heads/${BRANCH}`), undefined, 'head branch deleted');
       const pull = fixture.fake.pull(opened.number);
       assert.equal(pull?.mergeCommitSha, mergeSha);
       assert.match(pull?.comments[0]?.body ?? '', /Approved in Slack by Alice Approver \(Slack U0APPROVE\)/);
+      const label = { squash: 'squash and merge', merge: 'merge commit', rebase: 'rebase and merge' }[method];
+      assert.match(pull?.comments[0]?.body ?? '', new RegExp(`merged as ${mergeSha} \\(${label}\\)\\.$`));
       const main = await cloneBranch(fixture.fake, 'main');
       try {
         assert.equal(
@@ -410,6 +421,121 @@ describe('GitHubProvider against the git-backed fake', () => {
       assert.equal(merged.mergeSha, mergeSha);
     });
   }
+
+  test('without a configured method the merge follows the repository: squash, else merge, else rebase', async () => {
+    const cases: [settings: { squash?: boolean; merge?: boolean; rebase?: boolean }, expected: string][] = [
+      [{}, 'squash'],
+      [{ squash: false }, 'merge'],
+      [{ squash: false, merge: false }, 'rebase'],
+    ];
+    for (const [settings, expected] of cases) {
+      await fixture.close();
+      fixture = await startGitHub({ mergeMethods: settings });
+      const { provider, opened } = await open();
+      const merged = await provider.mergePr({
+        number: opened.number,
+        expectedHeadSha: opened.headSha,
+        approver: APPROVER,
+      });
+      assert.equal(merged.method, expected, JSON.stringify(settings));
+      const merges = fixture.contract.exchanges.filter((exchange) => exchange.path.endsWith('/merge'));
+      assert.deepEqual(
+        merges.map((exchange) => [
+          exchange.status,
+          (exchange.requestBody as { merge_method: string }).merge_method,
+        ]),
+        [[200, expected]],
+        'one merge call, with the allowed method',
+      );
+      assert.equal(fixture.fake.pull(opened.number)?.mergeCommitSha, merged.mergeSha);
+    }
+  });
+
+  test('a configured method the repository turned off is refused naming both settings; nothing is merged', async () => {
+    await fixture.close();
+    fixture = await startGitHub({ mergeMethods: { squash: false, rebase: false } });
+    const { provider, opened } = await open();
+    const error = await rejectsWithCode(
+      provider.mergePr({
+        number: opened.number,
+        expectedHeadSha: opened.headSha,
+        approver: APPROVER,
+        method: 'squash',
+      }),
+      'TB_ERR_GITHUB_MERGE_METHOD',
+    );
+    assert.equal(error.kind, 'config');
+    assert.match(error.message, /repository\.mergeMethod: squash/);
+    assert.match(error.message, /"Allow squash merging" is off/);
+    assert.match(error.fix, /set repository\.mergeMethod to merge/);
+    assert.equal(fixture.fake.pull(opened.number)?.state, 'open');
+    assert.equal(fixture.contract.exchanges.filter((exchange) => exchange.path.endsWith('/merge')).length, 0);
+  });
+
+  test('the repository settings are cached for a bounded time; a 405 for a method turned off since re-reads them', async () => {
+    let clock = 1_000_000;
+    const provider = fixture.provider({ now: () => clock });
+    const repositoryReads = () =>
+      fixture.contract.exchanges.filter(
+        (exchange) => exchange.method === 'GET' && exchange.path === '/repos/acme/gitops',
+      ).length;
+    const openPr = async (app: string) => {
+      const base = await provider.defaultBranch();
+      return provider.openChangeSetPr({
+        metadata: metadataFor(app),
+        title: `Expose ${app}`,
+        summary: 's',
+        baseSha: base.sha,
+        changeSet: {
+          files: [{ path: `clusters/home/apps/${app}.yaml`, content: `app: ${app}\n`, change: 'added' }],
+          summary: app,
+          warnings: [],
+        },
+      });
+    };
+    const merge = async (app: string) => {
+      const opened = await openPr(app);
+      return provider.mergePr({ number: opened.number, expectedHeadSha: opened.headSha, approver: APPROVER });
+    };
+    assert.equal((await merge('one')).method, 'squash');
+    assert.equal(repositoryReads(), 1, 'default branch and merge settings come from one read');
+    clock += REPOSITORY_SETTINGS_MAX_AGE_MS - 1;
+    assert.equal((await merge('two')).method, 'squash');
+    assert.equal(repositoryReads(), 1, 'still fresh');
+
+    fixture.fake.setMergeMethods({ squash: false });
+    assert.equal((await merge('three')).method, 'merge', 'GitHub’s 405 corrects the stale cache');
+    assert.equal(repositoryReads(), 2);
+    assert.deepEqual(
+      fixture.contract.exchanges
+        .filter((exchange) => exchange.path.endsWith('/merge'))
+        .slice(-2)
+        .map((exchange) => [exchange.status, exchange.responseBody]),
+      [
+        [
+          405,
+          {
+            message: 'Squash merges are not allowed on this repository.',
+            documentation_url: 'https://docs.github.com/rest',
+            status: '405',
+          },
+        ],
+        [
+          200,
+          {
+            sha: fixture.fake.pull(3)?.mergeCommitSha,
+            merged: true,
+            message: 'Pull Request successfully merged',
+          },
+        ],
+      ],
+    );
+
+    fixture.fake.setMergeMethods({ squash: true });
+    clock += REPOSITORY_SETTINGS_MAX_AGE_MS;
+    assert.equal((await merge('four')).method, 'squash', 'an expired cache is read again');
+    assert.equal(repositoryReads(), 3);
+  });
 
   test('a PR whose head moved since it was shown is not merged', async () => {
     const { provider, opened } = await open();

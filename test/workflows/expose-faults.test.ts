@@ -92,3 +92,30 @@ test('bad input fails before anything is created', async (t) => {
   assert.equal(world.cloudflare.requests.length, 0, 'Cloudflare was never called');
   await assertNothingLeft(world);
 });
+
+test('a concurrent expose that opens the PR first is adopted: its PR, branch and tunnel stay', async (t) => {
+  let concurrent: Promise<Awaited<ReturnType<typeof expose>>> | undefined;
+  const world: World = await startWorld('flux-example', {
+    beforeGitHub: async (method, path) => {
+      // Our branch exists, our PR not yet: another replica handles the same request now and opens the PR first.
+      if (!concurrent && method === 'POST' && /\/pulls$/.test(path)) {
+        concurrent = expose({ app: 'linkding', port: 9090, requester: ALICE }, world.context);
+        await concurrent;
+      }
+    },
+  });
+  t.after(() => world.close());
+  const ours = await expose({ app: 'linkding', port: 9090, requester: ALICE }, world.context);
+  const theirs = await concurrent!;
+  assert.equal(theirs.pr.created, true, 'the other replica opened the PR');
+  assert.deepEqual(ours.pr, { ...theirs.pr, created: false }, 'ours returns that same PR');
+  const [open] = await world.git.listOpenTunnelbotPrs();
+  assert.equal(open?.number, theirs.pr.number, 'the PR stays open');
+  assert.ok(open && branches(world).includes(open.headRef), 'its branch stays');
+  assert.deepEqual(
+    world.cloudflare.tunnels().map((tunnel) => tunnel.id),
+    [ours.tunnelId],
+    'the tunnel the PR routes is not deleted',
+  );
+  assert.deepEqual(await world.contractViolations(), []);
+});

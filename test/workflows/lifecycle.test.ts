@@ -174,3 +174,23 @@ test('two replicas handling the same /expose at once make one tunnel and one pul
   );
   assert.match(pr.body ?? '', /<!-- tunnelbot:\{.*"action":"expose".*\} -->\n?$/s);
 });
+
+test('an approval merges with the settings’ repository.mergeMethod and says which method it used', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const repository = { ...world.settings.repository!, mergeMethod: 'merge' as const };
+  const context = { ...world.context, settings: { ...world.settings, repository } };
+  const exposed = await expose({ app: 'linkding', port: 9090, requester: ALICE }, context);
+  const approval = await approve(
+    { prNumber: exposed.pr.number, expectedHeadSha: exposed.pr.headSha, approver: BOB },
+    context,
+  );
+  assert.equal(approval.method, 'merge');
+  const parents = execFileSync(
+    'git',
+    ['-C', world.github.repoPath, 'rev-list', '--parents', '-n', '1', approval.mergeSha],
+    { encoding: 'utf8' },
+  );
+  assert.equal(parents.trim().split(' ').length, 3, 'a merge commit has two parents');
+  assert.match(world.github.pull(exposed.pr.number)?.comments[0]?.body ?? '', /\(merge commit\)\.$/);
+});

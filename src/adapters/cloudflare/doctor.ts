@@ -2,6 +2,10 @@ import { asTunnelbotError } from '../../errors.js';
 import type { DoctorCheck } from '../../core/doctor.js';
 import { CloudflareAdapter, type CloudflareOptions, type Zone } from './index.js';
 
+/** The doctor's own calls: a few seconds per attempt and one retry, so "cannot reach Cloudflare" comes within seconds. */
+export const DOCTOR_CLOUDFLARE_TIMEOUT_MS = 5_000;
+export const DOCTOR_CLOUDFLARE_RETRIES = 1;
+
 function failed(name: string, error: unknown): DoctorCheck {
   const failure = asTunnelbotError(error);
   return { name, ok: false, detail: failure.message, fix: `${failure.fix} (${failure.code})` };
@@ -9,19 +13,28 @@ function failed(name: string, error: unknown): DoctorCheck {
 
 /**
  * The Cloudflare part of `tunnelbot doctor`: read-only probes, in the order a misconfiguration is usually found.
- * A rejected token stops the run, since every later probe would fail for the same reason.
+ * User and account-owned tokens both pass the first; a token Cloudflare rejects as either stops the run, since
+ * every later probe would fail for the same reason.
  */
-export async function checkCloudflare(options: CloudflareOptions, domains: string[]): Promise<DoctorCheck[]> {
+export async function checkCloudflare(
+  clientOptions: CloudflareOptions,
+  domains: string[],
+): Promise<DoctorCheck[]> {
+  const options: CloudflareOptions = {
+    ...clientOptions,
+    timeoutMs: clientOptions.timeoutMs ?? DOCTOR_CLOUDFLARE_TIMEOUT_MS,
+    maxRetries: clientOptions.maxRetries ?? DOCTOR_CLOUDFLARE_RETRIES,
+  };
   const adapter = new CloudflareAdapter(options);
   const checks: DoctorCheck[] = [];
 
   try {
-    const status = await adapter.verifyToken();
+    const { status, owner } = await adapter.verifyToken();
     const ok = status === 'active';
     checks.push({
       name: 'Cloudflare API token',
       ok,
-      detail: `the token is ${status}`,
+      detail: `the ${owner === 'account' ? `token, owned by account ${options.accountId},` : 'user token'} is ${status}`,
       ...(ok
         ? {}
         : { fix: 'Roll or re-create the token in the Cloudflare dashboard and set CLOUDFLARE_API_TOKEN.' }),

@@ -1,5 +1,6 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'cloudflare';
 import { TunnelbotError, type ErrorCode } from '../../errors.js';
+import { connectionFailureReason } from '../connection-failure.js';
 
 /** The permissions Cloudflare's dashboard shows, named the way an operator finds them when editing a token. */
 export const PERMISSION = {
@@ -47,18 +48,19 @@ export function toTunnelbotError(error: unknown, context: CallContext): Tunnelbo
   if (error instanceof TunnelbotError) return error;
   const { action } = context;
 
+  // No answer at all (the SDK's connection errors) is told apart from Cloudflare answering 5xx below.
   if (error instanceof APIConnectionTimeoutError) {
     return new TunnelbotError(
-      'TB_ERR_CLOUDFLARE_UPSTREAM',
-      `Could not ${action}: the Cloudflare API did not answer in time, also after retries.`,
-      { cause: error, details: { action } },
+      'TB_ERR_CLOUDFLARE_UNREACHABLE',
+      `Could not ${action}: could not connect to the Cloudflare API (timed out, no answer in time), also after retries.`,
+      { cause: error, details: { action, reason: 'no answer' } },
     );
   }
   if (error instanceof APIConnectionError) {
     return new TunnelbotError(
-      'TB_ERR_CLOUDFLARE_UPSTREAM',
-      `Could not ${action}: the Cloudflare API could not be reached (${error.message}), also after retries.`,
-      { cause: error, details: { action } },
+      'TB_ERR_CLOUDFLARE_UNREACHABLE',
+      `Could not ${action}: could not connect to the Cloudflare API (${connectionFailureReason(error)}), also after retries.`,
+      { cause: error, details: { action, reason: 'no answer' } },
     );
   }
   if (!(error instanceof APIError)) {

@@ -44,6 +44,12 @@ export interface TunnelCredentials {
 
 export type TunnelStatus = 'inactive' | 'degraded' | 'healthy' | 'down';
 
+/** What Cloudflare says of the API token, and whether a user or the account owns it. */
+export interface TokenVerification {
+  status: string;
+  owner: 'user' | 'account';
+}
+
 export interface TunnelSummary {
   id: string;
   name: string;
@@ -163,8 +169,10 @@ function validateTunnelName(name: string): void {
 }
 
 /**
- * Decodes a tunnel run token (base64 JSON `{a, t, s}`) into a credentials file. The token itself is a secret:
- * it never appears in an error message.
+ * Decodes a tunnel run token into a credentials file, as cloudflared's `TunnelToken.Credentials()` does: base64
+ * JSON `{a, t, s, e?}`, where `e` (omitted when empty) is the edge endpoint a tunnel outside the default region
+ * (e.g. FedRAMP) must connect to, so it is carried into `Endpoint`. The token itself is a secret: it never
+ * appears in an error message.
  */
 export function credentialsFromToken(token: string, expectedTunnelId: string): TunnelCredentials {
   const invalid = (why: string) =>
@@ -179,14 +187,15 @@ export function credentialsFromToken(token: string, expectedTunnelId: string): T
     throw invalid('it is not base64-encoded JSON');
   }
   if (typeof parsed !== 'object' || parsed === null) throw invalid('it is not a JSON object');
-  const { a, t, s } = parsed as Record<string, unknown>;
+  const { a, t, s, e } = parsed as Record<string, unknown>;
   if (typeof a !== 'string' || typeof t !== 'string' || typeof s !== 'string') {
     throw invalid('the fields a, t and s are not all strings');
   }
+  if (e !== undefined && typeof e !== 'string') throw invalid('its endpoint (e) is not a string');
   if (t.toLowerCase() !== expectedTunnelId.toLowerCase()) throw invalid(`it names another tunnel (${t})`);
   if (Buffer.from(s, 'base64').length < TUNNEL_SECRET_BYTES)
     throw invalid('its secret is shorter than 32 bytes');
-  return { AccountTag: a, TunnelSecret: s, TunnelID: t, Endpoint: '' };
+  return { AccountTag: a, TunnelSecret: s, TunnelID: t, Endpoint: e ?? '' };
 }
 
 /**
@@ -776,11 +785,32 @@ export class CloudflareAdapter {
 
   // --- doctor probes ---
 
-  async verifyToken(): Promise<string> {
-    const result = await this.call({ action: 'verify the API token', permission: PERMISSION.tunnel }, () =>
-      this.client.user.tokens.verify(),
-    );
-    return result.status;
+  /**
+   * Verifies the token where its owner can: a user token at `/user/tokens/verify`; an account-owned token (Manage
+   * Account › Account API Tokens) is unknown there (401) and verifies at `/accounts/{id}/tokens/verify`.
+   */
+  async verifyToken(): Promise<TokenVerification> {
+    const context = { action: 'verify the API token', permission: PERMISSION.tunnel };
+    try {
+      const result = await this.call(context, () => this.client.user.tokens.verify());
+      return { status: result.status, owner: 'user' };
+    } catch (error) {
+      if (!isTunnelbotError(error) || error.code !== 'TB_ERR_CLOUDFLARE_AUTH') throw error;
+    }
+    try {
+      const result = await this.call(context, () =>
+        this.client.accounts.tokens.verify({ account_id: this.accountId }),
+      );
+      return { status: result.status, owner: 'account' };
+    } catch (error) {
+      if (!isTunnelbotError(error) || error.code !== 'TB_ERR_CLOUDFLARE_AUTH') throw error;
+      throw new TunnelbotError(
+        'TB_ERR_CLOUDFLARE_AUTH',
+        `Cloudflare rejected the API token, as a user token and as a token of account ${this.accountId} ` +
+          `(${error.message.replace(/^Could not verify the API token: /, '')})`,
+        { cause: error, details: error.details },
+      );
+    }
   }
 
   async getAccountName(): Promise<string> {

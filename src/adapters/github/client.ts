@@ -1,6 +1,7 @@
 import { App, Octokit, RequestError } from 'octokit';
 import { TunnelbotError, isTunnelbotError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { connectionFailureReason } from '../connection-failure.js';
 
 export type GitHubAuth =
   | { kind: 'token'; token: string }
@@ -17,9 +18,23 @@ export interface GitHubClientOptions {
    * throttling spaces writes a second apart and retries turn injected faults into minutes of backoff.
    */
   retryAndThrottle?: boolean;
+  /** Per attempt, connecting included; 30 s when not given. `tunnelbot doctor` uses a few seconds. */
+  timeoutMs?: number;
+  /** Retries of a failed request (5xx, no answer); octokit's 3 when not given. */
+  retries?: number;
 }
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+export const DEFAULT_GITHUB_TIMEOUT_MS = 30_000;
+
+/** fetch with a deadline per attempt: without one, an address that drops packets holds a request for minutes. */
+function fetchWithTimeout(timeoutMs: number): typeof fetch {
+  return (input, init) => {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    return fetch(input, { ...init, signal });
+  };
+}
 
 // 405 (not mergeable) and 409 (head moved) are answers, not outages: retrying them only delays the user's error.
 const DO_NOT_RETRY = [400, 401, 403, 404, 405, 409, 410, 422, 451];
@@ -48,7 +63,10 @@ export async function createOctokit(options: GitHubClientOptions): Promise<Octok
     throttle: resilient
       ? { onRateLimit: onLimit, onSecondaryRateLimit: onLimit }
       : { enabled: false as const },
-    retry: resilient ? { doNotRetry: DO_NOT_RETRY } : { enabled: false },
+    retry: resilient
+      ? { doNotRetry: DO_NOT_RETRY, ...(options.retries !== undefined && { retries: options.retries }) }
+      : { enabled: false },
+    request: { fetch: fetchWithTimeout(options.timeoutMs ?? DEFAULT_GITHUB_TIMEOUT_MS) },
   });
   if (options.auth.kind === 'token') return new Configured({ auth: options.auth.token });
   const app = new App({
@@ -66,16 +84,30 @@ export async function createOctokit(options: GitHubClientOptions): Promise<Octok
   }
 }
 
+/**
+ * GitHub's message of an answer, with the messages of its `errors` array: a 422 says only "Validation Failed" at
+ * the top and puts the reason ("A pull request already exists for …") in `errors[].message`, and some endpoints
+ * list plain strings there.
+ */
 function githubMessage(error: RequestError): string {
-  const data = error.response?.data as { message?: unknown } | undefined;
-  return typeof data?.message === 'string' ? data.message : `HTTP ${error.status}`;
+  const data = error.response?.data as { message?: unknown; errors?: unknown } | undefined;
+  const top = typeof data?.message === 'string' ? data.message : `HTTP ${error.status}`;
+  const reasons = (Array.isArray(data?.errors) ? (data.errors as unknown[]) : []).flatMap((item) => {
+    if (typeof item === 'string') return [item];
+    const message = (item as { message?: unknown } | null)?.message;
+    return typeof message === 'string' && message !== top ? [message] : [];
+  });
+  return reasons.length > 0 ? `${top}: ${reasons.join('; ')}` : top;
 }
 
 export function isRequestError(error: unknown, status?: number): error is RequestError {
   return error instanceof RequestError && (status === undefined || error.status === status);
 }
 
-/** GitHub's own message of a failed request, for matching documented texts such as "Reference already exists". */
+/**
+ * GitHub's own message of a failed request including its `errors[].message` reasons, for matching documented texts
+ * such as "Reference already exists" or "A pull request already exists for …".
+ */
 export function requestMessage(error: unknown): string {
   return isRequestError(error) ? githubMessage(error) : '';
 }
@@ -86,11 +118,13 @@ export function requestMessage(error: unknown): string {
  */
 export function githubError(error: unknown, doing: string): TunnelbotError {
   if (isTunnelbotError(error)) return error;
-  if (!(error instanceof RequestError)) {
-    const reason = error instanceof Error ? error.message : String(error);
+  // octokit reports a request that got no answer as a RequestError with status 500 and no response: it is not
+  // GitHub answering 500, and the fix is on our side of the network.
+  if (!(error instanceof RequestError) || error.response === undefined) {
     return new TunnelbotError(
-      'TB_ERR_GITHUB_UNAVAILABLE',
-      `GitHub could not be reached while ${doing}: ${reason}.`,
+      'TB_ERR_GITHUB_UNREACHABLE',
+      `Could not connect to GitHub while ${doing}: ${connectionFailureReason(error)}.`,
+      { details: { reason: 'no answer' } },
     );
   }
   const message = githubMessage(error);

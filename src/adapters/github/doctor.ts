@@ -23,14 +23,23 @@ async function installationPermissions(octokit: Octokit): Promise<Record<string,
   return auth.type === 'token' && auth.permissions ? auth.permissions : undefined;
 }
 
+/** The doctor's own calls: a few seconds per attempt and one retry, so "cannot reach GitHub" comes within seconds. */
+export const DOCTOR_GITHUB_TIMEOUT_MS = 5_000;
+export const DOCTOR_GITHUB_RETRIES = 1;
+
 /**
  * `tunnelbot doctor`'s GitHub part: the repository is reachable with the configured credentials, the target branch
  * exists, and the credentials may write contents and pull requests (what opening and merging a PR needs).
  */
 export async function checkGitHub(
-  options: GitHubClientOptions,
+  clientOptions: GitHubClientOptions,
   repo: { owner: string; name: string; branch?: string },
 ): Promise<DoctorCheck[]> {
+  const options: GitHubClientOptions = {
+    ...clientOptions,
+    timeoutMs: clientOptions.timeoutMs ?? DOCTOR_GITHUB_TIMEOUT_MS,
+    retries: clientOptions.retries ?? DOCTOR_GITHUB_RETRIES,
+  };
   const fullName = `${repo.owner}/${repo.name}`;
   const names = {
     repo: `GitHub repository ${fullName}`,

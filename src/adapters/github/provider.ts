@@ -17,6 +17,7 @@ import {
   type PrBlock,
   type PrMetadata,
 } from '../../core/pr-metadata.js';
+import { chooseMergeMethod, MERGE_METHOD_LABEL, type AllowedMergeMethods } from '../../core/merge-method.js';
 import { isYamlPath, type RepoSnapshot } from '../../core/snapshot.js';
 import { TunnelbotError } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -35,10 +36,16 @@ export interface GitHubProviderOptions extends GitHubClientOptions {
   branch?: string;
   /** Label put on every tunnelbot PR (DESIGN §5). */
   label?: string;
-  mergeMethod?: MergeMethod;
   /** Parallel reads when loading a snapshot. */
   readConcurrency?: number;
+  /** The clock the repository settings cache ages by; tests move it. */
+  now?: () => number;
 }
+
+/** The repository's merge settings are read again after this long, so a change there is followed within minutes. */
+export const REPOSITORY_SETTINGS_MAX_AGE_MS = 5 * 60 * 1000;
+
+type RepositoryData = Awaited<ReturnType<Octokit['rest']['repos']['get']>>['data'];
 
 interface PullLike {
   number: number;
@@ -94,6 +101,7 @@ export class GitHubProvider implements GitProvider {
   private readonly logger: Logger;
   private readonly label: string;
   private baseBranch: Promise<string> | undefined;
+  private repository: { data: Promise<RepositoryData>; readAt: number } | undefined;
   /** commit SHA -> tree SHA, learnt from reads, so a change set right after a read costs no extra round trip. */
   private readonly treeOfCommit = new Map<string, string>();
   /** commit SHA -> every blob path, to refuse deleting a file the base does not have before GitHub does. */
@@ -141,18 +149,51 @@ export class GitHubProvider implements GitProvider {
     }
   }
 
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  /** `GET /repos/{owner}/{repo}`, shared by every caller for at most REPOSITORY_SETTINGS_MAX_AGE_MS. */
+  private repositoryData(): Promise<RepositoryData> {
+    const cached = this.repository;
+    if (cached && this.now() - cached.readAt < REPOSITORY_SETTINGS_MAX_AGE_MS) return cached.data;
+    const entry = {
+      readAt: this.now(),
+      data: this.call(`reading repository ${this.repoName}`, (o) => o.rest.repos.get(this.repoRef)).then(
+        ({ data }) => data,
+        (error: unknown) => {
+          if (this.repository === entry) this.repository = undefined;
+          throw error;
+        },
+      ),
+    };
+    this.repository = entry;
+    return entry.data;
+  }
+
   /** Learnt once: the configured branch, or the repository's default branch. */
   private baseBranchName(): Promise<string> {
-    this.baseBranch ??= this.call(`reading repository ${this.repoName}`, (o) =>
-      o.rest.repos.get(this.repoRef),
-    ).then(
-      ({ data }) => data.default_branch,
+    this.baseBranch ??= this.repositoryData().then(
+      (data) => data.default_branch,
       (error: unknown) => {
         this.baseBranch = undefined;
         throw error;
       },
     );
     return this.baseBranch;
+  }
+
+  /**
+   * The repository's merge settings. GitHub leaves them out for credentials that may not see them; absent counts
+   * as allowed (GitHub's default), and GitHub's 405 then names the method it refuses.
+   */
+  private async allowedMergeMethods(): Promise<AllowedMergeMethods> {
+    const data = await this.repositoryData();
+    return {
+      squash: data.allow_squash_merge ?? true,
+      merge: data.allow_merge_commit ?? true,
+      rebase: data.allow_rebase_merge ?? true,
+    };
   }
 
   async defaultBranch(): Promise<{ name: string; sha: string }> {
@@ -344,12 +385,16 @@ export class GitHubProvider implements GitProvider {
         body,
       });
     } catch (error) {
-      if (isRequestError(error, 422) && /already exists/i.test(requestMessage(error))) {
+      const doing = `opening the pull request for ${branch} in ${this.repoName}`;
+      if (isRequestError(error, 422) && /a pull request already exists/i.test(requestMessage(error))) {
+        // A concurrent attempt opened it first. Deleting the branch now would make GitHub close that PR (and the
+        // closed-PR handler delete its tunnel), so the branch stays whatever happens next.
         const existing = await this.findOpenPr(branch);
         if (existing) return this.adopted(existing, request.metadata);
+        throw githubError(error, doing);
       }
       await this.undo(`branch ${branch}`, () => this.deleteBranch(branch));
-      throw githubError(error, `opening the pull request for ${branch} in ${this.repoName}`);
+      throw githubError(error, doing);
     }
     try {
       await this.call(`labelling pull request #${pull.data.number}`, (o) =>
@@ -543,24 +588,66 @@ export class GitHubProvider implements GitProvider {
     expectedHeadSha: string;
     approver: Person;
     method?: MergeMethod;
-  }): Promise<{ mergeSha: string }> {
+  }): Promise<{ mergeSha: string; method: MergeMethod }> {
     const pr = await this.openTunnelbotPr(input.number);
-    const headChanged = () =>
-      new TunnelbotError(
-        'TB_ERR_GITHUB_PR_HEAD_CHANGED',
-        `Pull request #${pr.number} changed since it was shown (shown ${input.expectedHeadSha.slice(0, 7)}); it was not merged.`,
-        { details: { expectedHeadSha: input.expectedHeadSha } },
-      );
-    if (pr.headSha !== input.expectedHeadSha) throw headChanged();
+    if (pr.headSha !== input.expectedHeadSha) throw this.headChanged(pr, input.expectedHeadSha);
+    // A method GitHub refuses is off, whatever the (cached, or hidden) settings said: read them again and choose
+    // among the rest. Each round rules one method out, so this ends with a merge or chooseMergeMethod's error.
+    const refused = new Set<MergeMethod>();
+    let merged: { mergeSha: string; method: MergeMethod } | undefined;
+    while (!merged) {
+      const allowed = { ...(await this.allowedMergeMethods()) };
+      for (const method of refused) allowed[method] = false;
+      const method = chooseMergeMethod(allowed, this.repoName, input.method);
+      const mergeSha = await this.mergeWith(pr, input, method);
+      if (mergeSha !== undefined) merged = { mergeSha, method };
+      else {
+        refused.add(method);
+        this.repository = undefined;
+      }
+    }
+    const { mergeSha, method } = merged;
+    this.logger.info(
+      { pr: pr.number, mergeSha, method, approver: input.approver.slackUserId },
+      'pull request merged',
+    );
+    const octokit = await this.octokit();
+    await this.afterwards(pr, [
+      () =>
+        octokit.rest.issues.createComment({
+          ...this.repoRef,
+          issue_number: pr.number,
+          body: `Approved in Slack by ${approvalLine(input.approver)} and merged as ${mergeSha} (${MERGE_METHOD_LABEL[method]}).`,
+        }),
+      () => this.deleteBranch(pr.headRef),
+    ]);
+    return { mergeSha, method };
+  }
+
+  private headChanged(pr: PullRequestInfo, expectedHeadSha: string): TunnelbotError {
+    return new TunnelbotError(
+      'TB_ERR_GITHUB_PR_HEAD_CHANGED',
+      `Pull request #${pr.number} changed since it was shown (shown ${expectedHeadSha.slice(0, 7)}); it was not merged.`,
+      { details: { expectedHeadSha } },
+    );
+  }
+
+  /**
+   * One merge call pinned to the head SHA the approver saw; undefined when GitHub refuses the method itself
+   * ("Squash merges are not allowed on this repository."), which the caller answers from fresh settings.
+   */
+  private async mergeWith(
+    pr: PullRequestInfo,
+    input: { expectedHeadSha: string; approver: Person },
+    method: MergeMethod,
+  ): Promise<string | undefined> {
     // GitHub ignores commit_title/commit_message for rebase merges; the approval comment is then the only record.
-    const method = input.method ?? this.options.mergeMethod ?? 'squash';
     const title =
       method === 'squash'
         ? `${pr.title} (#${pr.number})`
         : `Merge pull request #${pr.number} from ${pr.headRef}`;
     const message = `${pr.title}\n\nApproved-by: ${approvalLine(input.approver)}`;
     const octokit = await this.octokit();
-    let mergeSha: string;
     try {
       const { data } = await octokit.rest.pulls.merge({
         ...this.repoRef,
@@ -571,10 +658,13 @@ export class GitHubProvider implements GitProvider {
         commit_message: message,
         request: { retries: 0 },
       });
-      mergeSha = data.sha;
+      return data.sha;
     } catch (error) {
-      if (isRequestError(error, 409)) throw headChanged();
+      if (isRequestError(error, 409)) throw this.headChanged(pr, input.expectedHeadSha);
       if (isRequestError(error, 405)) {
+        if (/(merges|merge commits) are not allowed on this repository/i.test(requestMessage(error))) {
+          return undefined;
+        }
         this.assertOpen(await this.getPr(pr.number));
         throw new TunnelbotError(
           'TB_ERR_GITHUB_PR_NOT_MERGEABLE',
@@ -583,20 +673,6 @@ export class GitHubProvider implements GitProvider {
       }
       throw githubError(error, `merging pull request #${pr.number}`);
     }
-    this.logger.info(
-      { pr: pr.number, mergeSha, approver: input.approver.slackUserId },
-      'pull request merged',
-    );
-    await this.afterwards(pr, [
-      () =>
-        octokit.rest.issues.createComment({
-          ...this.repoRef,
-          issue_number: pr.number,
-          body: `Approved in Slack by ${approvalLine(input.approver)} and merged as ${mergeSha}.`,
-        }),
-      () => this.deleteBranch(pr.headRef),
-    ]);
-    return { mergeSha };
   }
 
   /** Bookkeeping after the decisive write; a failure here is logged, not thrown, since the decision already stands. */

@@ -20,6 +20,7 @@ import {
 
 export type FakeRoute =
   | 'token.verify'
+  | 'account.token.verify'
   | 'account.get'
   | 'tunnel.create'
   | 'tunnel.list'
@@ -73,6 +74,11 @@ export interface FakeCloudflareOptions {
   permissions?: readonly FakePermission[];
   /** The fake's clock, for `created_at` and friends. */
   now?: () => Date;
+  /**
+   * Who owns the API token: a user (My Profile › API Tokens, the default) or the account (Manage Account › Account
+   * API Tokens). Each verifies only at its own endpoint; the other answers 401 "Invalid API Token" (code 1000).
+   */
+  tokenOwner?: 'user' | 'account';
 }
 
 interface FaultEntry {
@@ -91,6 +97,12 @@ const BASE_PATH = '/client/v4';
 const ROUTE_TABLE: readonly { method: string; pattern: RegExp; route: FakeRoute; keys: readonly string[] }[] =
   [
     { method: 'GET', pattern: /^\/user\/tokens\/verify$/, route: 'token.verify', keys: [] },
+    {
+      method: 'GET',
+      pattern: /^\/accounts\/([^/]+)\/tokens\/verify$/,
+      route: 'account.token.verify',
+      keys: ['account'],
+    },
     { method: 'GET', pattern: /^\/accounts\/([^/]+)$/, route: 'account.get', keys: ['account'] },
     {
       method: 'POST',
@@ -160,6 +172,7 @@ const ROUTE_TABLE: readonly { method: string; pattern: RegExp; route: FakeRoute;
 
 const REQUIRED_PERMISSION: Record<FakeRoute, FakePermission | null> = {
   'token.verify': null,
+  'account.token.verify': null,
   'account.get': 'account:read',
   'tunnel.create': 'tunnel:edit',
   'tunnel.list': 'tunnel:read',
@@ -332,6 +345,7 @@ export class FakeCloudflare {
   readonly accountId: string;
   readonly state: FakeCloudflareState;
   private permissions: Set<FakePermission>;
+  private readonly tokenOwner: 'user' | 'account';
   private faults: FaultEntry[] = [];
   private log: FakeRequestRecord[] = [];
   private server: Server | null = null;
@@ -343,6 +357,7 @@ export class FakeCloudflare {
     this.accountId = opts.accountId ?? hexId();
     this.state = new FakeCloudflareState(this.accountId, opts.now ?? (() => new Date()));
     this.permissions = new Set(opts.permissions ?? ALL_PERMISSIONS);
+    this.tokenOwner = opts.tokenOwner ?? 'user';
     for (const zone of opts.zones ?? []) this.state.addZone(zone);
   }
 
@@ -439,8 +454,13 @@ export class FakeCloudflare {
     return this.state.createRecord(this.zone(zoneName).id, record);
   }
 
-  seedTunnel(input: { name: string; createdAt?: string; secret?: string }): FakeTunnel {
-    return this.state.createTunnel({ name: input.name, tunnel_secret: input.secret }, input.createdAt);
+  /** `endpoint` is the edge region the tunnel's run token names (`e`), e.g. `fed` for FedRAMP accounts. */
+  seedTunnel(input: { name: string; createdAt?: string; secret?: string; endpoint?: string }): FakeTunnel {
+    return this.state.createTunnel(
+      { name: input.name, tunnel_secret: input.secret },
+      input.createdAt,
+      input.endpoint,
+    );
   }
 
   /**
@@ -561,7 +581,11 @@ export class FakeCloudflare {
     }
     switch (match.route) {
       case 'token.verify':
+      case 'account.token.verify': {
+        const owner = match.route === 'token.verify' ? 'user' : 'account';
+        if (owner !== this.tokenOwner) return failure(401, 1000, 'Invalid API Token');
         return success({ id: 'fake-token', status: 'active' });
+      }
       case 'account.get':
         return success({ id: this.accountId, name: 'tunnelbot fake account', settings: {} });
       case 'tunnel.create': {
@@ -692,11 +716,18 @@ export class FakeCloudflare {
   }
 }
 
-/** The run token cloudflared accepts: base64 of JSON `{a, t, s}` (account tag, tunnel id, secret). */
+/**
+ * The run token cloudflared accepts: base64 of JSON `{a, t, s, e?}` (account tag, tunnel id, secret, endpoint),
+ * `e` omitted when empty as Go's `omitempty` does.
+ */
 function tunnelToken(tunnel: FakeTunnel): string {
-  return Buffer.from(JSON.stringify({ a: tunnel.accountTag, t: tunnel.id, s: tunnel.secret })).toString(
-    'base64',
-  );
+  const token = {
+    a: tunnel.accountTag,
+    t: tunnel.id,
+    s: tunnel.secret,
+    ...(tunnel.endpoint && { e: tunnel.endpoint }),
+  };
+  return Buffer.from(JSON.stringify(token)).toString('base64');
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -38,6 +38,8 @@ export interface FakeTunnel {
   readonly createdAt: string;
   deletedAt: string | null;
   readonly secret: string;
+  /** The run token's `e`: set for tunnels whose edge is not the default one (cloudflared omits it when empty). */
+  readonly endpoint?: string;
   connectors: FakeConnector[];
   /** Running connectors a cleanup removed; they come back at the next read (see FakeConnector.persistent). */
   reconnecting: FakeConnector[];
@@ -143,6 +145,7 @@ export class FakeCloudflareState {
   createTunnel(
     input: { name?: unknown; config_src?: unknown; tunnel_secret?: unknown },
     createdAt?: string,
+    endpoint?: string,
   ): FakeTunnel {
     if (typeof input.name !== 'string' || input.name.trim().length === 0) {
       throw new ApiFailure(400, 1003, 'Missing or empty tunnel name');
@@ -174,6 +177,7 @@ export class FakeCloudflareState {
       createdAt: createdAt ?? this.timestamp(),
       deletedAt: null,
       secret,
+      ...(endpoint && { endpoint }),
       connectors: [],
       reconnecting: [],
       connsActiveAt: null,

@@ -146,6 +146,7 @@ export function fullRepositoryPayload(
     pushedAt: string;
     openIssues: number;
     permissions: { admin: boolean; push: boolean; pull: boolean };
+    merge: { squash: boolean; merge: boolean; rebase: boolean };
   },
 ) {
   return {
@@ -154,9 +155,9 @@ export function fullRepositoryPayload(
     subscribers_count: 0,
     network_count: 0,
     permissions: { ...extra.permissions, maintain: extra.permissions.admin, triage: extra.permissions.push },
-    allow_merge_commit: true,
-    allow_squash_merge: true,
-    allow_rebase_merge: false,
+    allow_merge_commit: extra.merge.merge,
+    allow_squash_merge: extra.merge.squash,
+    allow_rebase_merge: extra.merge.rebase,
     delete_branch_on_merge: false,
   };
 }

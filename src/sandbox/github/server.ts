@@ -71,7 +71,23 @@ export interface FakeGitHubOptions {
   onExchange?: (exchange: FakeExchange) => void;
   /** Awaited before a request is handled: lets a test act "between" two calls of the client (races, teammates). */
   beforeHandle?: (method: string, path: string) => Promise<void>;
+  /** The repository's "Allow … merging" settings; GitHub's default allows all three. */
+  mergeMethods?: Partial<FakeMergeSettings>;
 }
+
+/** Settings › General › Pull Requests: which merge buttons the repository offers. */
+export interface FakeMergeSettings {
+  squash: boolean;
+  merge: boolean;
+  rebase: boolean;
+}
+
+/** What GitHub's merge endpoint answers (405) for a method the repository turned off. */
+const METHOD_NOT_ALLOWED: Record<keyof FakeMergeSettings, string> = {
+  squash: 'Squash merges are not allowed on this repository.',
+  merge: 'Merge commits are not allowed on this repository.',
+  rebase: 'Rebase merges are not allowed on this repository.',
+};
 
 interface InjectedFault {
   status: number;
@@ -110,6 +126,18 @@ function validationFailed(message: string, resource?: string, field?: string): R
   });
 }
 
+/**
+ * The pulls endpoint's 422: "Validation Failed" on top and the reason only in `errors`, either a `custom` error
+ * with a message or an `invalid` field without one (what GitHub sends, e.g. for a duplicate head).
+ */
+function pullValidationFailed(reason: { message: string } | { field: string }): Reply {
+  const detail =
+    'message' in reason
+      ? { resource: 'PullRequest', code: 'custom', message: reason.message }
+      : { resource: 'PullRequest', field: reason.field, code: 'invalid' };
+  return error(422, 'Validation Failed', { errors: [detail] });
+}
+
 const notFound = (): Reply => error(404, 'Not Found');
 
 function now(): string {
@@ -131,6 +159,7 @@ export class FakeGitHub {
   private nextId = 1000;
   private nextNumber = 1;
   private pushedAt = now();
+  private mergeSettings: FakeMergeSettings;
   private readonly server = createServer((req, res) => void this.handle(req, res));
   private readonly routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
 
@@ -143,6 +172,7 @@ export class FakeGitHub {
     this.defaultBranch = options.defaultBranch ?? 'main';
     this.latencyMs = options.latencyMs ?? 0;
     for (const [token, grant] of Object.entries(options.tokens ?? {})) this.tokens.set(token, grant);
+    this.mergeSettings = { squash: true, merge: true, rebase: true, ...options.mergeMethods };
     this.registerRoutes();
   }
 
@@ -177,6 +207,11 @@ export class FakeGitHub {
   /** The next `count` requests fail with this status (after auth), e.g. 502, or 403/429 with rate-limit headers. */
   failNext(status: number, count = 1, message = 'Server Error', headers: Record<string, string> = {}): void {
     for (let i = 0; i < count; i += 1) this.faults.push({ status, message, headers });
+  }
+
+  /** A maintainer changing the repository's merge buttons. */
+  setMergeMethods(settings: Partial<FakeMergeSettings>): void {
+    this.mergeSettings = { ...this.mergeSettings, ...settings };
   }
 
   pull(number: number): PullRecord | undefined {
@@ -403,6 +438,7 @@ export class FakeGitHub {
       body: fullRepositoryPayload(this.coords(), {
         ...this.context(),
         permissions: { admin: false, push: c.grant.permission === 'write', pull: true },
+        merge: { ...this.mergeSettings },
       }),
     };
   }
@@ -714,19 +750,18 @@ export class FakeGitHub {
       return validationFailed('title is required', 'PullRequest', 'title');
     const headSha = await this.repository.refSha(this.headsRef(headRef));
     const baseSha = await this.repository.refSha(this.headsRef(baseRef));
-    if (!baseSha) return validationFailed('Validation Failed', 'PullRequest', 'base');
-    if (!headSha) return validationFailed('Validation Failed', 'PullRequest', 'head');
+    if (!baseSha) return pullValidationFailed({ field: 'base' });
+    if (!headSha) return pullValidationFailed({ field: 'head' });
     if (await this.repository.isAncestor(headSha, baseSha)) {
-      return validationFailed(`No commits between ${baseRef} and ${headRef}`, 'PullRequest');
+      return pullValidationFailed({ message: `No commits between ${baseRef} and ${headRef}` });
     }
     // No await between this check and the push: the event loop makes "one open PR per head" atomic.
     if (
       this.pulls.some((pull) => pull.state === 'open' && pull.headRef === headRef && pull.baseRef === baseRef)
     ) {
-      return validationFailed(
-        `A pull request already exists for ${this.owner.login}:${headRef}.`,
-        'PullRequest',
-      );
+      return pullValidationFailed({
+        message: `A pull request already exists for ${this.owner.login}:${headRef}.`,
+      });
     }
     const created = now();
     const pull: PullRecord = {
@@ -782,9 +817,9 @@ export class FakeGitHub {
     const pull = this.findPull(c);
     if (!pull) return notFound();
     const method = c.body['merge_method'] ?? 'merge';
-    if (method === 'rebase') return error(405, 'Rebase merges are not allowed on this repository.');
-    if (method !== 'merge' && method !== 'squash')
+    if (method !== 'merge' && method !== 'squash' && method !== 'rebase')
       return validationFailed('Invalid merge_method', 'PullRequest');
+    if (!this.mergeSettings[method]) return error(405, METHOD_NOT_ALLOWED[method]);
     // Retried when the base branch moves during the merge, like GitHub's own compare-and-swap on the base ref.
     for (let attempt = 0; attempt < 5; attempt += 1) {
       await this.refreshHead(pull);
@@ -799,18 +834,24 @@ export class FakeGitHub {
       const headSha = pull.headSha;
       const tree = await this.repository.mergeTrees(baseSha, headSha);
       if (!tree) return error(405, 'Pull Request has merge conflicts');
-      const defaultTitle =
-        method === 'squash'
-          ? `${pull.title} (#${pull.number})`
-          : `Merge pull request #${pull.number} from ${this.owner.login}/${pull.headRef}`;
-      const title = typeof c.body['commit_title'] === 'string' ? c.body['commit_title'] : defaultTitle;
-      const body = typeof c.body['commit_message'] === 'string' ? c.body['commit_message'] : pull.title;
-      const sha = await this.repository.commitTree({
-        tree,
-        parents: method === 'merge' ? [baseSha, headSha] : [baseSha],
-        message: body.length > 0 ? `${title}\n\n${body}` : title,
-        author: { name: c.user.login, email: `${c.user.id}+${c.user.login}@users.noreply.github.com` },
-      });
+      const merger = { name: c.user.login, email: `${c.user.id}+${c.user.login}@users.noreply.github.com` };
+      let sha: string;
+      if (method === 'rebase') {
+        sha = await this.rebaseOnto(baseSha, headSha);
+      } else {
+        const defaultTitle =
+          method === 'squash'
+            ? `${pull.title} (#${pull.number})`
+            : `Merge pull request #${pull.number} from ${this.owner.login}/${pull.headRef}`;
+        const title = typeof c.body['commit_title'] === 'string' ? c.body['commit_title'] : defaultTitle;
+        const body = typeof c.body['commit_message'] === 'string' ? c.body['commit_message'] : pull.title;
+        sha = await this.repository.commitTree({
+          tree,
+          parents: method === 'merge' ? [baseSha, headSha] : [baseSha],
+          message: body.length > 0 ? `${title}\n\n${body}` : title,
+          author: merger,
+        });
+      }
       if (pull.state !== 'open' || !(await this.repository.updateRef(baseRef, sha, baseSha))) continue;
       const merged = now();
       Object.assign(pull, { state: 'closed', mergedAt: merged, closedAt: merged, updatedAt: merged });
@@ -820,6 +861,27 @@ export class FakeGitHub {
       return { status: 200, body: { sha, merged: true, message: 'Pull Request successfully merged' } };
     }
     return error(409, 'Base branch was modified. Review and try the merge again.');
+  }
+
+  /**
+   * GitHub's "Rebase and merge": each commit of the head since the merge base is replayed on the base, keeping its
+   * message and author (commit_title/commit_message are ignored); the last one becomes the base. A replayed tree is
+   * the base merged with the original commit, whose own history holds the earlier commits of the PR.
+   */
+  private async rebaseOnto(baseSha: string, headSha: string): Promise<string> {
+    const mergeBase = (await this.repository.mergeBase(baseSha, headSha)) ?? baseSha;
+    let current = baseSha;
+    for (const commit of await this.repository.readCommits(['--reverse', `${mergeBase}..${headSha}`, '--'])) {
+      const tree = await this.repository.mergeTrees(current, commit.sha);
+      if (!tree) throw new Error(`fake GitHub: ${commit.sha} does not replay onto ${current}`);
+      current = await this.repository.commitTree({
+        tree,
+        parents: [current],
+        message: commit.message,
+        author: { name: commit.author.name, email: commit.author.email },
+      });
+    }
+    return current;
   }
 
   // --- commits, compare ---
