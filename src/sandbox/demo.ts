@@ -3,6 +3,7 @@ import { GitHubProvider } from '../adapters/github/provider.js';
 import type { Person } from '../core/git-provider.js';
 import { validateSettings } from '../core/settings.js';
 import { FakeCloudflare } from './cloudflare/index.js';
+import { SimulatedCluster } from './cluster.js';
 import { FakeGitHub } from './github/server.js';
 import { parseFluxEvent } from '../core/flux-event.js';
 import { decryptYaml, generateAgeKeyPair } from '../gitops/sops/index.js';
@@ -11,6 +12,7 @@ import type { WorkflowContext } from '../workflows/context.js';
 import { approve } from '../workflows/approve.js';
 import { expose } from '../workflows/expose.js';
 import { FluxEventMemory, onFluxEvent } from '../workflows/flux-events.js';
+import { purgeUnexposedTunnel } from '../workflows/pull-request-events.js';
 import { unexpose } from '../workflows/unexpose.js';
 import { sampleRepository } from './sample-repo.js';
 
@@ -77,47 +79,35 @@ export async function runDemo(print: (line: string) => void, logger: Logger): Pr
     const merged = await approve(
       { prNumber: exposed.pr.number, expectedHeadSha: exposed.pr.headSha, approver: BOB },
       context,
-      { dnsAwaitsFlux: true },
     );
     print(
       `   Merged as ${merged.mergeSha.slice(0, 7)}, pinned to ${exposed.pr.headSha.slice(0, 7)}, the commit Bob saw.`,
     );
-    if (merged.outcome.kind !== 'awaiting-flux') throw new Error(`unexpected outcome ${merged.outcome.kind}`);
+    if (merged.outcome.kind !== 'awaiting-tunnel')
+      throw new Error(`unexpected outcome ${merged.outcome.kind}`);
     print(
-      `   DNS records now: ${cloudflare.records().length}; tunnelbot waits for Flux, so no visitor meets a CNAME before cloudflared runs.`,
+      `   DNS records now: ${cloudflare.records().length}; cloudflared does not run yet, so no visitor meets a CNAME before it does.`,
     );
     const info = await git.getPr(exposed.pr.number);
 
-    print(
-      '\n3. Flux applies the merge and notifies tunnelbot (kustomize-controller, ReconciliationSucceeded).',
-    );
     const memory = new FluxEventMemory();
-    memory.awaitFlux({ number: info.number, mergeSha: merged.mergeSha, metadata: info.metadata! });
-    const flux = await onFluxEvent(
-      parseFluxEvent(
-        JSON.stringify({
-          involvedObject: {
-            kind: 'Kustomization',
-            namespace: 'flux-system',
-            name: 'apps',
-            apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-          },
-          severity: 'info',
-          timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-          message: 'Reconciliation finished in 1.2s, next run in 10m0s',
-          reason: 'ReconciliationSucceeded',
-          metadata: { revision: `main@sha1:${merged.mergeSha}`, commit_status: 'update' },
-          reportingController: 'kustomize-controller',
-        }),
-      ),
-      context,
-      memory,
+    // The demo's cluster: Flux applying a commit starts (or prunes) cloudflared in the fake Cloudflare.
+    const cluster = new SimulatedCluster(cloudflare, settings);
+    const fluxApplies = async (mergeSha: string) => {
+      cluster.apply(await git.readSnapshot(mergeSha));
+      return onFluxEvent(parseFluxEvent(kustomizationSucceeded(mergeSha)), context, memory);
+    };
+    print(
+      '\n3. Flux applies the merge, cloudflared connects, and kustomize-controller notifies tunnelbot (ReconciliationSucceeded).',
     );
-    if (flux.kind === 'reconciled') {
-      print(
-        `   Revision ${flux.commitSha.slice(0, 7)} applied; PRs now live: ${flux.applied.map((pr) => `#${pr.number}`).join(', ')}.`,
-      );
+    memory.awaitFlux({ number: info.number, mergeSha: merged.mergeSha, metadata: info.metadata! });
+    const flux = await fluxApplies(merged.mergeSha);
+    if (flux.kind !== 'reconciled' || flux.live.length !== 1) {
+      throw new Error(`unexpected Flux outcome ${flux.kind}`);
     }
+    print(
+      `   Revision ${flux.commitSha.slice(0, 7)} applied; tunnel ${tunnel.id} has an active connector; PRs now live: ${flux.live.map((pr) => `#${pr.number}`).join(', ')}.`,
+    );
     for (const record of cloudflare.records()) {
       print(`   DNS: ${record.type} ${record.name} -> ${record.content} (proxied, "${record.comment}")`);
     }
@@ -133,11 +123,23 @@ export async function runDemo(print: (line: string) => void, logger: Logger): Pr
 
     print('\n4. Alice types `/unexpose linkding`; Bob approves.');
     const removal = await unexpose({ app: 'linkding', requester: ALICE }, context);
-    await approve(
+    const removed = await approve(
       { prNumber: removal.pr.number, expectedHeadSha: removal.pr.headSha, approver: BOB },
       context,
     );
     print(`   Pull request #${removal.pr.number} merged: tunnel directory and kustomization entry removed.`);
+    print(
+      `   DNS records now: ${cloudflare.records().length}; the tunnel stays while cloudflared still runs.`,
+    );
+    const pruned = await fluxApplies(removed.mergeSha);
+    if (pruned.kind !== 'reconciled' || pruned.applied.length !== 1) {
+      throw new Error(`unexpected Flux outcome ${pruned.kind}`);
+    }
+    // What the request service does for an applied unexpose.
+    const purge = await purgeUnexposedTunnel(tunnel.id, context, 'unexpose applied by Flux (demo)');
+    print(
+      `   Flux pruned cloudflared; the tunnel ${purge.deleted ? 'is deleted' : 'is still connected, so it is kept'}.`,
+    );
 
     const after = await git.readSnapshot((await git.defaultBranch()).sha, () => true);
     const original = sampleRepository(key.recipient);
@@ -154,4 +156,22 @@ export async function runDemo(print: (line: string) => void, logger: Logger): Pr
     await cloudflare.stop();
     await github.close();
   }
+}
+
+/** What kustomize-controller sends through notification-controller when the `apps` Kustomization applied a commit. */
+function kustomizationSucceeded(commitSha: string): string {
+  return JSON.stringify({
+    involvedObject: {
+      kind: 'Kustomization',
+      namespace: 'flux-system',
+      name: 'apps',
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    },
+    severity: 'info',
+    timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    message: 'Reconciliation finished in 1.2s, next run in 10m0s',
+    reason: 'ReconciliationSucceeded',
+    metadata: { revision: `main@sha1:${commitSha}`, commit_status: 'update' },
+    reportingController: 'kustomize-controller',
+  });
 }
