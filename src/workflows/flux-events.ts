@@ -57,6 +57,12 @@ export type FluxEventOutcome =
 export const FAILURE_MESSAGE_LIMIT = 500;
 
 /**
+ * While an expose waits for its cloudflared, a repeated success looks again at most this often: a burst of retries
+ * and Alerts costs one convergence, and a cloudflared that never connects costs one per interval.
+ */
+export const RECHECK_INTERVAL_MS = 30_000;
+
+/**
  * What one replica remembers between Flux events: revisions already handled per Kustomization
  * (notification-controller retries, several Alerts and every interval's `ReconciliationSucceeded` repeat them) and
  * merged expose PRs not live yet, to tell when they are. Bounded, and never what DNS depends on: DNS is decided
@@ -66,6 +72,7 @@ export class FluxEventMemory {
   private readonly handled: BoundedSet;
   private readonly waiting = new Map<number, AppliedPullRequest>();
   private readonly waitingCapacity: number;
+  private lastRecheck = Number.NEGATIVE_INFINITY;
 
   constructor(options: { handledCapacity?: number; waitingCapacity?: number } = {}) {
     this.handled = new BoundedSet(options.handledCapacity ?? 512);
@@ -90,6 +97,13 @@ export class FluxEventMemory {
   /** Marks an event key handled; false when it already was. */
   claim(key: string): boolean {
     return this.handled.add(key);
+  }
+
+  /** Whether a repeated event may look again now (see RECHECK_INTERVAL_MS); true at most once per interval. */
+  mayRecheck(nowMs: number): boolean {
+    if (nowMs - this.lastRecheck < RECHECK_INTERVAL_MS) return false;
+    this.lastRecheck = nowMs;
+    return true;
   }
 
   /** Undoes a claim whose handling failed, so a repeat of the event is handled again. */
@@ -190,9 +204,12 @@ export async function onFluxEvent(
     eventClass === 'reconciled'
       ? `reconciled:${commitSha}:${object}`
       : `failed:${commitSha}:${object}:${event.reason}`;
-  // A repeated success still checks again while an expose waits: cloudflared may have connected since.
-  const waiting = eventClass === 'reconciled' && memory.waitingForFlux().length > 0;
-  if (!memory.claim(key) && !waiting) return { kind: 'duplicate', commitSha };
+  // A repeated success still looks again while an expose waits: cloudflared may have connected since.
+  const recheck = () =>
+    eventClass === 'reconciled' &&
+    memory.waitingForFlux().length > 0 &&
+    memory.mayRecheck(context.now().getTime());
+  if (!memory.claim(key) && !recheck()) return { kind: 'duplicate', commitSha };
   const log = context.logger.child({ workflow: 'flux-event', object, reason: event.reason, commitSha });
   try {
     if (eventClass === 'failed') {

@@ -8,6 +8,7 @@ import { createHttpServer } from '../../src/transports/http/server.js';
 import { expose, type ExposeInput } from '../../src/workflows/expose.js';
 import {
   FAILURE_MESSAGE_LIMIT,
+  RECHECK_INTERVAL_MS,
   FluxEventMemory,
   onFluxEvent,
   type FluxEventOutcome,
@@ -285,4 +286,33 @@ test('a Cloudflare failure leaves the revision unhandled for the next event; oth
     kustomizationEvent('BuildFailed', { revision: `latest@sha256:${'d'.repeat(64)}` }, { severity: 'error' }),
   );
   assert.equal((await onFluxEvent(digestOnly, world.context, memory)).kind, 'ignored');
+});
+
+test('while cloudflared never connects, repeated successes look again at most once per interval', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const memory = new FluxEventMemory();
+  let clock = Date.parse('2026-08-10T09:14:31Z');
+  const context = { ...world.context, now: () => new Date(clock) };
+  const { mergeSha } = await exposeAndMerge(world, memory, { app: 'linkding', port: 9090 });
+  const succeeded = parseFluxEvent(
+    kustomizationEvent('ReconciliationSucceeded', { revision: `main@sha1:${mergeSha}` }),
+  );
+  assert.equal((await onFluxEvent(succeeded, context, memory)).kind, 'reconciled');
+  assert.equal((await onFluxEvent(succeeded, context, memory)).kind, 'reconciled', 'a repeat looks again');
+  world.cloudflare.resetRequests();
+  for (let repeat = 0; repeat < 5; repeat++) {
+    assert.deepEqual(await onFluxEvent(succeeded, context, memory), {
+      kind: 'duplicate',
+      commitSha: mergeSha,
+    });
+  }
+  assert.equal(world.cloudflare.requests.length, 0, 'a burst of repeats costs nothing');
+  clock += RECHECK_INTERVAL_MS;
+  await world.fluxApplies(mergeSha);
+  const later = await onFluxEvent(succeeded, context, memory);
+  assert.deepEqual(later.kind === 'reconciled' && later.live.map((pr) => pr.metadata.hostname), [
+    'linkding.example.com',
+  ]);
+  assert.equal(world.cloudflare.records().length, 1);
 });

@@ -6,8 +6,9 @@ const usage = `Usage: tunnelbot serve
 
 Runs the service: GET /healthz, GET /readyz, GET /metrics (Prometheus), POST /webhooks/github (when GITHUB_WEBHOOK_SECRET is set), a poller
 of open tunnelbot pull requests (merged or closed ones update Cloudflare), and every ten minutes DNS
-reconciliation and orphan tunnel collection. With FLUX_WEBHOOK_TOKEN set, POST /webhooks/flux takes Flux
-notification events and a merged expose gets its DNS record when Flux reports it applied (docs/flux.md).
+reconciliation and orphan tunnel collection. A merged expose gets its DNS record once its cloudflared has
+connected. With FLUX_WEBHOOK_TOKEN set, POST /webhooks/flux takes Flux notification events, each a hint to look
+again at once (docs/flux.md).
 Listens on PORT (8080). Stops cleanly on SIGTERM or SIGINT.
 
 The Slack commands (/expose, /unexpose) are not part of this version yet; see README.md.
