@@ -5,13 +5,15 @@ import { ownerComment, tunnelTarget } from '../src/core/dns-plan.js';
 import { FakeCloudflare } from '../src/sandbox/cloudflare/index.js';
 import { createLogger } from '../src/log.js';
 
-const TUNNEL = '11111111-1111-4111-8111-111111111111';
 const MARKER = ownerComment('bench');
 
 async function measure(zoneSize: number, desiredCount: number) {
   const zone = 'bench.example.com';
   const fake = new FakeCloudflare({ zones: [zone] });
   const { baseURL } = await fake.start();
+  // A running cloudflared, so the new hostnames get their records (one connector lookup per convergence).
+  const TUNNEL = fake.seedTunnel({ name: 'bench-tunnel' }).id;
+  fake.startCloudflared(TUNNEL);
   try {
     for (let i = 0; i < zoneSize; i++) {
       const name = `r${i}.${zone}`;
@@ -40,18 +42,22 @@ async function measure(zoneSize: number, desiredCount: number) {
     const firstMs = performance.now() - started;
     const firstRequests = fake.requests.length;
     const firstLists = fake.requestCount('dns.list');
+    const firstConnectorLookups = fake.requestCount('connections.get');
     fake.resetRequests();
     const again = performance.now();
     await adapter.convergeDns({ desired, ownerComment: MARKER });
     const steadyMs = performance.now() - again;
+    const steadyConnectorLookups = fake.requestCount('connections.get');
     return {
       zoneSize,
       desired: desiredCount,
       created: first.applied?.created.length ?? 0,
       firstRequests,
       firstLists,
+      firstConnectorLookups,
       firstMs: Math.round(firstMs),
       steadyRequests: fake.requests.length,
+      steadyConnectorLookups,
       steadyMs: Math.round(steadyMs),
     };
   } finally {

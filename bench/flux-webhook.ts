@@ -77,7 +77,7 @@ async function routeCost(): Promise<void> {
   await app.close();
 }
 
-async function repeatedEvents(): Promise<void> {
+async function repeatedEvents(cloudflaredRuns: boolean): Promise<void> {
   let githubRequests = 0;
   const world = await startWorld('flux-example', {
     beforeGitHub: async () => {
@@ -92,6 +92,8 @@ async function repeatedEvents(): Promise<void> {
       approver: BOB,
     });
     const memory = new FluxEventMemory();
+    // Flux applied the merge; cloudflared connects, or (a crash-looping pod) never does.
+    if (cloudflaredRuns) await world.fluxApplies(mergeSha);
     world.cloudflare.resetRequests();
     githubRequests = 0;
     const event = (index: number) =>
@@ -110,7 +112,7 @@ async function repeatedEvents(): Promise<void> {
     }
     const elapsed = performance.now() - start;
     console.log(
-      `${REPEATS} events for one revision: ${handled} handled, ${world.cloudflare.requests.length} Cloudflare requests, ` +
+      `${REPEATS} events for one revision, cloudflared ${cloudflaredRuns ? 'running' : 'never connecting'}: ${handled} handled, ${world.cloudflare.requests.length} Cloudflare requests, ` +
         `${githubRequests} GitHub requests, ` +
         `${elapsed.toFixed(0)} ms in all; CNAMEs: ${world.cloudflare.records().length}`,
     );
@@ -121,5 +123,6 @@ async function repeatedEvents(): Promise<void> {
 
 export async function run(): Promise<void> {
   await routeCost();
-  await repeatedEvents();
+  await repeatedEvents(true);
+  await repeatedEvents(false);
 }

@@ -2,9 +2,12 @@ import { domainToASCII } from 'node:url';
 import { TunnelbotError } from '../errors.js';
 
 /**
- * DNS follows git: the hostnames routed by tunnelbot-managed tunnel configs on the default branch are the desired
- * state, the records in Cloudflare are the actual state, and this module computes the difference without I/O.
- * Ownership is the exact comment marker; a record without it is never modified or deleted, only reported.
+ * DNS follows git and the running tunnel: the hostnames routed by tunnelbot-managed tunnel configs on the default
+ * branch are the desired state, the records in Cloudflare are the actual state, and this module computes the
+ * difference without I/O. A record is created (or pointed at a new tunnel) only once that tunnel has an active
+ * connector, so no visitor meets a hostname whose cloudflared does not run; a record the default branch still
+ * routes is kept meanwhile. Ownership is the exact comment marker; a record without it is never modified or
+ * deleted, only reported.
  */
 
 /** A DNS record as tunnelbot sees it; `zoneId` travels with it so an executor can address it. */
@@ -51,12 +54,22 @@ export interface DnsConflict {
   readonly reason: string;
 }
 
+/** A desired hostname whose record waits for its tunnel to have an active connector. */
+export interface DnsWaiting {
+  readonly hostname: string;
+  readonly tunnelId: string;
+  /** Our record that stays as it is meanwhile (it points at the tunnel that routed the hostname before). */
+  readonly kept?: DnsRecord;
+}
+
 export interface DnsPlan {
   readonly create: readonly DnsRecordSpec[];
   readonly update: readonly DnsUpdate[];
   readonly delete: readonly DnsDelete[];
   readonly conflicts: readonly DnsConflict[];
+  /** Records already as desired. */
   readonly unchanged: readonly DnsRecord[];
+  readonly waiting: readonly DnsWaiting[];
 }
 
 /** Cloudflare's comment limit on the Free plan (error 9313 beyond it); paid plans allow more, we stay portable. */
@@ -79,9 +92,11 @@ export function ownerComment(instance: string): string {
   return `${OWNER_COMMENT_PREFIX}${safe.slice(0, room)}${OWNER_COMMENT_SUFFIX}`;
 }
 
+const TUNNEL_TARGET_SUFFIX = '.cfargotunnel.com';
+
 /** The CNAME target Cloudflare routes to a tunnel. */
 export function tunnelTarget(tunnelId: string): string {
-  return `${tunnelId.toLowerCase()}.cfargotunnel.com`;
+  return `${tunnelId.toLowerCase()}${TUNNEL_TARGET_SUFFIX}`;
 }
 
 /**
@@ -134,11 +149,18 @@ function describeRecord(record: DnsRecord): string {
   return `${record.type} ${record.name} -> ${record.content} (id ${record.id})`;
 }
 
-export function planDns(input: {
+export interface DnsPlanInput {
   desired: readonly DesiredHostname[];
   actual: readonly DnsRecord[];
   ownerComment: string;
-}): DnsPlan {
+}
+
+export function planDns(
+  input: DnsPlanInput & {
+    /** Tunnel ids (lower case) with an active connector now, as Cloudflare reports them. */
+    connected: ReadonlySet<string>;
+  },
+): DnsPlan {
   const marker = input.ownerComment;
   assertValidMarker(marker);
 
@@ -171,6 +193,8 @@ export function planDns(input: {
   const update: DnsUpdate[] = [];
   const remove: DnsDelete[] = [];
   const unchanged: DnsRecord[] = [];
+  const waiting: DnsWaiting[] = [];
+  const runs = (tunnelId: string) => input.connected.has(tunnelId);
 
   for (const [host, tunnelId] of [...tunnelByHost].sort(([a], [b]) => a.localeCompare(b))) {
     if (contested.has(host)) continue;
@@ -187,11 +211,15 @@ export function planDns(input: {
     const spec = specFor(host, tunnelId, marker);
     const keeper = ours.find((r) => matchesSpec(r, spec)) ?? ours[0];
     if (keeper === undefined) {
-      if (blockers.length === 0) create.push(spec);
+      if (blockers.length > 0) continue;
+      if (runs(tunnelId)) create.push(spec);
+      else waiting.push({ hostname: host, tunnelId });
       continue;
     }
     if (matchesSpec(keeper, spec)) unchanged.push(keeper);
-    else update.push({ record: keeper, spec });
+    else if (normalizeHostname(keeper.content) === spec.content || runs(tunnelId))
+      update.push({ record: keeper, spec });
+    else waiting.push({ hostname: host, tunnelId, kept: keeper });
     for (const extra of ours) {
       if (extra !== keeper) remove.push({ record: extra, reason: 'duplicate' });
     }
@@ -204,7 +232,34 @@ export function planDns(input: {
     }
   }
 
-  return { create, update, delete: remove, conflicts, unchanged };
+  return { create, update, delete: remove, conflicts, unchanged, waiting };
+}
+
+/**
+ * The tunnels whose connectors decide a plan: those a record would be created for or pointed at. Records that
+ * already point at their tunnel need no question, so a converged account costs no connector lookups.
+ */
+export function tunnelsToProbe(input: DnsPlanInput): string[] {
+  const everyTunnel = new Set(input.desired.map((d) => d.tunnelId.toLowerCase()));
+  const plan = planDns({ ...input, connected: everyTunnel });
+  const targets = [
+    ...plan.create.map((spec) => spec.content),
+    ...plan.update
+      .filter(({ record, spec }) => normalizeHostname(record.content) !== spec.content)
+      .map(({ spec }) => spec.content),
+  ];
+  return [...new Set(targets.map((target) => target.slice(0, -TUNNEL_TARGET_SUFFIX.length)))];
+}
+
+/** Desired hostnames whose record points at their tunnel once the plan is applied: what visitors can reach. */
+export function liveHostnames(plan: DnsPlan): Set<string> {
+  return new Set(
+    [
+      ...plan.unchanged.map((r) => r.name),
+      ...plan.create.map((s) => s.name),
+      ...plan.update.map((u) => u.spec.name),
+    ].map(normalizeHostname),
+  );
 }
 
 export function isEmptyPlan(plan: DnsPlan): boolean {
@@ -226,6 +281,10 @@ export function renderDnsPlan(plan: DnsPlan): string {
   for (const conflict of plan.conflicts) {
     lines.push(`! conflict ${conflict.hostname}: ${conflict.reason}`);
   }
-  const summary = `${plan.create.length} to create, ${plan.update.length} to update, ${plan.delete.length} to delete, ${plan.conflicts.length} conflict(s), ${plan.unchanged.length} unchanged`;
+  for (const { hostname, tunnelId, kept } of plan.waiting) {
+    const meanwhile = kept ? `; ${describeRecord(kept)} stays meanwhile` : '';
+    lines.push(`… waiting ${hostname}: tunnel ${tunnelId} has no active connector yet${meanwhile}`);
+  }
+  const summary = `${plan.create.length} to create, ${plan.update.length} to update, ${plan.delete.length} to delete, ${plan.conflicts.length} conflict(s), ${plan.unchanged.length} unchanged, ${plan.waiting.length} waiting for cloudflared`;
   return [...lines, summary].join('\n') + '\n';
 }

@@ -14,7 +14,7 @@ import type { Metrics } from '../metrics.js';
 import { approve, reject } from '../workflows/approve.js';
 import type { WorkflowContext } from '../workflows/context.js';
 import { expose } from '../workflows/expose.js';
-import { FluxEventMemory, onFluxEvent, type AppliedPullRequest } from '../workflows/flux-events.js';
+import { FluxEventMemory, liveNow, onFluxEvent, type AppliedPullRequest } from '../workflows/flux-events.js';
 import { listExposed, type Listing } from '../workflows/list.js';
 import {
   onPullRequestEvent,
@@ -84,7 +84,7 @@ export interface RequestServiceOptions {
   /** Resolves user groups named by the policy. */
   readonly directory?: Directory;
   readonly metrics?: Metrics;
-  /** Flux notifications are configured: a merged expose is live once Flux reports it applied. */
+  /** Flux notifications are configured: a merged expose is expected to wait for Flux before cloudflared runs. */
   readonly dnsAwaitsFlux: boolean;
   /** How long a user group's members are trusted before asking again; 5 minutes by default. */
   readonly groupCacheMs?: number;
@@ -204,7 +204,6 @@ export class RequestService {
         result = await approve(
           { prNumber: pr.number, expectedHeadSha: input.headSha, approver: person(actor) },
           this.context,
-          { dnsAwaitsFlux: this.options.dnsAwaitsFlux },
         );
       } catch (error) {
         if (isTunnelbotError(error) && error.code === 'TB_ERR_GITHUB_PR_HEAD_CHANGED') {
@@ -298,7 +297,7 @@ export class RequestService {
   async onPullRequestEvent(event: PullRequestEvent): Promise<void> {
     let outcome;
     try {
-      outcome = await onPullRequestEvent(event, this.context, { dnsAwaitsFlux: this.options.dnsAwaitsFlux });
+      outcome = await onPullRequestEvent(event, this.context);
     } catch (error) {
       this.options.metrics?.recordFailure('pull-request-event', error);
       throw error;
@@ -308,7 +307,7 @@ export class RequestService {
       kind: event.kind,
       outcome: outcome.kind,
     });
-    if (outcome.kind === 'awaiting-flux' && outcome.mergeSha) {
+    if (outcome.kind === 'awaiting-tunnel' && outcome.mergeSha) {
       this.fluxMemory.awaitFlux({
         number: event.prNumber,
         mergeSha: outcome.mergeSha,
@@ -333,12 +332,17 @@ export class RequestService {
     this.options.metrics?.fluxEvents.inc({ outcome: outcome.kind });
     if (outcome.kind === 'reconciled') {
       log.info(
-        { commitSha: outcome.commitSha, prs: outcome.applied.map((pr) => pr.number) },
+        {
+          commitSha: outcome.commitSha,
+          prs: outcome.applied.map((pr) => pr.number),
+          live: outcome.live.map((pr) => pr.number),
+        },
         'Flux applied tunnelbot pull requests',
       );
       for (const pr of this.conversation ? outcome.applied : []) {
         await this.settle(() => this.applied(pr, outcome.commitSha, outcome.dnsConflicts), pr, log);
       }
+      if (this.conversation) await this.announceLive(outcome.live, log);
     } else if (outcome.kind === 'failed') {
       log.warn(
         {
@@ -362,7 +366,9 @@ export class RequestService {
    */
   async housekeeping(): Promise<void> {
     try {
-      const { desired } = await reconcileDns(this.context);
+      const { desired, dns } = await reconcileDns(this.context);
+      const live = liveNow(this.fluxMemory, dns);
+      if (this.conversation) await this.announceLive(live, this.log);
       await collectOrphans(this.context, { desired });
       this.options.metrics?.housekeepingRuns.inc({ result: 'ok' });
     } catch (error) {
@@ -513,7 +519,7 @@ export class RequestService {
     mergeSha: string,
     outcome: PullRequestOutcome,
   ): Promise<void> {
-    if (outcome.kind === 'awaiting-flux' && outcome.mergeSha) {
+    if (outcome.kind === 'awaiting-tunnel' && outcome.mergeSha) {
       this.fluxMemory.awaitFlux({ number: pr.number, mergeSha: outcome.mergeSha, metadata });
     }
     const ref = refOf(metadata);
@@ -530,8 +536,10 @@ export class RequestService {
     const next =
       metadata.action === 'unexpose'
         ? 'The DNS record is removed; the tunnel is deleted once Flux has stopped cloudflared.'
-        : outcome.kind === 'awaiting-flux'
-          ? 'Waiting for Flux to apply it.'
+        : outcome.kind === 'awaiting-tunnel'
+          ? this.options.dnsAwaitsFlux
+            ? 'Waiting for Flux to apply it; the DNS record follows once cloudflared runs.'
+            : 'The DNS record follows once cloudflared runs.'
           : 'DNS follows the default branch now.';
     await this.conversation.update(ref, mergedView(subject, prRef(pr), { approver, mergeSha, next }));
     if (metadata.action === 'expose' && outcome.kind === 'dns-reconciled') {
@@ -539,37 +547,44 @@ export class RequestService {
     }
   }
 
-  /** Flux applied a commit that includes this PR. */
+  /** The Kustomization that applies this PR's environment applied a commit that includes it. */
   private async applied(
     pr: AppliedPullRequest,
     commitSha: string,
     dnsConflicts: readonly string[],
   ): Promise<void> {
-    const info = await this.context.git.getPr(pr.number);
     if (pr.metadata.action === 'expose') {
+      // Live is told apart (announceLive), once its record points at its running tunnel.
       if (dnsConflicts.includes(pr.metadata.hostname)) {
         await this.threadOnce(
           refOf(pr.metadata),
           `conflict:${pr.number}`,
           `Flux applied \`${commitSha.slice(0, 7)}\`, but a DNS record tunnelbot does not own already uses ${pr.metadata.hostname}; it was left alone. Delete it in Cloudflare if it is stale, and the next round creates tunnelbot's.`,
         );
-        return;
       }
-      await this.live(info, pr.metadata);
       return;
     }
     // An unexpose: Flux has pruned cloudflared, so its tunnel can go now.
     if (
       pr.metadata.tunnelId &&
-      !(await purgeUnexposedTunnel(
-        pr.metadata.tunnelId,
-        this.context,
-        `unexpose of ${pr.metadata.app} applied by Flux (PR #${pr.number})`,
-      ))
+      !(
+        await purgeUnexposedTunnel(
+          pr.metadata.tunnelId,
+          this.context,
+          `unexpose of ${pr.metadata.app} applied by Flux (PR #${pr.number})`,
+        )
+      ).deleted
     ) {
       return; // the next event or round
     }
-    await this.removed(info, pr.metadata);
+    await this.removed(await this.context.git.getPr(pr.number), pr.metadata);
+  }
+
+  /** Merged exposes whose record now points at their running tunnel. */
+  private async announceLive(prs: readonly AppliedPullRequest[], log: Logger): Promise<void> {
+    for (const pr of prs) {
+      await this.settle(async () => this.live(await this.context.git.getPr(pr.number), pr.metadata), pr, log);
+    }
   }
 
   private async live(pr: PullRequestInfo, metadata: PrMetadata): Promise<void> {

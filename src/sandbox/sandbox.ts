@@ -11,13 +11,14 @@ import { createService, type Service, type SlackTuning } from '../main.js';
 import type { SlackSettings } from '../transports/slack/app.js';
 import type { WorkflowContext } from '../workflows/context.js';
 import { FakeCloudflare } from './cloudflare/index.js';
+import { SimulatedCluster } from './cluster.js';
 import { FakeGitHub } from './github/server.js';
 import { SAMPLE_ENVIRONMENT, sampleRepository } from './sample-repo.js';
 
 /**
  * `tunnelbot sandbox`: the real service (Slack transport, request service, workflows, webhooks) with GitHub and
  * Cloudflare replaced by the in-process fakes, seeded with a Flux repository, and Flux itself simulated: a few
- * seconds after each merge, cloudflared "starts" (the fake tunnel gets a connector, or loses it on an unexpose)
+ * seconds after each merge, cloudflared "starts" for the tunnels the merged tree routes (and stops for the others)
  * and kustomize-controller "reports" the merge commit applied. Slack is whatever SLACK_* point at: a real
  * workspace, or the project's Slack fake (the demo and the tests).
  */
@@ -112,7 +113,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     service = await createService(config, logger, context, undefined, {
       ...(options.slackTuning && { slack: options.slackTuning }),
     });
-    flux = new SimulatedFlux(service, github, cloudflare, options.fluxDelayMs ?? 3000, logger);
+    flux = new SimulatedFlux(
+      service,
+      github,
+      new SimulatedCluster(cloudflare, settings),
+      options.fluxDelayMs ?? 3000,
+      logger,
+    );
     const { url } = await service.start({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
     flux.start();
     const running = service;
@@ -141,9 +148,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 }
 
 /**
- * Flux and cloudflared, simulated from the fake GitHub's own record of merges (read in memory, so the simulation
- * costs the service nothing): each merged tunnelbot PR is "applied" after a delay. Its tunnel gets a running
- * connector (expose) or loses it (unexpose), then the service hears kustomize-controller's ReconciliationSucceeded
+ * Flux and cloudflared, simulated from the fake GitHub's own record of merges (read in memory, so watching costs
+ * the service nothing): each merged PR is "applied" after a delay. The merged tree's tunnels get a running
+ * cloudflared and the others lose theirs (`SimulatedCluster`), then the service hears kustomize-controller's ReconciliationSucceeded
  * for the merge commit, as the real notification-controller would post it.
  */
 class SimulatedFlux {
@@ -154,7 +161,7 @@ class SimulatedFlux {
   constructor(
     private readonly service: Service,
     private readonly github: FakeGitHub,
-    private readonly cloudflare: FakeCloudflare,
+    private readonly cluster: SimulatedCluster,
     private readonly delayMs: number,
     private readonly logger: Logger,
   ) {}
@@ -187,10 +194,8 @@ class SimulatedFlux {
 
   private async apply(number: number, sha: string): Promise<void> {
     try {
-      const pr = await this.service.context.git.getPr(number);
-      const tunnelId = pr.metadata?.tunnelId;
-      if (tunnelId && pr.metadata?.action === 'expose') this.cloudflare.startCloudflared(tunnelId);
-      if (tunnelId && pr.metadata?.action === 'unexpose') this.cloudflare.stopConnectors(tunnelId);
+      // cloudflared starts for every tunnel the merged tree routes, and stops for one it no longer does.
+      this.cluster.apply(await this.service.context.git.readSnapshot(sha));
       const event = parseFluxEvent(
         JSON.stringify({
           involvedObject: {

@@ -1,10 +1,6 @@
 import type { MergeMethod, Person } from '../core/git-provider.js';
 import type { WorkflowContext } from './context.js';
-import {
-  onPullRequestEvent,
-  type PullRequestEventOptions,
-  type PullRequestOutcome,
-} from './pull-request-events.js';
+import { onPullRequestEvent, type PullRequestOutcome } from './pull-request-events.js';
 
 export interface ApprovalInput {
   readonly prNumber: number;
@@ -24,11 +20,7 @@ export interface Approval {
  * An approval merges the PR through GitHub, pinned to the commit the approver saw, then applies what the merge
  * means for Cloudflare right away; the webhook or poller delivers the same event later and finds nothing to do.
  */
-export async function approve(
-  input: ApprovalInput,
-  context: WorkflowContext,
-  options: PullRequestEventOptions = {},
-): Promise<Approval> {
+export async function approve(input: ApprovalInput, context: WorkflowContext): Promise<Approval> {
   const mergeMethod = context.settings.repository?.mergeMethod;
   const { mergeSha, method } = await context.git.mergePr({
     number: input.prNumber,
@@ -47,7 +39,6 @@ export async function approve(
       mergeSha,
     },
     context,
-    options,
   );
   return { mergeSha, method, outcome };
 }

@@ -1,7 +1,13 @@
+import type { DnsConvergence } from '../adapters/cloudflare/index.js';
 import { BoundedSet } from '../core/bounded-set.js';
+import { normalizeHostname } from '../core/dns-plan.js';
 import { isTunnelbotError } from '../errors.js';
 import { classifyFluxEvent, fluxEventRevision, fluxObjectId, type FluxEvent } from '../core/flux-event.js';
 import type { PrMetadata } from '../core/pr-metadata.js';
+import type { Settings } from '../core/settings.js';
+import type { RepoSnapshot } from '../core/snapshot.js';
+import { coveringKustomizations, findFluxKustomizations } from '../gitops/discovery/flux.js';
+import { parseRepository } from '../gitops/discovery/manifests.js';
 import type { WorkflowContext } from './context.js';
 import { reconcileDns } from './reconcile.js';
 
@@ -25,10 +31,16 @@ export type FluxEventOutcome =
       readonly kind: 'reconciled';
       readonly commitSha: string;
       /**
-       * The tunnelbot PRs whose change Flux has now applied: an expose's hostname is live unless listed in
-       * `dnsConflicts`; an unexpose is complete.
+       * The tunnelbot PRs this commit includes whose environment the reporting Kustomization applies (its
+       * spec.path covers the environment's directory): an unexpose's cloudflared is pruned. An event of any other
+       * Kustomization (`flux-system` reports long before `apps` has cloudflared running) applies none.
        */
       readonly applied: readonly AppliedPullRequest[];
+      /**
+       * Merged exposes whose hostname is live now: its record points at its tunnel, which has an active connector.
+       * They stop waiting.
+       */
+      readonly live: readonly AppliedPullRequest[];
       /** Desired hostnames whose record is held by someone else and was left alone. */
       readonly dnsConflicts: readonly string[];
     }
@@ -45,14 +57,22 @@ export type FluxEventOutcome =
 export const FAILURE_MESSAGE_LIMIT = 500;
 
 /**
- * What one replica remembers between Flux events: revisions already handled (notification-controller retries,
- * several Alerts and every interval's `ReconciliationSucceeded` repeat them) and merged expose PRs waiting for
- * Flux. Bounded, and only a speed-up: losing it costs one extra idempotent DNS convergence.
+ * While an expose waits for its cloudflared, a repeated success looks again at most this often: a burst of retries
+ * and Alerts costs one convergence, and a cloudflared that never connects costs one per interval.
+ */
+export const RECHECK_INTERVAL_MS = 30_000;
+
+/**
+ * What one replica remembers between Flux events: revisions already handled per Kustomization
+ * (notification-controller retries, several Alerts and every interval's `ReconciliationSucceeded` repeat them) and
+ * merged expose PRs not live yet, to tell when they are. Bounded, and never what DNS depends on: DNS is decided
+ * from the default branch and Cloudflare alone, so losing this costs at most a message.
  */
 export class FluxEventMemory {
   private readonly handled: BoundedSet;
   private readonly waiting = new Map<number, AppliedPullRequest>();
   private readonly waitingCapacity: number;
+  private lastRecheck = Number.NEGATIVE_INFINITY;
 
   constructor(options: { handledCapacity?: number; waitingCapacity?: number } = {}) {
     this.handled = new BoundedSet(options.handledCapacity ?? 512);
@@ -79,6 +99,13 @@ export class FluxEventMemory {
     return this.handled.add(key);
   }
 
+  /** Whether a repeated event may look again now (see RECHECK_INTERVAL_MS); true at most once per interval. */
+  mayRecheck(nowMs: number): boolean {
+    if (nowMs - this.lastRecheck < RECHECK_INTERVAL_MS) return false;
+    this.lastRecheck = nowMs;
+    return true;
+  }
+
   /** Undoes a claim whose handling failed, so a repeat of the event is handled again. */
   release(key: string): void {
     this.handled.delete(key);
@@ -93,6 +120,36 @@ export class FluxEventMemory {
 function truncate(text: string, limit: number): string {
   const characters = Array.from(text);
   return characters.length <= limit ? text : `${characters.slice(0, limit - 1).join('')}…`;
+}
+
+/**
+ * The merged exposes waiting in `memory` whose hostname the convergence left live; they stop waiting. Any trigger
+ * that converged DNS (a Flux event, housekeeping) calls it.
+ */
+export function liveNow(memory: FluxEventMemory, dns: DnsConvergence): AppliedPullRequest[] {
+  const live = new Set(dns.live);
+  const found = memory
+    .waitingForFlux()
+    .filter((pr) => pr.metadata.action === 'expose' && live.has(normalizeHostname(pr.metadata.hostname)));
+  memory.forget(found.map((pr) => pr.number));
+  return found;
+}
+
+/** Whether the Kustomization `event` is about applies the PR's environment, per the repository's Flux objects. */
+function appliesEnvironment(
+  event: FluxEvent,
+  pr: AppliedPullRequest,
+  snapshot: RepoSnapshot,
+  settings: Settings,
+): boolean {
+  const environment = settings.environments.find((e) => e.name === pr.metadata.environment);
+  if (!environment || event.involvedObject.kind !== 'Kustomization') return false;
+  const kustomizations = findFluxKustomizations(parseRepository(snapshot).documents);
+  return coveringKustomizations(kustomizations, environment.path).some(
+    (k) =>
+      k.name === event.involvedObject.name &&
+      k.namespace === (event.involvedObject.namespace ?? 'flux-system'),
+  );
 }
 
 /** The merged tunnelbot PRs a commit includes: the PR of the commit itself, and waiting PRs it descends from. */
@@ -124,9 +181,11 @@ async function pullRequestsIn(
 }
 
 /**
- * A Flux notification: when a Kustomization reports a revision applied, DNS converges to the default branch and
- * the tunnelbot PRs that revision includes are live; when Flux fails on a revision, the failure is returned for
- * the PRs it includes. Idempotent: a revision is handled once per replica, and converging DNS twice changes nothing.
+ * A Flux notification is a hint to look now. When a Kustomization reports a revision applied, DNS converges (a
+ * record appears only for a tunnel with an active connector) and the outcome says which PRs the Kustomization
+ * applied and which exposes are live now; when Flux fails on a revision, the failure is returned for the PRs it
+ * includes. Idempotent: a revision is handled once per Kustomization and replica while no expose waits, and
+ * converging DNS twice changes nothing.
  */
 export async function onFluxEvent(
   event: FluxEvent,
@@ -142,8 +201,15 @@ export async function onFluxEvent(
   if (!commitSha) return { kind: 'ignored', reason: `${event.reason} of ${object} names no git commit` };
 
   const key =
-    eventClass === 'reconciled' ? `reconciled:${commitSha}` : `failed:${commitSha}:${object}:${event.reason}`;
-  if (!memory.claim(key)) return { kind: 'duplicate', commitSha };
+    eventClass === 'reconciled'
+      ? `reconciled:${commitSha}:${object}`
+      : `failed:${commitSha}:${object}:${event.reason}`;
+  // A repeated success still looks again while an expose waits: cloudflared may have connected since.
+  const recheck = () =>
+    eventClass === 'reconciled' &&
+    memory.waitingForFlux().length > 0 &&
+    memory.mayRecheck(context.now().getTime());
+  if (!memory.claim(key) && !recheck()) return { kind: 'duplicate', commitSha };
   const log = context.logger.child({ workflow: 'flux-event', object, reason: event.reason, commitSha });
   try {
     if (eventClass === 'failed') {
@@ -156,14 +222,26 @@ export async function onFluxEvent(
       log.warn({ prs: pullRequests.map((pr) => pr.number) }, 'Flux failed to apply a revision');
       return { kind: 'failed', commitSha, pullRequests, failure };
     }
-    const { dns } = await reconcileDns(context);
-    const applied = await pullRequestsIn(commitSha, context, memory);
-    memory.forget(applied.map((pr) => pr.number));
-    log.info({ prs: applied.map((pr) => pr.number) }, 'Flux applied a revision; DNS converged');
+    const { dns, snapshot } = await reconcileDns(context);
+    const included = await pullRequestsIn(commitSha, context, memory);
+    const applied = included.filter((pr) => appliesEnvironment(event, pr, snapshot, context.settings));
+    // Exposes this commit includes wait with the others until their hostname is live (also after a restart).
+    for (const pr of included) if (pr.metadata.action === 'expose') memory.awaitFlux(pr);
+    memory.forget(applied.filter((pr) => pr.metadata.action !== 'expose').map((pr) => pr.number));
+    const live = liveNow(memory, dns);
+    log.info(
+      {
+        included: included.map((pr) => pr.number),
+        applied: applied.map((pr) => pr.number),
+        live: live.map((pr) => pr.number),
+      },
+      'Flux applied a revision; DNS converged',
+    );
     return {
       kind: 'reconciled',
       commitSha,
       applied,
+      live,
       dnsConflicts: dns.plan.conflicts.map((conflict) => conflict.hostname),
     };
   } catch (error) {

@@ -1,21 +1,29 @@
+import { normalizeHostname } from '../core/dns-plan.js';
 import { isTunnelbotError } from '../errors.js';
 import type { PullRequestEvent } from '../core/pull-request-event.js';
 import { ownerCommentOf, type WorkflowContext } from './context.js';
 import { reconcileDns, referencedTunnels } from './reconcile.js';
 
-export type PullRequestOutcome =
-  | { readonly kind: 'dns-reconciled'; readonly tunnelDeleted: boolean }
-  | { readonly kind: 'awaiting-flux'; readonly mergeSha: string | undefined }
-  | { readonly kind: 'tunnel-deleted'; readonly tunnelId: string }
-  | { readonly kind: 'nothing-to-do'; readonly reason: string };
-
-export interface PullRequestEventOptions {
-  /**
-   * Flux notifications are configured (FLUX_WEBHOOK_TOKEN): a merged expose gets its DNS record when Flux reports
-   * the merge applied (workflows/flux-events.ts), so no visitor reaches a CNAME before cloudflared runs.
-   */
-  readonly dnsAwaitsFlux?: boolean;
+/** A tunnel tunnelbot would have deleted, kept because cloudflared still runs for it. */
+export interface RunningTunnel {
+  readonly tunnelId: string;
+  readonly activeConnectors: number;
 }
+
+export type PullRequestOutcome =
+  /** DNS converged; a merged expose's hostname is live (its record points at its running tunnel). */
+  | {
+      readonly kind: 'dns-reconciled';
+      readonly tunnelDeleted: boolean;
+      /** A merged unexpose whose tunnel still has active connectors: kept until cloudflared stops. */
+      readonly runningTunnel?: RunningTunnel;
+    }
+  /** A merged expose whose tunnel has no active connector yet: its record follows once cloudflared runs. */
+  | { readonly kind: 'awaiting-tunnel'; readonly mergeSha: string | undefined }
+  | { readonly kind: 'tunnel-deleted'; readonly tunnelId: string }
+  /** A closed expose whose tunnel cloudflared runs for: a person must look before it goes. */
+  | { readonly kind: 'tunnel-running'; readonly tunnel: RunningTunnel; readonly reason: string }
+  | { readonly kind: 'nothing-to-do'; readonly reason: string };
 
 /**
  * What a merged or closed tunnelbot PR means for Cloudflare. Events arrive at least once (webhook and poller),
@@ -24,30 +32,32 @@ export interface PullRequestEventOptions {
 export async function onPullRequestEvent(
   event: PullRequestEvent,
   context: WorkflowContext,
-  options: PullRequestEventOptions = {},
 ): Promise<PullRequestOutcome> {
   const { metadata } = event;
   const log = context.logger.child({ workflow: 'pull-request-event', pr: event.prNumber, kind: event.kind });
 
-  if (event.kind === 'merged' && metadata.action === 'expose' && options.dnsAwaitsFlux) {
-    log.info({ mergeSha: event.mergeSha }, 'expose merged; DNS follows when Flux reports it reconciled');
-    return { kind: 'awaiting-flux', mergeSha: event.mergeSha };
-  }
-
-  // An unexpose removes DNS at once even with Flux: a record gone before cloudflared stops harms no one.
+  // A merge converges DNS at once: a record is only created for a tunnel that runs, so this is safe before Flux
+  // has applied anything, and an unexpose's record goes before cloudflared stops, which harms no one.
   if (event.kind === 'merged') {
-    const { desired } = await reconcileDns(context);
-    if (metadata.action !== 'unexpose' || !metadata.tunnelId)
-      return { kind: 'dns-reconciled', tunnelDeleted: false };
-    if ((await referencedTunnels(context, desired)).has(metadata.tunnelId)) {
+    const { desired, dns } = await reconcileDns(context);
+    if (metadata.action === 'expose') {
+      if (dns.live.includes(normalizeHostname(metadata.hostname))) {
+        return { kind: 'dns-reconciled', tunnelDeleted: false };
+      }
+      log.info({ mergeSha: event.mergeSha }, 'expose merged; its DNS record follows once cloudflared runs');
+      return { kind: 'awaiting-tunnel', mergeSha: event.mergeSha };
+    }
+    if (!metadata.tunnelId || (await referencedTunnels(context, desired)).has(metadata.tunnelId)) {
       return { kind: 'dns-reconciled', tunnelDeleted: false };
     }
-    const tunnelDeleted = await purgeUnexposedTunnel(
+    const purge = await purgeUnexposedTunnel(
       metadata.tunnelId,
       context,
       `unexpose of ${metadata.app} merged (PR #${event.prNumber})`,
     );
-    return { kind: 'dns-reconciled', tunnelDeleted };
+    return purge.deleted
+      ? { kind: 'dns-reconciled', tunnelDeleted: true }
+      : { kind: 'dns-reconciled', tunnelDeleted: false, runningTunnel: purge.running };
   }
 
   if (event.kind === 'closed' && metadata.action === 'expose' && metadata.tunnelId) {
@@ -64,11 +74,11 @@ export async function onPullRequestEvent(
       });
     } catch (error) {
       // A closed expose's tunnel should never run; if cloudflared does run for it, a person must look first.
-      if (isTunnelbotError(error) && error.code === 'TB_ERR_CLOUDFLARE_TUNNEL_ACTIVE') {
-        log.warn({ tunnelId: metadata.tunnelId }, error.message);
-        return { kind: 'nothing-to-do', reason: error.message };
-      }
-      throw error;
+      const running = runningTunnelOf(error, metadata.tunnelId);
+      if (!running) throw error;
+      const { message, ...tunnel } = running;
+      log.warn(tunnel, message);
+      return { kind: 'tunnel-running', tunnel, reason: message };
     }
     log.info({ tunnelId: metadata.tunnelId }, 'tunnel of a closed pull request deleted');
     return { kind: 'tunnel-deleted', tunnelId: metadata.tunnelId };
@@ -76,27 +86,39 @@ export async function onPullRequestEvent(
   return { kind: 'nothing-to-do', reason: `${event.kind} ${metadata.action} needs no Cloudflare change` };
 }
 
+/** The running tunnel a TB_ERR_CLOUDFLARE_TUNNEL_ACTIVE refusal names; undefined for any other error. */
+function runningTunnelOf(
+  error: unknown,
+  tunnelId: string,
+): (RunningTunnel & { message: string }) | undefined {
+  if (!isTunnelbotError(error) || error.code !== 'TB_ERR_CLOUDFLARE_TUNNEL_ACTIVE') return undefined;
+  const active = error.details['activeConnectors'];
+  return { tunnelId, activeConnectors: typeof active === 'number' ? active : 1, message: error.message };
+}
+
 /**
- * Deletes the tunnel of an unexposed app; false while cloudflared is still connected, since it keeps its
- * connections until Flux prunes the Deployment: the next Flux event or the orphan collector (nothing references
- * the tunnel any more) deletes it then.
+ * Deletes the tunnel of an unexposed app. While cloudflared is still connected (it keeps its connections until
+ * Flux prunes the Deployment) the tunnel is kept and reported: the next Flux event or the orphan collector
+ * (nothing references the tunnel any more) deletes it once it stops.
  */
 export async function purgeUnexposedTunnel(
   tunnelId: string,
   context: WorkflowContext,
   reason: string,
-): Promise<boolean> {
+): Promise<{ deleted: true } | { deleted: false; running: RunningTunnel }> {
   try {
     await context.cloudflare.purgeTunnel(tunnelId, {
       ownerComment: ownerCommentOf(context.settings),
       reason,
     });
-    return true;
+    return { deleted: true };
   } catch (error) {
-    if (isTunnelbotError(error) && error.code === 'TB_ERR_CLOUDFLARE_TUNNEL_ACTIVE') {
-      context.logger.info({ tunnelId }, 'tunnel still connected; the orphan collector will delete it');
-      return false;
-    }
-    throw error;
+    const running = runningTunnelOf(error, tunnelId);
+    if (!running) throw error;
+    context.logger.warn(
+      { tunnelId, activeConnectors: running.activeConnectors },
+      'tunnel still has active connectors, so it is not deleted; it goes once cloudflared stops',
+    );
+    return { deleted: false, running: { tunnelId, activeConnectors: running.activeConnectors } };
   }
 }

@@ -1,22 +1,30 @@
 import type { DnsConvergence, OrphanReport } from '../adapters/cloudflare/index.js';
 import { desiredState, type DesiredState } from '../core/desired-state.js';
+import type { RepoSnapshot } from '../core/snapshot.js';
 import { ownerCommentOf, type WorkflowContext } from './context.js';
 
 /** How long a tunnel nothing references is kept: long enough for an expose in flight to open its PR. */
 export const ORPHAN_GRACE_MS = 60 * 60 * 1000;
 
 export interface DnsReconciliation {
+  /** The default branch as read for this convergence. */
+  readonly snapshot: RepoSnapshot;
   readonly desired: DesiredState;
   readonly dns: DnsConvergence;
 }
 
-/** DNS follows git: converge Cloudflare's records to the hostnames the default branch routes. */
+/**
+ * DNS follows git and the running tunnel: the hostnames the default branch routes get their record once their
+ * tunnel has an active connector, keep it while the branch routes them, and lose it when it no longer does.
+ * Stateless: every run decides from the default branch and Cloudflare alone, so any trigger may run it any time.
+ */
 export async function reconcileDns(
   context: WorkflowContext,
   options: { dryRun?: boolean } = {},
 ): Promise<DnsReconciliation> {
   const base = await context.git.defaultBranch();
-  const desired = desiredState(await context.git.readSnapshot(base.sha), context.settings);
+  const snapshot = await context.git.readSnapshot(base.sha);
+  const desired = desiredState(snapshot, context.settings);
   const dns = await context.cloudflare.convergeDns({
     desired: desired.hostnames,
     ownerComment: ownerCommentOf(context.settings),
@@ -30,11 +38,13 @@ export async function reconcileDns(
       update: dns.plan.update.length,
       delete: dns.plan.delete.length,
       conflicts: dns.plan.conflicts.length,
+      waiting: dns.plan.waiting.length,
+      failedZones: dns.zoneFailures.map((failure) => failure.zone),
       dryRun: options.dryRun ?? false,
     },
     'DNS reconciled',
   );
-  return { desired, dns };
+  return { snapshot, desired, dns };
 }
 
 /**

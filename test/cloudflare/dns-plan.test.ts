@@ -5,7 +5,9 @@ import {
   MAX_OWNER_COMMENT_LENGTH,
   ownerComment,
   planDns,
+  liveHostnames,
   renderDnsPlan,
+  tunnelsToProbe,
   tunnelTarget,
   type DnsRecord,
 } from '../../src/core/dns-plan.js';
@@ -14,6 +16,8 @@ import { TunnelbotError } from '../../src/errors.js';
 const MARKER = ownerComment('prod');
 const T1 = '11111111-1111-4111-8111-111111111111';
 const T2 = '22222222-2222-4222-8222-222222222222';
+/** Both tunnels have an active connector: the plan decides by git and records alone. */
+const RUNNING = new Set([T1, T2]);
 
 let nextId = 0;
 function record(fields: Partial<DnsRecord> & Pick<DnsRecord, 'name'>): DnsRecord {
@@ -64,6 +68,7 @@ describe('planDns', () => {
       desired: [{ hostname: 'App.Example.com.', tunnelId: T1 }],
       actual: [],
       ownerComment: MARKER,
+      connected: RUNNING,
     });
     assert.deepEqual(plan.create, [
       {
@@ -84,6 +89,7 @@ describe('planDns', () => {
       desired: [{ hostname: 'Bücher.example.com', tunnelId: T1 }],
       actual: [ours],
       ownerComment: MARKER,
+      connected: RUNNING,
     });
     assert.deepEqual(plan.unchanged, [ours]);
   });
@@ -94,6 +100,7 @@ describe('planDns', () => {
       desired: [{ hostname: 'app.example.com', tunnelId: T1 }],
       actual: [ours],
       ownerComment: MARKER,
+      connected: RUNNING,
     });
     assert.deepEqual(plan.unchanged, [ours]);
     assert.equal(plan.create.length + plan.update.length + plan.delete.length, 0);
@@ -109,6 +116,7 @@ describe('planDns', () => {
       ],
       actual: [stale, unproxied],
       ownerComment: MARKER,
+      connected: RUNNING,
     });
     assert.deepEqual(
       plan.update.map((u) => [u.record.id, u.spec.content, u.spec.proxied]),
@@ -127,6 +135,7 @@ describe('planDns', () => {
       desired: [{ hostname: 'app.example.com', tunnelId: T1 }],
       actual: [gone, duplicate, keep],
       ownerComment: MARKER,
+      connected: RUNNING,
     });
     assert.deepEqual(
       plan.delete.map((d) => [d.record.id, d.reason]),
@@ -154,6 +163,7 @@ describe('planDns', () => {
       ],
       actual: [foreignA, foreignCname],
       ownerComment: MARKER,
+      connected: RUNNING,
     });
     assert.deepEqual(plan.create, []);
     assert.deepEqual(
@@ -181,6 +191,7 @@ describe('planDns', () => {
       desired: [{ hostname: 'app.example.com', tunnelId: T1 }],
       actual: [txt, unrelated],
       ownerComment: MARKER,
+      connected: RUNNING,
     });
     assert.equal(plan.create.length, 1);
     assert.deepEqual([plan.update, plan.delete, plan.conflicts], [[], [], []]);
@@ -195,6 +206,7 @@ describe('planDns', () => {
       ],
       actual: [ours],
       ownerComment: MARKER,
+      connected: RUNNING,
     });
     assert.equal(plan.conflicts.length, 1);
     assert.equal(plan.conflicts[0]?.record, undefined);
@@ -203,14 +215,14 @@ describe('planDns', () => {
 
   it('compares the marker exactly: a differently cased comment is not ours', () => {
     const lookalike = record({ name: 'old.example.com', comment: MARKER.toUpperCase() });
-    const plan = planDns({ desired: [], actual: [lookalike], ownerComment: MARKER });
+    const plan = planDns({ desired: [], actual: [lookalike], ownerComment: MARKER, connected: RUNNING });
     assert.deepEqual(plan.delete, []);
   });
 
   it('refuses a marker that Cloudflare would reject', () => {
     for (const bad of ['', 'x'.repeat(101), 'a\nb']) {
       assert.throws(
-        () => planDns({ desired: [], actual: [], ownerComment: bad }),
+        () => planDns({ desired: [], actual: [], ownerComment: bad, connected: RUNNING }),
         (e: unknown) => e instanceof TunnelbotError && e.code === 'TB_ERR_CLOUDFLARE_OWNER_MARKER',
       );
     }
@@ -239,7 +251,7 @@ describe('planDns', () => {
         fc.array(fc.record({ hostname: host, tunnelId: tunnel }), { maxLength: 6 }),
         fc.uniqueArray(arbRecord, { selector: (r) => r.id, maxLength: 12 }),
         (desired, actual) => {
-          const plan = planDns({ desired, actual, ownerComment: MARKER });
+          const plan = planDns({ desired, actual, ownerComment: MARKER, connected: RUNNING });
           const touched = [...plan.update.map((u) => u.record), ...plan.delete.map((d) => d.record)];
           for (const r of touched) assert.equal(r.comment, MARKER);
           for (const spec of plan.create) {
@@ -272,11 +284,103 @@ describe('planDns', () => {
           }),
         ],
         ownerComment: MARKER,
+        connected: RUNNING,
       }),
     );
     assert.match(text, /^\+ create CNAME new\.example\.com -> 11111111-.*\.cfargotunnel\.com \(proxied\)$/m);
     assert.match(text, /^- delete CNAME old\.example\.com -> .* \[no-longer-desired\]$/m);
     assert.match(text, /^! conflict taken\.example\.com: A taken\.example\.com -> 192\.0\.2\.9/m);
-    assert.match(text, /1 to create, 0 to update, 1 to delete, 1 conflict\(s\), 0 unchanged/);
+    assert.match(
+      text,
+      /1 to create, 0 to update, 1 to delete, 1 conflict\(s\), 0 unchanged, 0 waiting for cloudflared/,
+    );
+  });
+
+  it('creates no record for a tunnel without an active connector; it waits, and is not live', () => {
+    const input = {
+      desired: [
+        { hostname: 'runs.example.com', tunnelId: T1 },
+        { hostname: 'starting.example.com', tunnelId: T2 },
+      ],
+      actual: [],
+      ownerComment: MARKER,
+    };
+    const plan = planDns({ ...input, connected: new Set([T1]) });
+    assert.deepEqual(
+      plan.create.map((spec) => spec.name),
+      ['runs.example.com'],
+    );
+    assert.deepEqual(plan.waiting, [{ hostname: 'starting.example.com', tunnelId: T2 }]);
+    assert.deepEqual([...liveHostnames(plan)], ['runs.example.com']);
+    assert.match(
+      renderDnsPlan(plan),
+      /^… waiting starting\.example\.com: tunnel 22222222-.* has no active connector yet$/m,
+    );
+    assert.match(renderDnsPlan(plan), /1 waiting for cloudflared\n$/);
+  });
+
+  it('keeps a record the default branch routes while its tunnel has no connector, and repoints only to a running one', () => {
+    const current = record({ name: 'app.example.com' });
+    const restarting = planDns({
+      desired: [{ hostname: 'app.example.com', tunnelId: T1 }],
+      actual: [current],
+      ownerComment: MARKER,
+      connected: new Set(),
+    });
+    assert.deepEqual(restarting.unchanged, [current], 'a cloudflared restart never removes the record');
+    assert.deepEqual(
+      [restarting.create, restarting.update, restarting.delete, restarting.waiting],
+      [[], [], [], []],
+    );
+
+    const moved = {
+      desired: [{ hostname: 'app.example.com', tunnelId: T2 }],
+      actual: [current],
+      ownerComment: MARKER,
+    };
+    const early = planDns({ ...moved, connected: new Set([T1]) });
+    assert.deepEqual(early.update, []);
+    assert.deepEqual(early.delete, []);
+    assert.deepEqual(early.waiting, [{ hostname: 'app.example.com', tunnelId: T2, kept: current }]);
+    assert.equal(liveHostnames(early).size, 0);
+    const ready = planDns({ ...moved, connected: new Set([T2]) });
+    assert.deepEqual(ready.update, [
+      { record: current, spec: { ...ready.update[0]!.spec, content: tunnelTarget(T2) } },
+    ]);
+    assert.deepEqual(tunnelsToProbe(moved), [T2]);
+
+    // Same target, only the settings drifted: fixing it needs no connector.
+    const drifted = record({ name: 'app.example.com', proxied: false });
+    const fix = planDns({
+      desired: [{ hostname: 'app.example.com', tunnelId: T1 }],
+      actual: [drifted],
+      ownerComment: MARKER,
+      connected: new Set(),
+    });
+    assert.equal(fix.update.length, 1);
+    assert.deepEqual(
+      tunnelsToProbe({
+        desired: [{ hostname: 'app.example.com', tunnelId: T1 }],
+        actual: [drifted],
+        ownerComment: MARKER,
+      }),
+      [],
+    );
+  });
+
+  it('asks about no tunnel once every record is in place, and only about the tunnels a record would point at', () => {
+    const desired = [
+      { hostname: 'a.example.com', tunnelId: T1 },
+      { hostname: 'b.example.com', tunnelId: T2 },
+      { hostname: 'c.example.com', tunnelId: T2 },
+    ];
+    assert.deepEqual(tunnelsToProbe({ desired, actual: [], ownerComment: MARKER }), [T1, T2]);
+    const inPlace = [
+      record({ name: 'a.example.com' }),
+      record({ name: 'b.example.com', content: tunnelTarget(T2) }),
+    ];
+    assert.deepEqual(tunnelsToProbe({ desired, actual: inPlace, ownerComment: MARKER }), [T2]);
+    const foreign = record({ name: 'c.example.com', type: 'A', content: '192.0.2.1', comment: null });
+    assert.deepEqual(tunnelsToProbe({ desired, actual: [...inPlace, foreign], ownerComment: MARKER }), []);
   });
 });

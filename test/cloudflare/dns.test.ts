@@ -6,8 +6,9 @@ import { TunnelbotError } from '../../src/errors.js';
 import { startCloudflare, type CloudflareHarness } from '../helpers/cloudflare.js';
 
 const MARKER = ownerComment('test');
-const T1 = '11111111-1111-4111-8111-111111111111';
-const T2 = '22222222-2222-4222-8222-222222222222';
+/** The tunnels records point at; T1 has a running cloudflared, so records may be created for it. */
+let T1 = '';
+let T2 = '';
 
 describe('CloudflareAdapter zones and DNS (against the fake, through the SDK)', () => {
   let h: CloudflareHarness;
@@ -15,6 +16,9 @@ describe('CloudflareAdapter zones and DNS (against the fake, through the SDK)', 
     h = await startCloudflare({
       zones: ['example.com', 'apps.example.com', 'example.org', 'big.example.net'],
     });
+    T1 = h.fake.seedTunnel({ name: 'tunnelbot-t1' }).id;
+    T2 = h.fake.seedTunnel({ name: 'tunnelbot-t2' }).id;
+    h.fake.startCloudflared(T1);
   });
   after(() => h.stop());
   afterEach(() => {
@@ -236,6 +240,7 @@ describe('CloudflareAdapter zones and DNS (against the fake, through the SDK)', 
       delete: [],
       conflicts: [],
       unchanged: [],
+      waiting: [],
     };
     await assert.rejects(adapter.applyDnsPlan(plan), (e: unknown) => {
       assert.ok(

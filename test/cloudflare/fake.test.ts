@@ -209,6 +209,30 @@ describe('FakeCloudflare over HTTP', () => {
     assert.equal(all.json['result'].length, 1);
   });
 
+  it('a zone the token no longer covers is left out of GET /zones and refused (403/10000); a deleted one is 404/7003', async () => {
+    const revoked = fake.addZone('revoked.example');
+    const removed = fake.addZone('removed.example');
+    fake.seedRecord('removed.example', { type: 'TXT', name: 'x.removed.example', content: 'v' });
+    fake.revokeZone('revoked.example');
+    fake.removeZone('removed.example');
+    const names = (await call('GET', '/zones')).json['result'].map((zone: any) => zone.name);
+    assert.ok(!names.includes('revoked.example') && !names.includes('removed.example'), names.join(','));
+    const refused = await call('GET', `/zones/${revoked.id}/dns_records`);
+    assert.equal(refused.status, 403);
+    assert.deepEqual(refused.json['errors'], [{ code: 10000, message: 'Authentication error' }]);
+    const gone = await call('POST', `/zones/${removed.id}/dns_records`, {
+      type: 'TXT',
+      name: 'y',
+      content: 'v',
+    });
+    assert.equal(gone.status, 404);
+    assert.equal(gone.json['errors'][0].code, 7003);
+    assert.deepEqual(
+      fake.records().filter((r) => r.zoneId === removed.id),
+      [],
+    );
+  });
+
   it('injects faults per route: error with retry-after, latency, drops; and counts requests', async () => {
     fake.resetRequests();
     fake.rateLimit('zones.list', 1, 3);

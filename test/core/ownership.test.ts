@@ -167,6 +167,7 @@ test('what tunnelbot manages survives formatters, key reordering and lost commen
         desired: desired.hostnames,
         actual,
         ownerComment: marker,
+        connected: desired.tunnelIds,
       }),
       orphans: collectOrphanTunnels({
         tunnels,

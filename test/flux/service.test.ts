@@ -15,7 +15,7 @@ import { ALICE, BOB, startWorld } from '../helpers/world.js';
 
 const FLUX_TOKEN = 'flux-webhook-token-0123456789';
 
-test('serve with FLUX_WEBHOOK_TOKEN: a merged expose waits for Flux, and the signed Flux event creates the CNAME', async (t) => {
+test('serve with FLUX_WEBHOOK_TOKEN: a merged expose waits for cloudflared, and the signed Flux event creates the CNAME', async (t) => {
   const world = await startWorld();
   t.after(() => world.close());
   const env = serviceEnvironment(world, { FLUX_WEBHOOK_TOKEN: FLUX_TOKEN });
@@ -38,8 +38,9 @@ test('serve with FLUX_WEBHOOK_TOKEN: a merged expose waits for Flux, and the sig
   const body = mergedPullRequestDelivery(await world.git.getPr(exposed.pr.number), mergeSha);
   const merged = await deliverGitHub(url, body, 'd-1');
   assert.equal(merged.status, 202);
-  await eventually(() => logs.text.includes('"outcome":"awaiting-flux"'), 'the merged event handled');
-  assert.deepEqual(world.cloudflare.records(), [], 'no DNS before Flux reports the merge applied');
+  await eventually(() => logs.text.includes('"outcome":"awaiting-tunnel"'), 'the merged event handled');
+  assert.deepEqual(world.cloudflare.records(), [], 'no DNS before cloudflared runs');
+  await world.fluxApplies(mergeSha);
 
   const event = kustomizationEvent('ReconciliationSucceeded', { revision: `main@sha1:${mergeSha}` });
   const unsigned = await fetch(`${url}/webhooks/flux`, {

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fluxWarnings } from '../../src/gitops/discovery/flux.js';
+import {
+  coveringKustomizations,
+  findFluxKustomizations,
+  fluxWarnings,
+} from '../../src/gitops/discovery/flux.js';
 import { parseRepository } from '../../src/gitops/discovery/manifests.js';
 import { resolveService } from '../../src/gitops/discovery/services.js';
 import { TunnelbotError } from '../../src/errors.js';
@@ -49,5 +53,39 @@ test('Flux coverage: sops-decrypting Kustomization, one without decryption, and 
   assert.match(
     fluxWarnings([], 'apps')[0]!,
     /No Flux Kustomization \(kustomize.toolkit.fluxcd.io\) was found/,
+  );
+});
+
+test('the Kustomizations that apply a directory: the most specific spec.path containing it, every one sharing it', () => {
+  const kustomization = (name: string, path: string) => ({
+    path: `clusters/${name}.yaml`,
+    index: 0,
+    documentsInFile: 1,
+    value: {
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      kind: 'Kustomization',
+      metadata: { name, namespace: 'flux-system' },
+      spec: { path },
+    },
+  });
+  const all = findFluxKustomizations([
+    kustomization('root', './'),
+    kustomization('apps', './apps/staging'),
+    kustomization('apps-mirror', 'apps/staging/'),
+    kustomization('tunnels-prod', './apps/production/tunnels'),
+  ]);
+  assert.deepEqual(
+    coveringKustomizations(all, 'apps/staging/tunnels').map((k) => k.name),
+    ['apps', 'apps-mirror'],
+  );
+  assert.deepEqual(
+    coveringKustomizations(all, 'infrastructure').map((k) => k.name),
+    ['root'],
+  );
+  const fixture = findFluxKustomizations(repository.documents);
+  assert.deepEqual(
+    coveringKustomizations(fixture, 'apps/staging/tunnels').map((k) => `${k.namespace}/${k.name}`),
+    ['flux-system/apps'],
+    'flux-system (./clusters/staging) does not apply the tunnels',
   );
 });

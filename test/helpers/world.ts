@@ -6,6 +6,7 @@ import { CloudflareAdapter } from '../../src/adapters/cloudflare/index.js';
 import { GitHubProvider } from '../../src/adapters/github/provider.js';
 import { parseSettings, type Settings } from '../../src/core/settings.js';
 import { FakeCloudflare } from '../../src/sandbox/cloudflare/index.js';
+import { SimulatedCluster } from '../../src/sandbox/cluster.js';
 import { FakeGitHub } from '../../src/sandbox/github/server.js';
 import type { WorkflowContext } from '../../src/workflows/context.js';
 import { captureLogs } from './logs.js';
@@ -29,6 +30,11 @@ export interface World {
   settings: Settings;
   git: GitHubProvider;
   logs: () => string;
+  /**
+   * Flux applies a commit (the default branch's head by default): cloudflared runs for every tunnel it routes and
+   * stops for those it no longer routes (src/sandbox/cluster.ts).
+   */
+  fluxApplies(sha?: string): Promise<{ started: string[]; stopped: string[] }>;
   /** Requests and responses through the fake GitHub that do not match GitHub's OpenAPI description. */
   contractViolations(): Promise<unknown[]>;
   /** Clones the default branch (or another) and returns the checkout's files. */
@@ -76,10 +82,14 @@ export async function startWorld(
     logger: logs.logger,
     now: () => new Date(),
   };
+  const cluster = new SimulatedCluster(cloudflare, settings);
   return {
     github,
     cloudflare,
     cloudflareBaseURL: baseURL,
+    async fluxApplies(sha) {
+      return cluster.apply(await git.readSnapshot(sha ?? (await git.defaultBranch()).sha));
+    },
     context,
     settings,
     git,

@@ -10,6 +10,7 @@ import { decryptYaml, parseAgeIdentities } from '../../src/gitops/sops/index.js'
 import { approve, reject } from '../../src/workflows/approve.js';
 import { expose } from '../../src/workflows/expose.js';
 import { onPullRequestEvent } from '../../src/workflows/pull-request-events.js';
+import { collectOrphans } from '../../src/workflows/reconcile.js';
 import { unexpose } from '../../src/workflows/unexpose.js';
 import { ownerCommentOf } from '../../src/workflows/context.js';
 import { vectorPath } from '../helpers/vectors.js';
@@ -70,7 +71,23 @@ test('expose -> approve -> DNS -> unexpose -> approve leaves Cloudflare and the 
     world.context,
   );
   const info = await world.git.getPr(exposed.pr.number);
-  assert.deepEqual(outcome, { kind: 'dns-reconciled', tunnelDeleted: false });
+  assert.deepEqual(outcome, { kind: 'awaiting-tunnel', mergeSha });
+  assert.deepEqual(world.cloudflare.records(), [], 'merged, but no cloudflared runs yet: no CNAME');
+
+  // Flux applies main, cloudflared connects; the next look (here a duplicated merged event) creates the CNAME.
+  assert.deepEqual((await world.fluxApplies()).started, [tunnel.id]);
+  const merged = {
+    kind: 'merged',
+    source: 'poll',
+    prNumber: info.number,
+    metadata: info.metadata!,
+    headSha: info.headSha,
+    mergeSha,
+  } as const;
+  assert.deepEqual(await onPullRequestEvent(merged, world.context), {
+    kind: 'dns-reconciled',
+    tunnelDeleted: false,
+  });
   const records = world.cloudflare.records();
   assert.equal(records.length, 1);
   assert.equal(records[0]!.name, 'linkding.example.com');
@@ -90,18 +107,8 @@ test('expose -> approve -> DNS -> unexpose -> approve leaves Cloudflare and the 
   assert.equal(credentials.TunnelSecret, world.cloudflare.tunnels()[0]!.secret);
   assert.equal(credentials.AccountTag, world.cloudflare.tunnels()[0]!.accountTag);
 
-  // A duplicated merged event changes nothing.
-  await onPullRequestEvent(
-    {
-      kind: 'merged',
-      source: 'poll',
-      prNumber: info.number,
-      metadata: info.metadata!,
-      headSha: info.headSha,
-      mergeSha,
-    },
-    world.context,
-  );
+  // Another duplicated merged event changes nothing.
+  await onPullRequestEvent(merged, world.context);
   assert.equal(world.cloudflare.records().length, 1);
 
   const removal = await unexpose({ app: 'linkding', requester: ALICE }, world.context);
@@ -111,8 +118,21 @@ test('expose -> approve -> DNS -> unexpose -> approve leaves Cloudflare and the 
     { prNumber: removal.pr.number, expectedHeadSha: removal.pr.headSha, approver: BOB },
     world.context,
   );
-  assert.deepEqual(removed, { kind: 'dns-reconciled', tunnelDeleted: true });
+  // DNS goes at the merge; the tunnel cloudflared still runs for is kept and reported.
+  assert.deepEqual(removed, {
+    kind: 'dns-reconciled',
+    tunnelDeleted: false,
+    runningTunnel: { tunnelId: tunnel.id, activeConnectors: 1 },
+  });
   assert.deepEqual(world.cloudflare.records(), []);
+  assert.equal(world.cloudflare.tunnels().length, 1);
+  // Flux prunes cloudflared; nothing references the tunnel any more, so the orphan collector deletes it.
+  assert.deepEqual((await world.fluxApplies()).stopped, [tunnel.id]);
+  const swept = await collectOrphans(world.context, { graceMs: 0 });
+  assert.deepEqual(
+    swept.deleted.map((deleted) => deleted.id),
+    [tunnel.id],
+  );
   assert.deepEqual(world.cloudflare.tunnels(), []);
   assert.deepEqual(
     world.checkout().files,
@@ -141,6 +161,22 @@ test('a rejected expose deletes its tunnel; a foreign DNS record is never touche
   assert.deepEqual(outcome, { kind: 'tunnel-deleted', tunnelId: exposed.tunnelId });
   assert.deepEqual(world.cloudflare.tunnels(), []);
   assert.deepEqual(world.cloudflare.records(), [foreign]);
+});
+
+test('a rejected expose whose tunnel cloudflared runs for keeps the tunnel and reports it', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const exposed = await expose({ app: 'linkding', port: 9090, requester: ALICE }, world.context);
+  world.cloudflare.startCloudflared(exposed.tunnelId!, 2);
+  const outcome = await reject({ prNumber: exposed.pr.number, reason: 'not now', actor: BOB }, world.context);
+  assert.equal(outcome.kind, 'tunnel-running');
+  assert.deepEqual(outcome.kind === 'tunnel-running' && outcome.tunnel, {
+    tunnelId: exposed.tunnelId,
+    activeConnectors: 2,
+  });
+  assert.equal(world.cloudflare.tunnels().length, 1);
+  assert.equal(world.cloudflare.tunnels()[0]!.connectors.length, 2, 'its connectors were not cleaned up');
+  assert.match(world.logs(), new RegExp(`"tunnelId":"${exposed.tunnelId}","activeConnectors":2`));
 });
 
 test('a second expose of the same app with another hostname is refused before any tunnel exists', async (t) => {

@@ -44,7 +44,7 @@ test('doctor passes on a correct installation and names what is missing on a bar
   assert.ok(!noDns.out.includes(world.cloudflare.apiToken) && !noDns.err.includes(BOT_TOKEN));
 });
 
-test('serve: a signed GitHub merge delivery makes DNS follow the merged change', async (t) => {
+test('serve: a signed GitHub merge delivery makes DNS follow the merged change once cloudflared runs', async (t) => {
   const world = await startWorld();
   t.after(() => world.close());
   const env = serviceEnvironment(world);
@@ -63,6 +63,7 @@ test('serve: a signed GitHub merge delivery makes DNS follow the merged change',
     approver: BOB,
   });
   const pr = await world.git.getPr(exposed.pr.number);
+  await world.fluxApplies(mergeSha);
   const body = mergedPullRequestDelivery(pr, mergeSha);
   const unsigned = await deliverGitHub(url, body, 'd-0', false);
   assert.equal(unsigned.status, 401);
@@ -103,6 +104,10 @@ test('reconcile --dry-run prints the DNS plan and changes nothing; reconcile app
   const env = serviceEnvironment(world);
   const exposed = await expose({ app: 'linkding', port: 9090, requester: ALICE }, world.context);
   await world.git.mergePr({ number: exposed.pr.number, expectedHeadSha: exposed.pr.headSha, approver: BOB });
+  const waiting = await cli(['reconcile', '--dry-run'], env);
+  assert.match(waiting.out, /^… waiting linkding\.example\.com: tunnel .* has no active connector yet$/m);
+  assert.match(waiting.out, /0 to create, .* 1 waiting for cloudflared/);
+  await world.fluxApplies();
 
   const dry = await cli(['reconcile', '--dry-run'], env);
   assert.equal(dry.code, 0, dry.err);

@@ -7,9 +7,11 @@ import { isTunnelbotError, TunnelbotError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import {
   isOwnedRecord,
+  liveHostnames,
   normalizeHostname,
   planDns,
   renderDnsPlan,
+  tunnelsToProbe,
   tunnelTarget,
   type DesiredHostname,
   type DnsPlan,
@@ -32,6 +34,8 @@ export interface CloudflareOptions {
   logger: Logger;
   /** The `api-version` header; pinned in tests, the SDK sends today's date otherwise. */
   apiVersion?: string;
+  /** Milliseconds since the epoch; the zone cache ages by it. Tests pass their own. */
+  clock?: () => number;
 }
 
 /** The credentials file cloudflared reads (keys exactly as Go's json.Marshal writes them, Endpoint included). */
@@ -79,6 +83,21 @@ export interface DnsApplyReport {
   created: DnsRecord[];
   updated: DnsRecord[];
   deleted: DnsRecord[];
+  /** Zones whose changes stopped at a zone-level error; the other zones' changes were made. */
+  zoneFailures: ZoneFailure[];
+}
+
+/**
+ * A zone that is gone or that the token no longer covers (Cloudflare answers 403 or 404 on it). Its hostnames are
+ * left out of the convergence; every other zone converges.
+ */
+export interface ZoneFailure {
+  zone: string;
+  zoneId: string;
+  /** Desired hostnames in the zone, left as they were. */
+  hostnames: string[];
+  code: string;
+  message: string;
 }
 
 export interface DnsConvergence {
@@ -87,6 +106,13 @@ export interface DnsConvergence {
   text: string;
   /** Desired hostnames that are in no zone of the account, left out of the plan. */
   unroutable: { hostname: string; reason: string }[];
+  /** Zones that could not be read or changed (see ZoneFailure), from the read and the apply. */
+  zoneFailures: ZoneFailure[];
+  /**
+   * Desired hostnames whose record points at their running tunnel once the plan is applied: what visitors reach.
+   * Hostnames waiting for a connector, in conflict, unroutable or in a failed zone are not in it.
+   */
+  live: string[];
   /** What was done; null for a dry run. */
   applied: DnsApplyReport | null;
 }
@@ -113,6 +139,11 @@ const DNS_PAGE_SIZE = 100;
 /** `GET /zones` allows at most 50 per page. */
 const ZONE_PAGE_SIZE = 50;
 const TUNNEL_PAGE_SIZE = 100;
+/**
+ * How long the zone list is trusted. A zone added to the account (or to the token) becomes routable within this
+ * without a restart; a zone-level error on any call refreshes it at once.
+ */
+export const ZONE_CACHE_MS = 10 * 60 * 1000;
 /**
  * Up to this many desired hostnames in one zone are looked up one `name.exact` request each; beyond it one
  * paginated scan of the whole zone is used, which costs one request per 100 records however many names there are.
@@ -206,11 +237,13 @@ export class CloudflareAdapter {
   private readonly client: Cloudflare;
   private readonly accountId: string;
   private readonly logger: Logger;
-  private zones: Promise<Zone[]> | null = null;
+  private zones: { readonly list: Promise<Zone[]>; readonly listedAt: number } | null = null;
+  private readonly clock: () => number;
 
   constructor(options: CloudflareOptions) {
     this.accountId = options.accountId;
     this.logger = options.logger;
+    this.clock = options.clock ?? Date.now;
     const log = options.logger;
     this.client = new Cloudflare({
       apiToken: options.apiToken,
@@ -495,21 +528,36 @@ export class CloudflareAdapter {
 
   // --- zones ---
 
-  /** The account's zones, listed once per adapter instance. */
+  /** The account's zones, listed again once the list is {@link ZONE_CACHE_MS} old or a zone failed. */
   listZones(): Promise<Zone[]> {
-    if (!this.zones) {
-      const pending = this.call(
+    const now = this.clock();
+    if (!this.zones || now - this.zones.listedAt >= ZONE_CACHE_MS) {
+      const list = this.call(
         { action: 'list the zones of the account', permission: PERMISSION.zoneRead },
         () =>
           collectPages(this.client.zones.list({ account: { id: this.accountId }, per_page: ZONE_PAGE_SIZE })),
       ).then((zones) => zones.map((z) => ({ id: z.id, name: normalizeHostname(z.name) })));
+      const entry = { list, listedAt: now };
       // A failed listing is not cached, so the next call tries again.
-      pending.catch(() => {
-        if (this.zones === pending) this.zones = null;
+      list.catch(() => {
+        if (this.zones === entry) this.zones = null;
       });
-      this.zones = pending;
+      this.zones = entry;
     }
-    return this.zones;
+    return this.zones.list;
+  }
+
+  /**
+   * A call on one zone. A zone-level refusal (the zone is gone, or the token no longer covers it) makes the next
+   * call list the zones again, since the cached list is what sent us there.
+   */
+  private async zoneCall<T>(context: CallContext, run: () => PromiseLike<T>): Promise<T> {
+    try {
+      return await this.call(context, run);
+    } catch (error) {
+      if (isZoneLevelFailure(error)) this.zones = null;
+      throw error;
+    }
   }
 
   /** The zone holding `hostname`: the longest zone name that equals it or is a dot-separated suffix of it. */
@@ -528,7 +576,7 @@ export class CloudflareAdapter {
   // --- DNS records ---
 
   private listRecords(zone: Zone, filter: Record<string, unknown>, action: string): Promise<DnsRecord[]> {
-    return this.call({ action, permission: PERMISSION.dns }, async () => {
+    return this.zoneCall({ action, permission: PERMISSION.dns }, async () => {
       const raw = await collectPages(
         this.client.dns.records.list({ zone_id: zone.id, per_page: DNS_PAGE_SIZE, ...filter }),
       );
@@ -558,7 +606,7 @@ export class CloudflareAdapter {
 
   async createDnsRecord(spec: DnsRecordSpec): Promise<DnsRecord> {
     const zone = await this.findZone(spec.name);
-    const created = await this.call(
+    const created = await this.zoneCall(
       { action: `create the DNS record ${spec.type} ${spec.name}`, permission: PERMISSION.dns },
       () => this.client.dns.records.create({ zone_id: zone.id, ...spec }),
     );
@@ -567,7 +615,7 @@ export class CloudflareAdapter {
 
   /** Replaces (PUT) a record we own with the spec. */
   async updateDnsRecord(record: DnsRecord, spec: DnsRecordSpec): Promise<DnsRecord> {
-    const updated = await this.call(
+    const updated = await this.zoneCall(
       {
         action: `update the DNS record ${record.type} ${record.name} (${record.id})`,
         permission: PERMISSION.dns,
@@ -582,11 +630,13 @@ export class CloudflareAdapter {
     try {
       await this.client.dns.records.delete(record.id, { zone_id: record.zoneId });
     } catch (error) {
-      if (isNotFound(error)) return;
-      throw toTunnelbotError(error, {
+      if (isNotFound(error) && !cloudflareCodes(error).includes(ZONE_NOT_FOUND)) return;
+      const failure = toTunnelbotError(error, {
         action: `delete the DNS record ${record.type} ${record.name} (${record.id})`,
         permission: PERMISSION.dns,
       });
+      if (isZoneLevelFailure(failure)) this.zones = null;
+      throw failure;
     }
   }
 
@@ -597,7 +647,11 @@ export class CloudflareAdapter {
   async readDnsState(
     desired: readonly DesiredHostname[],
     ownerComment: string,
-  ): Promise<{ actual: DnsRecord[]; unroutable: { hostname: string; reason: string }[] }> {
+  ): Promise<{
+    actual: DnsRecord[];
+    unroutable: { hostname: string; reason: string }[];
+    zoneFailures: ZoneFailure[];
+  }> {
     const zones = await this.listZones();
     const namesByZone = new Map<string, Set<string>>();
     const unroutable: { hostname: string; reason: string }[] = [];
@@ -613,40 +667,96 @@ export class CloudflareAdapter {
       namesByZone.set(zone.id, names);
     }
     const actual = new Map<string, DnsRecord>();
+    const zoneFailures: ZoneFailure[] = [];
+    let firstFailure: TunnelbotError | undefined;
     for (const zone of zones) {
       const names = namesByZone.get(zone.id) ?? new Set<string>();
       let found: DnsRecord[];
-      if (names.size > PER_NAME_LOOKUP_LIMIT) {
-        const all = await this.listRecords(zone, {}, `list the DNS records of ${zone.name}`);
-        found = all.filter((r) => names.has(r.name) || isOwnedRecord(r, ownerComment));
-      } else {
-        found = await this.listOwnedDnsRecords(zone, ownerComment);
-        for (const name of names) {
-          found.push(
-            ...(await this.listRecords(zone, { name: { exact: name } }, `list the DNS records of ${name}`)),
-          );
-        }
+      try {
+        found = await this.readZoneRecords(zone, names, ownerComment);
+      } catch (error) {
+        if (!isZoneLevelFailure(error)) throw error;
+        firstFailure ??= error;
+        zoneFailures.push(zoneFailure(zone, names, error));
+        continue;
       }
       for (const record of found) actual.set(record.id, record);
     }
-    return { actual: [...actual.values()], unroutable };
+    // Every zone refusing is the token or the account, not one zone: that stops the convergence as before.
+    if (firstFailure && zoneFailures.length === zones.length) throw firstFailure;
+    for (const failure of zoneFailures) {
+      this.logger.warn(
+        { zone: failure.zone, code: failure.code, hostnames: failure.hostnames.length },
+        'DNS of a zone left as it is: the zone is gone or the token no longer covers it',
+      );
+    }
+    return { actual: [...actual.values()], unroutable, zoneFailures };
   }
 
-  /** Applies a plan: updates, creates, deletes. Re-running after a partial failure converges the rest. */
+  private async readZoneRecords(
+    zone: Zone,
+    names: ReadonlySet<string>,
+    ownerComment: string,
+  ): Promise<DnsRecord[]> {
+    if (names.size > PER_NAME_LOOKUP_LIMIT) {
+      const all = await this.listRecords(zone, {}, `list the DNS records of ${zone.name}`);
+      return all.filter((r) => names.has(r.name) || isOwnedRecord(r, ownerComment));
+    }
+    const found = await this.listOwnedDnsRecords(zone, ownerComment);
+    for (const name of names) {
+      found.push(
+        ...(await this.listRecords(zone, { name: { exact: name } }, `list the DNS records of ${name}`)),
+      );
+    }
+    return found;
+  }
+
+  /**
+   * Applies a plan: updates, creates, deletes. Re-running after a partial failure converges the rest. A zone-level
+   * error stops that zone's changes only; any other failure stops the run.
+   */
   async applyDnsPlan(plan: DnsPlan): Promise<DnsApplyReport> {
-    const report: DnsApplyReport = { created: [], updated: [], deleted: [] };
+    const report: DnsApplyReport = { created: [], updated: [], deleted: [], zoneFailures: [] };
+    const zones = await this.listZones();
+    const failedZones = new Map<string, ZoneFailure>();
+    const inZone = async (zoneId: string | undefined, hostname: string, change: () => Promise<void>) => {
+      const failed = zoneId === undefined ? undefined : failedZones.get(zoneId);
+      if (failed) {
+        failed.hostnames.push(hostname);
+        return;
+      }
+      try {
+        await change();
+      } catch (error) {
+        if (zoneId === undefined || !isZoneLevelFailure(error)) throw error;
+        const zone = zones.find((z) => z.id === zoneId) ?? { id: zoneId, name: zoneId };
+        failedZones.set(zoneId, zoneFailure(zone, new Set([hostname]), error));
+      }
+    };
     for (const { record, spec } of plan.update) {
-      report.updated.push(await this.updateDnsRecord(record, spec));
+      await inZone(record.zoneId, spec.name, async () => {
+        report.updated.push(await this.updateDnsRecord(record, spec));
+      });
     }
     for (const spec of plan.create) {
-      report.created.push(await this.createIdempotently(spec));
+      await inZone(zoneFor(spec.name, zones)?.id, spec.name, async () => {
+        report.created.push(await this.createIdempotently(spec));
+      });
     }
     for (const { record } of plan.delete) {
-      await this.deleteDnsRecord(record);
-      report.deleted.push(record);
+      await inZone(record.zoneId, record.name, async () => {
+        await this.deleteDnsRecord(record);
+        report.deleted.push(record);
+      });
     }
+    report.zoneFailures.push(...failedZones.values());
     this.logger.info(
-      { created: report.created.length, updated: report.updated.length, deleted: report.deleted.length },
+      {
+        created: report.created.length,
+        updated: report.updated.length,
+        deleted: report.deleted.length,
+        failedZones: report.zoneFailures.length,
+      },
       'applied DNS plan',
     );
     return report;
@@ -680,21 +790,31 @@ export class CloudflareAdapter {
     }
   }
 
-  /** DNS follows git: read, plan, and (unless `dryRun`) apply. */
+  /**
+   * DNS follows git and the running tunnel: read, ask Cloudflare which tunnels a new record would point at have an
+   * active connector, plan, and (unless `dryRun`) apply. Zones that fail on their own are reported, not fatal.
+   */
   async convergeDns(input: {
     desired: readonly DesiredHostname[];
     ownerComment: string;
     dryRun?: boolean;
   }): Promise<DnsConvergence> {
-    const { actual, unroutable } = await this.readDnsState(input.desired, input.ownerComment);
-    const unroutableNames = new Set(unroutable.map((u) => u.hostname));
-    const plan = planDns({
-      desired: input.desired.filter((d) => !unroutableNames.has(normalizeHostname(d.hostname))),
+    const { actual, unroutable, zoneFailures } = await this.readDnsState(input.desired, input.ownerComment);
+    const leftOut = new Set([
+      ...unroutable.map((u) => u.hostname),
+      ...zoneFailures.flatMap((f) => f.hostnames),
+    ]);
+    const planInput = {
+      desired: input.desired.filter((d) => !leftOut.has(normalizeHostname(d.hostname))),
       actual,
       ownerComment: input.ownerComment,
-    });
+    };
+    const connected = await this.connectedTunnels(tunnelsToProbe(planInput));
+    const plan = planDns({ ...planInput, connected });
     const text =
-      renderDnsPlan(plan) + unroutable.map((u) => `! unroutable ${u.hostname}: ${u.reason}\n`).join('');
+      renderDnsPlan(plan) +
+      unroutable.map((u) => `! unroutable ${u.hostname}: ${u.reason}\n`).join('') +
+      zoneFailures.map((f) => `! zone ${f.zone} skipped: ${f.message}\n`).join('');
     if (plan.conflicts.length > 0) {
       this.logger.warn(
         { conflicts: plan.conflicts.length },
@@ -702,7 +822,11 @@ export class CloudflareAdapter {
       );
     }
     const applied = input.dryRun ? null : await this.applyDnsPlan(plan);
-    return { plan, text, unroutable, applied };
+    const failures = [...zoneFailures, ...(applied?.zoneFailures ?? [])];
+    // A failed zone's hostnames are those whose change did not happen; its records left as they were still serve.
+    const failedNames = new Set(failures.flatMap((f) => f.hostnames));
+    const live = [...liveHostnames(plan)].filter((host) => !failedNames.has(host));
+    return { plan, text, unroutable, zoneFailures: failures, live, applied };
   }
 
   // --- cleanup ---
@@ -722,7 +846,16 @@ export class CloudflareAdapter {
     const target = tunnelTarget(tunnelId);
     const deletedRecords: DnsRecord[] = [];
     for (const zone of await this.listZones()) {
-      for (const record of await this.listOwnedDnsRecords(zone, opts.ownerComment, { content: target })) {
+      let records: DnsRecord[];
+      try {
+        records = await this.listOwnedDnsRecords(zone, opts.ownerComment, { content: target });
+      } catch (error) {
+        // A zone gone or out of the token's reach holds nothing we can remove; the other zones still matter.
+        if (!isZoneLevelFailure(error)) throw error;
+        this.logger.warn({ tunnelId, zone: zone.name }, 'zone skipped while purging a tunnel');
+        continue;
+      }
+      for (const record of records) {
         if (normalizeHostname(record.content) !== target) continue;
         await this.deleteDnsRecord(record);
         deletedRecords.push(record);
@@ -827,6 +960,29 @@ export class CloudflareAdapter {
       this.client.dns.records.list({ zone_id: zone.id, per_page: 1 }),
     );
   }
+}
+
+/** Cloudflare's "Could not route to /zones/<id>…": the zone id is unknown (the zone was deleted or moved). */
+const ZONE_NOT_FOUND = 7003;
+
+/**
+ * The zone is gone (7003, answered as 404 or 400) or the token may no longer touch it (403). A record that is gone
+ * (81044) is not about the zone.
+ */
+function isZoneLevelFailure(error: unknown): error is TunnelbotError {
+  if (!isTunnelbotError(error)) return false;
+  const codes = error.details['codes'];
+  return error.details['status'] === 403 || (Array.isArray(codes) && codes.includes(ZONE_NOT_FOUND));
+}
+
+function zoneFailure(zone: Zone, hostnames: ReadonlySet<string>, error: TunnelbotError): ZoneFailure {
+  return {
+    zone: zone.name,
+    zoneId: zone.id,
+    hostnames: [...hostnames],
+    code: error.code,
+    message: error.message,
+  };
 }
 
 export function zoneFor(hostname: string, zones: readonly Zone[]): Zone | undefined {

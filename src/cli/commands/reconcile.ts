@@ -43,6 +43,6 @@ export const reconcileCommand: CliCommand = {
         io.stderr(`could not delete tunnel ${failed.name} (${failed.id}): ${failed.message}\n`);
       if (report.failed.length > 0) return 1;
     }
-    return dns.plan.conflicts.length > 0 ? 1 : 0;
+    return dns.plan.conflicts.length > 0 || dns.zoneFailures.length > 0 ? 1 : 0;
   },
 };

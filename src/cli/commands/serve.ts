@@ -7,9 +7,10 @@ const usage = `Usage: tunnelbot serve [--without-slack]
 Runs the service: the Slack app (/expose, /unexpose, Approve & merge; Socket Mode with SLACK_BOT_TOKEN and
 SLACK_APP_TOKEN, or SLACK_MODE=http with SLACK_SIGNING_SECRET and POST /slack/events), GET /healthz, GET /readyz,
 GET /metrics (Prometheus), POST /webhooks/github (when GITHUB_WEBHOOK_SECRET is set), a poller of open tunnelbot
-pull requests, and every ten minutes DNS reconciliation and orphan tunnel collection. With FLUX_WEBHOOK_TOKEN set,
-POST /webhooks/flux takes Flux notification events and a merged expose goes live when Flux reports it applied
-(docs/flux.md). Listens on PORT (8080). Stops cleanly on SIGTERM or SIGINT.
+pull requests, and every ten minutes DNS reconciliation and orphan tunnel collection. A merged expose gets its
+DNS record once its cloudflared has connected, and goes live in Slack then. With FLUX_WEBHOOK_TOKEN set,
+POST /webhooks/flux takes Flux notification events, each a hint to look again at once (docs/flux.md).
+Listens on PORT (8080). Stops cleanly on SIGTERM or SIGINT.
 
 --without-slack runs everything but Slack, for teams that request through the command line
 (tunnelbot expose, approve).

@@ -48,6 +48,19 @@ export function findFluxKustomizations(documents: readonly ManifestDocument[]): 
     }));
 }
 
+/**
+ * The Kustomizations that apply `directory`: those whose spec.path is the most specific one containing it, in
+ * document order (several Kustomizations may share a path, e.g. one per cluster).
+ */
+export function coveringKustomizations(
+  kustomizations: readonly FluxKustomization[],
+  directory: string,
+): FluxKustomization[] {
+  const containing = kustomizations.filter((kustomization) => isWithin(directory, kustomization.path));
+  const longest = Math.max(-1, ...containing.map((kustomization) => kustomization.path.length));
+  return containing.filter((kustomization) => kustomization.path.length === longest);
+}
+
 /** Warnings about how Flux will apply `directory`; empty when a sops-decrypting Kustomization covers it. */
 export function fluxWarnings(documents: readonly ManifestDocument[], directory: string): string[] {
   const kustomizations = findFluxKustomizations(documents);
@@ -56,9 +69,7 @@ export function fluxWarnings(documents: readonly ManifestDocument[], directory: 
       `No Flux Kustomization (kustomize.toolkit.fluxcd.io) was found in the repository; make sure Flux applies ${directory} with \`decryption.provider: sops\`.`,
     ];
   }
-  const covering = kustomizations
-    .filter((kustomization) => isWithin(directory, kustomization.path))
-    .sort((a, b) => b.path.length - a.path.length)[0];
+  const covering = coveringKustomizations(kustomizations, directory)[0];
   if (!covering) {
     return [
       `No Flux Kustomization's spec.path contains ${directory}; Flux will not apply the tunnel until one does.`,

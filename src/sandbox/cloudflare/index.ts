@@ -434,6 +434,16 @@ export class FakeCloudflare {
     return this.state.addZone(name);
   }
 
+  /** The zone is deleted: gone from listings, 404/7003 on its routes. */
+  removeZone(name: string): void {
+    this.state.removeZone(name);
+  }
+
+  /** The token no longer covers the zone: gone from listings, 403/10000 on its routes. */
+  revokeZone(name: string): void {
+    this.state.revokedZones.add(this.zone(name).id);
+  }
+
   zone(name: string): FakeZone {
     const zone = this.state.zoneByName(name);
     if (!zone) throw new Error(`FakeCloudflare has no zone ${name}`);
@@ -635,6 +645,7 @@ export class FakeCloudflare {
         const accountId = query.get('account.id');
         const zones = [...state.zones.values()].filter(
           (z) =>
+            !state.revokedZones.has(z.id) &&
             (name === null || z.name === name.toLowerCase()) &&
             (accountId === null || accountId === this.accountId),
         );

@@ -129,7 +129,22 @@ export class FakeCloudflareState {
     return [...this.zones.values()].find((z) => z.name === lower(name));
   }
 
+  /** Zones the token no longer covers: left out of listings, refused on every route. */
+  readonly revokedZones = new Set<string>();
+
+  /** A zone deleted from the account (or moved to another): it and its records are gone. */
+  removeZone(name: string): void {
+    const zone = this.zoneByName(name);
+    if (!zone) return;
+    for (const record of [...this.records.values()]) {
+      if (record.zoneId === zone.id) this.deleteRecord(zone.id, record.id);
+    }
+    this.zones.delete(zone.id);
+  }
+
   requireZone(zoneId: string): FakeZone {
+    // Cloudflare answers a token scoped away from a zone as it answers a missing permission.
+    if (this.revokedZones.has(zoneId)) throw new ApiFailure(403, 10000, 'Authentication error');
     const zone = this.zones.get(zoneId);
     if (!zone)
       throw new ApiFailure(
