@@ -96,6 +96,8 @@ for (const mode of ['socket', 'http'] as const) {
 
     // Flux applies the merge commit: live in the root message and once in the thread.
     const mergeSha = merged.mergeSha!;
+    // Flux runs cloudflared (simulated), then notifies; DNS waits for the running tunnel.
+    await world.fluxApplies(mergeSha);
     const event = kustomizationEvent('ReconciliationSucceeded', { revision: `main@sha1:${mergeSha}` });
     assert.equal(await postFlux(bot.url, event), 202);
     await eventually(
@@ -122,6 +124,7 @@ for (const mode of ['socket', 'http'] as const) {
     await click(slack, unexposeRoot, ACTION_IDS.approve, 'U0ALICE');
     await eventually(() => world.cloudflare.records().length === 0, 'the CNAME removed');
     const unexposeMerge = (await world.git.getPr(pr.number + 1)).mergeSha!;
+    await world.fluxApplies(unexposeMerge);
     assert.equal(
       await postFlux(
         bot.url,
@@ -218,6 +221,8 @@ test('a replica restarted between the merge and the Flux event still completes t
   const second = await startSlackService(world, { reuse: { slack, apiUrl: first.apiUrl } });
   t.after(() => second.close());
   const pr = await world.git.getPr(number);
+
+  await world.fluxApplies(pr.mergeSha!);
   const event = kustomizationEvent('ReconciliationSucceeded', { revision: `main@sha1:${pr.mergeSha!}` });
   assert.equal(await postFlux(second.url, event), 202);
   await eventually(
@@ -334,6 +339,7 @@ test('two replicas on the same Slack, GitHub and Cloudflare: one tunnel, one PR,
   ]);
   await eventually(() => threadOf(slack, root).some((text) => text.includes('Approved by')), 'the approval');
   const mergeSha = (await world.git.getPr(number)).mergeSha!;
+  await world.fluxApplies(mergeSha);
   const event = kustomizationEvent('ReconciliationSucceeded', { revision: `main@sha1:${mergeSha}` });
   // notification-controller posts to the Service: either replica, or both after a retry.
   assert.equal(await postFlux(one.url, event), 202);
