@@ -53,7 +53,8 @@ export function tooLong(pointer: string, max: number): string {
 class Checker {
   readonly errors: string[] = [];
   private readonly blockIds = new Set<string>();
-  private readonly actionIds = new Set<string>();
+  /** Slack wants an action_id unique among the elements of its block, not across the message or view. */
+  private actionIds = new Set<string>();
 
   blocks(blocks: unknown, surface: BlockKitSurface, pointer: string): void {
     if (!Array.isArray(blocks)) {
@@ -93,6 +94,7 @@ class Checker {
       return;
     }
     this.uniqueId(block.block_id, `${pointer}/block_id`, this.blockIds, 'block_id');
+    this.actionIds = new Set<string>();
     switch (type) {
       case 'section':
         this.section(block, pointer);

@@ -111,15 +111,15 @@ describe('checkBlockKit', () => {
     ]);
   });
 
-  test('action_id must be unique within the message, across blocks; block_id unique and at most 255', () => {
+  test('action_id must be unique within its block (Slack: "unique among all other action_ids in the containing block"); block_id unique in the message and at most 255', () => {
     const blocks = [
-      { type: 'actions', block_id: 'one', elements: [button('approve')] },
+      { type: 'actions', block_id: 'one', elements: [button('approve'), button('approve')] },
       { type: 'section', block_id: 'one', text: { type: 'mrkdwn', text: 'x' }, accessory: button('approve') },
       { type: 'divider', block_id: 'b'.repeat(256) },
     ];
     assert.deepEqual(checkBlockKit(blocks, 'message'), [
+      'duplicate action_id: approve [json-pointer:/blocks/0/elements/1/action_id]',
       'duplicate block_id: one [json-pointer:/blocks/1/block_id]',
-      'duplicate action_id: approve [json-pointer:/blocks/1/accessory/action_id]',
       'must be less than 256 characters [json-pointer:/blocks/2/block_id]',
     ]);
   });
