@@ -1,4 +1,5 @@
 import { signSlackRequest } from './signing.js';
+import type { Envelope } from './types.js';
 
 /**
  * Delivery to an app's Request URL, as Slack does in HTTP mode: one signed POST per payload, the response body
@@ -66,4 +67,29 @@ export async function postToApp(
   return (response.headers.get('content-type') ?? '').startsWith('application/json')
     ? JSON.parse(text)
     : text;
+}
+
+/** The request Slack sends to a Request URL for an envelope's payload. */
+export function slackHttpRequest(envelope: Envelope): SlackHttpRequest {
+  const form = 'application/x-www-form-urlencoded';
+  switch (envelope.type) {
+    case 'slash_commands':
+      return {
+        contentType: form,
+        body: new URLSearchParams(envelope.payload as Record<string, string>).toString(),
+      };
+    case 'interactive':
+      return {
+        contentType: form,
+        body: new URLSearchParams({ payload: JSON.stringify(envelope.payload) }).toString(),
+      };
+    case 'events_api': {
+      const request: SlackHttpRequest = {
+        contentType: 'application/json',
+        body: JSON.stringify(envelope.payload),
+      };
+      if (envelope.retry_attempt) request.retry = { num: envelope.retry_attempt, reason: 'http_timeout' };
+      return request;
+    }
+  }
 }

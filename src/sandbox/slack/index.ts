@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -14,164 +14,74 @@ import type {
   ViewsOpenResponse,
 } from '@slack/web-api';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { checkBlockKit } from './block-kit.js';
-import { postToApp, type SlackHttpRequest } from './http-delivery.js';
+import { findButtons } from './buttons.js';
+import { postToApp, slackHttpRequest } from './http-delivery.js';
 import { renderMessage, type RenderableMessage } from './render.js';
-import { checkModalView, submissionState, withEmoji, withGeneratedIds, type FakeViewValue } from './views.js';
+import type {
+  Envelope,
+  FakeBlockActionElement,
+  FakeBlockActionInput,
+  FakeClickButtonInput,
+  FakeEventInput,
+  FakeResponseUrlPost,
+  FakeSlackCall,
+  FakeSlackEphemeral,
+  FakeSlackMessage,
+  FakeSlackOptions,
+  FakeSlackUser,
+  FakeSlackView,
+  FakeSlashCommandFields,
+  FakeSocketAck,
+  FakeSubmitViewInput,
+} from './types.js';
+import {
+  checkedView,
+  checkErrorsAnswer,
+  checkModalView,
+  submissionState,
+  withEmoji,
+  withGeneratedIds,
+} from './views.js';
+import {
+  arrayArg,
+  bearerToken,
+  contentError,
+  isRecord,
+  parseArgs,
+  rawDataToString,
+  readBody,
+  readMetadata,
+  stringArg,
+  withoutToken,
+  withWarning,
+} from './wire.js';
 
 export { checkBlockKit, type BlockKitSurface } from './block-kit.js';
 export { FakeSlackDeliveryError, type HttpDeliveryTarget } from './http-delivery.js';
 export { decodeMrkdwn, renderMessage, type RenderableMessage, type UserLookup } from './render.js';
 export { signSlackRequest } from './signing.js';
+export type {
+  FakeBlockActionElement,
+  FakeBlockActionInput,
+  FakeClickButtonInput,
+  FakeEventInput,
+  FakeResponseUrlPost,
+  FakeSlackCall,
+  FakeSlackDelivery,
+  FakeSlackEphemeral,
+  FakeSlackMessage,
+  FakeSlackOptions,
+  FakeSlackUser,
+  FakeSlackView,
+  FakeSlashCommandFields,
+  FakeSocketAck,
+  FakeSubmitViewInput,
+  MessageMetadata,
+} from './types.js';
 export { checkModalView, type FakeViewValue } from './views.js';
 
-/**
- * A local stand-in for the parts of Slack tunnelbot talks to: the Web API methods it calls (under `/api/`, for
- * `slackApiUrl`), `response_url`s, and a Socket Mode WebSocket reached through `apps.connections.open`. Tests drive
- * the app side (slash commands, button clicks, modal submissions, events) through methods and read every call
- * back; in HTTP mode the same payloads are POSTed, signed, to the app's Request URL instead. Faults and workspace
- * facts (channels, user groups) are set through methods, never over HTTP, so nothing reachable on the port can
- * change the fake's behaviour.
- */
-
-export type FakeSlackUser = NonNullable<UsersInfoResponse['user']>;
 type ChatPostMessageResponseMessage = NonNullable<ChatPostMessageResponse['message']>;
 type ChatUpdateMessage = NonNullable<ChatUpdateResponse['message']>;
-
-export interface FakeSlackOptions {
-  botToken: string;
-  appToken: string;
-  teamId?: string;
-  teamDomain?: string;
-  appId?: string;
-  botId?: string;
-  botUserId?: string;
-  users?: readonly FakeSlackUser[];
-  /** How long `send*` wait for the client's ack; Slack gives up after 3 s. */
-  ackTimeoutMs?: number;
-  /** A free workspace: user groups need a paid plan, so `usergroups.users.list` answers `plan_upgrade_required`. */
-  userGroupsUnavailable?: boolean;
-  /** How payloads reach the app: over the Socket Mode WebSocket (default) or POSTed to its Request URL. */
-  delivery?: FakeSlackDelivery;
-  /** Milliseconds since the epoch; only trigger ids' 3 s lifetime reads it, so tests can age them. */
-  now?: () => number;
-}
-
-export type FakeSlackDelivery = { mode: 'socket' } | { mode: 'http'; url: string; signingSecret: string };
-
-/** A modal opened through `views.open`, as it stands now (a submission answered with `update` changes it). */
-export interface FakeSlackView {
-  readonly id: string;
-  callbackId: string;
-  privateMetadata: string;
-  /** As Slack stores them: every block with a `block_id`, every element with an `action_id`. */
-  blocks: unknown[];
-  /** The person the trigger id was issued to; only they can submit it. */
-  readonly userId: string;
-  title: string;
-}
-
-export interface FakeSubmitViewInput {
-  viewId: string;
-  userId?: string;
-  /** `block_id` -> `action_id` -> what the person entered; inputs left out keep their initial value. */
-  values: Record<string, Record<string, FakeViewValue>>;
-}
-
-export interface FakeClickButtonInput {
-  /** A message's `ts` (root or reply) or an ephemeral's `message_ts`. */
-  messageTs: string;
-  actionId: string;
-  userId?: string;
-  userName?: string;
-}
-
-export interface FakeSlackCall {
-  readonly method: string;
-  /** The arguments as Slack decodes them: form fields, with `blocks`/`attachments`/`metadata` parsed from JSON. */
-  readonly args: Readonly<Record<string, unknown>>;
-  /** `'ok'`, or the `error` string (`'ratelimited'` for a 429) the fake answered with. */
-  readonly outcome: string;
-}
-
-export interface FakeSlackMessage {
-  readonly channel: string;
-  readonly ts: string;
-  text: string | undefined;
-  blocks: unknown[] | undefined;
-  metadata: MessageMetadata | undefined;
-  readonly threadTs: string | undefined;
-  /** How many times `chat.update` changed the message. */
-  edits: number;
-}
-
-export interface FakeSlackEphemeral {
-  readonly channel: string;
-  readonly user: string;
-  readonly messageTs: string;
-  readonly text: string | undefined;
-  readonly blocks: unknown[] | undefined;
-  readonly threadTs: string | undefined;
-}
-
-export interface FakeResponseUrlPost {
-  readonly id: string;
-  readonly body: unknown;
-}
-
-export interface FakeSocketAck {
-  readonly envelopeId: string;
-  readonly payload: unknown;
-}
-
-/** The form fields Slack sends for a slash command; everything not given gets a plausible value. */
-export interface FakeSlashCommandFields {
-  command?: string;
-  text?: string;
-  user_id?: string;
-  user_name?: string;
-  channel_id?: string;
-  channel_name?: string;
-  response_url?: string;
-  trigger_id?: string;
-}
-
-export interface FakeBlockActionElement {
-  type?: string;
-  action_id: string;
-  block_id?: string;
-  value?: string;
-  text?: { type: 'plain_text'; text: string };
-}
-
-export interface FakeBlockActionInput {
-  actions: readonly FakeBlockActionElement[];
-  /** The message or ephemeral message the buttons sit on; it must be one the fake was asked to post. */
-  message_ts: string;
-  user_id?: string;
-  user_name?: string;
-  response_url?: string;
-}
-
-export interface FakeEventInput {
-  event: Record<string, unknown> & { type: string };
-  event_id?: string;
-  event_time?: number;
-}
-
-interface MessageMetadata {
-  event_type: string;
-  event_payload?: unknown;
-}
-
-interface Envelope {
-  envelope_id: string;
-  type: 'slash_commands' | 'interactive' | 'events_api';
-  accepts_response_payload: boolean;
-  payload: unknown;
-  retry_attempt?: number;
-  retry_reason?: string;
-}
 
 interface Reply {
   status: number;
@@ -199,11 +109,6 @@ interface ViewRecord {
   open: boolean;
 }
 
-interface FoundButton {
-  readonly blockId: string;
-  readonly element: Record<string, unknown>;
-}
-
 interface AckWaiter {
   resolve(payload: unknown): void;
   reject(error: Error): void;
@@ -214,15 +119,15 @@ const FIRST_TS_SECONDS = 1_700_000_000;
 const TS_STEP_MICROS = 100;
 const RESPONSE_URL_MAX_USES = 5;
 const TRIGGER_LIFETIME_MS = 3000;
-const TEXT_MAX = 40_000;
-const METADATA_EVENT_TYPE = /^[A-Za-z0-9_-]+$/;
-const JSON_ARGS: Readonly<Record<string, string>> = {
-  blocks: 'invalid_blocks',
-  attachments: 'invalid_attachments',
-  metadata: 'invalid_metadata_format',
-  view: 'invalid_arguments',
-};
 
+/**
+ * A local stand-in for the parts of Slack tunnelbot talks to: the Web API methods it calls (under `/api/`, for
+ * `slackApiUrl`), `response_url`s, and a Socket Mode WebSocket reached through `apps.connections.open`. Tests drive
+ * the app side (slash commands, button clicks, modal submissions, events) through methods and read every call
+ * back; in HTTP mode the same payloads are POSTed, signed, to the app's Request URL instead. Faults and workspace
+ * facts (channels, user groups) are set through methods, never over HTTP, so nothing reachable on the port can
+ * change the fake's behaviour.
+ */
 export class FakeSlack {
   readonly calls: FakeSlackCall[] = [];
   readonly messages: FakeSlackMessage[] = [];
@@ -552,7 +457,7 @@ export class FakeSlack {
     const answer = isRecord(ack) ? ack : {};
     switch (answer.response_action) {
       case 'errors':
-        checkErrorsAnswer(record.view, answer.errors);
+        checkErrorsAnswer(record.view.id, record.view.blocks, answer.errors);
         return;
       case 'update':
         this.replaceView(record, checkedView(answer.view, 'update'));
@@ -594,7 +499,7 @@ export class FakeSlack {
   private dispatch(envelope: Envelope): Promise<unknown> {
     const delivery = this.options.delivery;
     if (delivery.mode === 'socket') return this.deliver(envelope);
-    return postToApp(delivery, httpRequest(envelope), this.options.ackTimeoutMs);
+    return postToApp(delivery, slackHttpRequest(envelope), this.options.ackTimeoutMs);
   }
 
   private deliver(envelope: Envelope): Promise<unknown> {
@@ -1035,184 +940,6 @@ interface ApiBody {
   error?: string;
 }
 
-interface RefusedContent {
-  ok: false;
-  error: string;
-  errors?: string[];
-  response_metadata?: { messages: string[] };
-}
-
-type ParsedArgs = { ok: true; args: Record<string, unknown> } | { ok: false; error: string };
-
-function parseArgs(contentType: string, raw: string): ParsedArgs {
-  let args: Record<string, unknown>;
-  if (contentType.startsWith('application/json')) {
-    try {
-      const parsed: unknown = raw === '' ? {} : JSON.parse(raw);
-      if (!isRecord(parsed)) return { ok: false, error: 'invalid_json' };
-      args = parsed;
-    } catch {
-      return { ok: false, error: 'invalid_json' };
-    }
-  } else {
-    args = Object.fromEntries(new URLSearchParams(raw));
-  }
-  // The web-api client sends these as JSON strings inside a form; Slack decodes them before use.
-  for (const [key, error] of Object.entries(JSON_ARGS)) {
-    const value = args[key];
-    if (typeof value !== 'string') continue;
-    try {
-      args[key] = JSON.parse(value);
-    } catch {
-      return { ok: false, error };
-    }
-  }
-  return { ok: true, args };
-}
-
-/** Slack's answer to content it refuses: Block Kit limits, then the 40,000-character `text` limit. */
-function contentError(args: Record<string, unknown>): RefusedContent | undefined {
-  if (args.blocks !== undefined) {
-    const errors = checkBlockKit(args.blocks, 'message');
-    if (errors.length > 0) {
-      return {
-        ok: false,
-        error: 'invalid_blocks',
-        errors,
-        response_metadata: { messages: errors.map((error) => `[ERROR] ${error}`) },
-      };
-    }
-  }
-  if (typeof args.text === 'string' && args.text.length > TEXT_MAX)
-    return { ok: false, error: 'msg_too_long' };
-  return undefined;
-}
-
-/** Buttons a person sees on a message: in actions blocks and as section accessories. */
-function findButtons(blocks: readonly unknown[], messageTs: string): FoundButton[] {
-  const buttons: FoundButton[] = [];
-  blocks.forEach((block, index) => {
-    if (!isRecord(block)) return;
-    // Slack fills in a block_id the sender left out, once, so every click on the block carries the same one.
-    const blockId =
-      typeof block.block_id === 'string'
-        ? block.block_id
-        : createHash('sha256').update(`${messageTs}/${index}`).digest('base64url').slice(0, 5);
-    const elements = block.type === 'actions' && Array.isArray(block.elements) ? block.elements : [];
-    const candidates = block.type === 'section' ? [block.accessory] : elements;
-    for (const element of candidates) {
-      if (isRecord(element) && element.type === 'button') buttons.push({ blockId, element });
-    }
-  });
-  return buttons;
-}
-
-/** The app's answer to a submission must name input blocks of the view, or Slack shows the person an error. */
-function checkErrorsAnswer(view: FakeSlackView, errors: unknown): void {
-  if (!isRecord(errors)) throw new Error(`response_action errors for view ${view.id} needs an errors object`);
-  const inputs = new Set(
-    view.blocks
-      .filter((b) => isRecord(b) && b.type === 'input')
-      .map((b) => String((b as { block_id: unknown }).block_id)),
-  );
-  for (const blockId of Object.keys(errors)) {
-    if (!inputs.has(blockId)) {
-      throw new Error(
-        `response_action errors names ${blockId}, which is not an input block of view ${view.id}`,
-      );
-    }
-  }
-}
-
-function checkedView(view: unknown, action: string): Record<string, unknown> {
-  const problems = checkModalView(view);
-  if (problems.length > 0) {
-    throw new Error(`response_action ${action} carries a view Slack refuses: ${problems.join('; ')}`);
-  }
-  return view as Record<string, unknown>;
-}
-
-/** The request Slack sends to a Request URL for an envelope's payload. */
-function httpRequest(envelope: Envelope): SlackHttpRequest {
-  const form = 'application/x-www-form-urlencoded';
-  switch (envelope.type) {
-    case 'slash_commands':
-      return {
-        contentType: form,
-        body: new URLSearchParams(envelope.payload as Record<string, string>).toString(),
-      };
-    case 'interactive':
-      return {
-        contentType: form,
-        body: new URLSearchParams({ payload: JSON.stringify(envelope.payload) }).toString(),
-      };
-    case 'events_api': {
-      const request: SlackHttpRequest = {
-        contentType: 'application/json',
-        body: JSON.stringify(envelope.payload),
-      };
-      if (envelope.retry_attempt) request.retry = { num: envelope.retry_attempt, reason: 'http_timeout' };
-      return request;
-    }
-  }
-}
-
-function readMetadata(args: Record<string, unknown>): { metadata?: MessageMetadata; warning?: string } {
-  const metadata = args.metadata;
-  if (metadata === undefined) return {};
-  if (
-    !isRecord(metadata) ||
-    typeof metadata.event_type !== 'string' ||
-    !METADATA_EVENT_TYPE.test(metadata.event_type)
-  ) {
-    // Slack drops metadata it cannot accept but still posts the message, with a warning.
-    return { warning: 'invalid_metadata_schema' };
-  }
-  return { metadata: { event_type: metadata.event_type, event_payload: metadata.event_payload } };
-}
-
-function withWarning<T extends object>(body: T, warning: string | undefined): T {
-  if (!warning) return body;
-  return { ...body, warning, response_metadata: { warnings: [warning] } };
-}
-
 function platformError(error: string): Reply {
   return { status: 200, body: { ok: false, error } };
-}
-
-function bearerToken(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization;
-  const match = header === undefined ? null : /^Bearer (.+)$/.exec(header);
-  return match?.[1];
-}
-
-function withoutToken(args: Record<string, unknown>): Record<string, unknown> {
-  const { token: _token, ...rest } = args;
-  return rest;
-}
-
-function stringArg(args: Record<string, unknown>, key: string): string | undefined {
-  const value = args[key];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function arrayArg(args: Record<string, unknown>, key: string): unknown[] | undefined {
-  const value = args[key];
-  return Array.isArray(value) && value.length > 0 ? value : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function rawDataToString(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

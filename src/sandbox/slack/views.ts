@@ -191,3 +191,29 @@ function stringLimit(value: unknown, pointer: string, max: number): string[] {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** The app's answer to a submission must name input blocks of the view, or Slack shows the person an error. */
+export function checkErrorsAnswer(viewId: string, blocks: readonly unknown[], errors: unknown): void {
+  if (!isRecord(errors)) throw new Error(`response_action errors for view ${viewId} needs an errors object`);
+  const inputs = new Set(
+    blocks
+      .filter((block) => isRecord(block) && block.type === 'input')
+      .map((block) => String((block as { block_id: unknown }).block_id)),
+  );
+  for (const blockId of Object.keys(errors)) {
+    if (!inputs.has(blockId)) {
+      throw new Error(
+        `response_action errors names ${blockId}, which is not an input block of view ${viewId}`,
+      );
+    }
+  }
+}
+
+/** A view an app answered a submission with (`update`, `push`), which Slack checks as it does `views.open`. */
+export function checkedView(view: unknown, action: string): Record<string, unknown> {
+  const problems = checkModalView(view);
+  if (problems.length > 0) {
+    throw new Error(`response_action ${action} carries a view Slack refuses: ${problems.join('; ')}`);
+  }
+  return view as Record<string, unknown>;
+}
