@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { parseSettings } from '../../src/core/settings.js';
-import type { Conversation, MessageRef } from '../../src/requests/conversation.js';
+import type { Conversation, Directory, MessageRef } from '../../src/requests/conversation.js';
 import { RequestService, type Actor } from '../../src/requests/service.js';
 import type { RequestView } from '../../src/requests/view.js';
 import { readFixtureRepo } from '../helpers/fixtures.js';
@@ -60,7 +60,11 @@ interface Setup {
   merges: () => number;
 }
 
-async function setup(t: TestContext, conversation?: Conversation): Promise<Setup> {
+async function setup(
+  t: TestContext,
+  conversation?: Conversation,
+  options: { policy?: string; directory?: Directory } = {},
+): Promise<Setup> {
   let merges = 0;
   const world = await startWorld('flux-example', {
     beforeGitHub: async (method, path) => {
@@ -69,10 +73,11 @@ async function setup(t: TestContext, conversation?: Conversation): Promise<Setup
   });
   t.after(() => world.close());
   const fixture = readFixtureRepo('flux-example').files.get('.tunnelbot.yaml')!;
-  const settings = parseSettings(`${fixture}\n${POLICY}`, '.tunnelbot.yaml');
+  const settings = parseSettings(`${fixture}\n${options.policy ?? POLICY}`, '.tunnelbot.yaml');
   const service = new RequestService({
     context: { ...world.context, settings },
     ...(conversation && { conversation }),
+    ...(options.directory && { directory: options.directory }),
     dnsAwaitsFlux: true,
   });
   return { world, service, merges: () => merges };
@@ -236,4 +241,49 @@ test('a retried expose after the PR is open posts nothing and points at the firs
   assert.equal(again.pr?.number, first.pr?.number);
   assert.match(again.text, /already waiting for approval/);
   assert.equal(conversation.calls.length, calls, 'no message posted, updated or removed');
+});
+
+const GROUP_POLICY = `policy:
+  request: {groups: [S0DEVS]}
+  approve: {users: [U0BOB]}
+`;
+
+test('a request allowed through a user group: the group is read from the directory', async (t) => {
+  const asked: string[] = [];
+  const directory: Directory = {
+    membersOf: async (group) => {
+      asked.push(group);
+      return ['U0ALICE'];
+    },
+  };
+  const { service } = await setup(t, undefined, { policy: GROUP_POLICY, directory });
+  const reply = await service.expose(ALICE, { app: 'linkding', port: 9090 });
+  assert.equal(reply.ok, true, reply.text);
+  assert.deepEqual(asked, ['S0DEVS']);
+});
+
+test('a policy naming a group that cannot be resolved says so instead of a bare refusal', async (t) => {
+  const { world, service } = await setup(t, undefined, { policy: GROUP_POLICY });
+  const reply = await service.expose(ALICE, { app: 'linkding', port: 9090 });
+  assert.equal(reply.ok, false);
+  assert.equal(reply.error?.code, 'TB_ERR_POLICY_GROUPS_UNAVAILABLE');
+  assert.match(reply.text, /S0DEVS cannot be resolved/);
+  assert.deepEqual(await world.git.listOpenTunnelbotPrs(), [], 'nothing opened');
+  assert.deepEqual(world.cloudflare.tunnels(), [], 'nothing created');
+});
+
+test('someone outside the policy is refused before anything exists', async (t) => {
+  const conversation = new RecordingConversation();
+  const { world, service } = await setup(t, conversation);
+  const reply = await service.expose(
+    { id: 'U0MALLORY', name: 'Mallory' },
+    { app: 'linkding', port: 9090 },
+    { channel: CHANNEL },
+  );
+  assert.equal(reply.ok, false);
+  assert.equal(reply.error?.code, 'TB_ERR_POLICY_NOT_REQUESTER');
+  assert.match(reply.text, /U0MALLORY/);
+  assert.deepEqual(conversation.calls, [], 'no message posted');
+  assert.deepEqual(await world.git.listOpenTunnelbotPrs(), []);
+  assert.deepEqual(world.cloudflare.tunnels(), []);
 });
