@@ -389,7 +389,10 @@ export class RequestService {
    */
   private async once(prNumber: number, decide: () => Promise<Reply>): Promise<Reply> {
     if (this.deciding.has(prNumber)) {
-      return { ok: true, text: `Pull request #${prNumber} is being decided already; its message shows the outcome.` };
+      return {
+        ok: true,
+        text: `Pull request #${prNumber} is being decided already; its message shows the outcome.`,
+      };
     }
     this.deciding.add(prNumber);
     try {

@@ -1,76 +1,289 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import type { Conversation, MessageRef } from '../../src/requests/conversation.js';
-import { DONE_LABELS, RequestService } from '../../src/requests/service.js';
-import { ALICE, BOB, startWorld } from '../helpers/world.js';
+import { test, type TestContext } from 'node:test';
+import { parseSettings } from '../../src/core/settings.js';
+import type { Conversation, Directory, MessageRef } from '../../src/requests/conversation.js';
+import { RequestService, type Actor } from '../../src/requests/service.js';
+import type { RequestView } from '../../src/requests/view.js';
+import { readFixtureRepo } from '../helpers/fixtures.js';
+import { startWorld, type World } from '../helpers/world.js';
 
-/** A conversation that only records what the service says, in order. */
-function recordingConversation() {
-  const said: string[] = [];
-  let next = 0;
-  const conversation: Conversation = {
-    post: (channel, view) => {
-      said.push(`post ${view.state}`);
-      next += 1;
-      return Promise.resolve({ channel, ts: `1700000000.00000${next}` });
-    },
-    update: (_ref: MessageRef, view) => {
-      said.push(`update ${view.state}`);
-      return Promise.resolve();
-    },
-    reply: (_ref: MessageRef, text) => {
-      said.push(`reply ${text}`);
-      return Promise.resolve();
-    },
-    remove: () => Promise.resolve(),
-    tell: () => Promise.resolve(),
-  };
-  return { conversation, said };
+const ALICE: Actor = { id: 'U0ALICE', name: 'Alice' };
+const BOB: Actor = { id: 'U0BOB', name: 'Bob' };
+const CHANNEL = 'C0TUNNELS';
+
+const POLICY = `policy:
+  request: {users: [U0ALICE, U0BOB]}
+  approve: {users: [U0ALICE, U0BOB]}
+`;
+
+type Call =
+  | { kind: 'post'; channel: string; ref: MessageRef; view: RequestView }
+  | { kind: 'update'; ref: MessageRef; view: RequestView }
+  | { kind: 'reply'; ref: MessageRef; text: string }
+  | { kind: 'remove'; ref: MessageRef }
+  | { kind: 'tell'; person: { id: string; channel: string }; text: string };
+
+/** A conversation that writes down what it was asked to show, in order; `beforePost` lets a test hold a post. */
+class RecordingConversation implements Conversation {
+  readonly calls: Call[] = [];
+  private next = 1;
+
+  constructor(private readonly beforePost: () => Promise<void> = async () => {}) {}
+
+  async post(channel: string, view: RequestView): Promise<MessageRef> {
+    const ref = { channel, ts: `1700000000.${String(this.next++).padStart(6, '0')}` };
+    this.calls.push({ kind: 'post', channel, ref, view });
+    await this.beforePost();
+    return ref;
+  }
+  async update(ref: MessageRef, view: RequestView): Promise<void> {
+    this.calls.push({ kind: 'update', ref, view });
+  }
+  async reply(ref: MessageRef, text: string): Promise<void> {
+    this.calls.push({ kind: 'reply', ref, text });
+  }
+  async remove(ref: MessageRef): Promise<void> {
+    this.calls.push({ kind: 'remove', ref });
+  }
+  async tell(person: { id: string; channel: string }, text: string): Promise<void> {
+    this.calls.push({ kind: 'tell', person, text });
+  }
+
+  of<K extends Call['kind']>(kind: K): Extract<Call, { kind: K }>[] {
+    return this.calls.filter((call): call is Extract<Call, { kind: K }> => call.kind === kind);
+  }
 }
 
-test('a merged expose is told live only once its cloudflared runs and its CNAME exists, by the next housekeeping', async (t) => {
-  const world = await startWorld();
-  t.after(() => world.close());
-  const everyone = { everyone: true, users: [], groups: [] };
-  const { conversation, said } = recordingConversation();
-  const requests = new RequestService({
-    context: {
-      ...world.context,
-      settings: {
-        ...world.context.settings,
-        policy: { fourEyes: true, request: everyone, approve: everyone, environments: {} },
-      },
+interface Setup {
+  world: World;
+  service: RequestService;
+  merges: () => number;
+}
+
+async function setup(
+  t: TestContext,
+  conversation?: Conversation,
+  options: { policy?: string; directory?: Directory } = {},
+): Promise<Setup> {
+  let merges = 0;
+  const world = await startWorld('flux-example', {
+    beforeGitHub: async (method, path) => {
+      if (method === 'PUT' && /\/pulls\/\d+\/merge$/.test(path)) merges += 1;
     },
-    conversation,
-    dnsAwaitsFlux: false,
   });
-  const alice = { id: ALICE.slackUserId, name: ALICE.name };
-  const bob = { id: BOB.slackUserId, name: BOB.name };
+  t.after(() => world.close());
+  const fixture = readFixtureRepo('flux-example').files.get('.tunnelbot.yaml')!;
+  const settings = parseSettings(`${fixture}\n${options.policy ?? POLICY}`, '.tunnelbot.yaml');
+  const service = new RequestService({
+    context: { ...world.context, settings },
+    ...(conversation && { conversation }),
+    ...(options.directory && { directory: options.directory }),
+    dnsAwaitsFlux: true,
+  });
+  return { world, service, merges: () => merges };
+}
 
-  const requested = await requests.expose(alice, { app: 'linkding', port: 9090 }, { channel: 'C1' });
-  assert.equal(requested.ok, true, requested.text);
-  const pr = requested.pr!;
-  const approved = await requests.approve(bob, { prNumber: pr.number, headSha: pr.headSha });
-  assert.equal(approved.ok, true, approved.text);
-  assert.deepEqual(world.cloudflare.records(), [], 'merged, but cloudflared does not run: no CNAME');
-  assert.ok(!said.some((line) => line.startsWith('reply Live at')), said.join('\n'));
+test('expose posts one root message, then updates that same message to the open request', async (t) => {
+  const conversation = new RecordingConversation();
+  const { world, service } = await setup(t, conversation);
+  const reply = await service.expose(ALICE, { app: 'linkding', port: 9090 }, { channel: CHANNEL });
+  assert.equal(reply.ok, true, reply.text);
+  assert.equal(reply.text, '', 'the message says it all');
+  const posts = conversation.of('post');
+  assert.equal(posts.length, 1);
+  assert.equal(posts[0]!.channel, CHANNEL);
+  assert.equal(posts[0]!.view.state, 'requested');
+  const updates = conversation.of('update');
+  assert.ok(updates.length >= 1);
+  for (const update of updates) assert.deepEqual(update.ref, posts[0]!.ref);
+  const last = updates.at(-1)!.view;
+  assert.equal(last.state, 'open');
+  const [pr] = await world.git.listOpenTunnelbotPrs();
+  assert.ok(pr);
+  assert.deepEqual(last.actions[0], { kind: 'approve', prNumber: pr.number, headSha: pr.headSha });
+  assert.deepEqual(reply.pr, { number: pr.number, url: pr.url, headSha: pr.headSha });
+  assert.deepEqual(pr.metadata?.slack, { channel: CHANNEL, messageTs: posts[0]!.ref.ts });
+  assert.equal(conversation.of('remove').length, 0);
+});
 
-  await requests.housekeeping();
-  assert.deepEqual(world.cloudflare.records(), []);
-  assert.ok(!said.some((line) => line.startsWith('reply Live at')));
+test('without a conversation the reply carries the PR link', async (t) => {
+  const { world, service } = await setup(t);
+  const reply = await service.expose(ALICE, { app: 'linkding', port: 9090 }, { channel: CHANNEL });
+  assert.equal(reply.ok, true, reply.text);
+  const [pr] = await world.git.listOpenTunnelbotPrs();
+  assert.ok(pr);
+  assert.equal(reply.text, `Pull request #${pr.number} is waiting for approval: ${pr.url}`);
+  assert.equal(pr.metadata?.slack, undefined);
+});
 
-  await world.fluxApplies();
-  await requests.housekeeping();
-  assert.deepEqual(
-    world.cloudflare.records().map((record) => record.name),
-    ['linkding.example.com'],
+test('approve by the requester is refused under four-eyes and nothing is merged', async (t) => {
+  const conversation = new RecordingConversation();
+  const { world, service, merges } = await setup(t, conversation);
+  const opened = await service.expose(ALICE, { app: 'linkding', port: 9090 }, { channel: CHANNEL });
+  const pr = opened.pr!;
+  const before = conversation.calls.length;
+  const reply = await service.approve(ALICE, { prNumber: pr.number, headSha: pr.headSha });
+  assert.equal(reply.ok, false);
+  assert.equal(reply.error?.code, 'TB_ERR_POLICY_SELF_APPROVAL');
+  assert.match(reply.text, /four-eyes/);
+  assert.match(reply.text, /TB_ERR_POLICY_SELF_APPROVAL/);
+  assert.equal(merges(), 0);
+  const info = await world.git.getPr(pr.number);
+  assert.equal(info.merged, false);
+  assert.equal(info.state, 'open');
+  assert.equal(conversation.calls.length, before, 'the request message is left as it was');
+});
+
+test('a second approve of the same PR while the first runs is told "being decided already"; one merge', async (t) => {
+  const conversation = new RecordingConversation();
+  const { world, service, merges } = await setup(t, conversation);
+  const opened = await service.expose(ALICE, { app: 'linkding', port: 9090 }, { channel: CHANNEL });
+  const pr = opened.pr!;
+  const input = { prNumber: pr.number, headSha: pr.headSha };
+  const [first, second] = await Promise.all([service.approve(BOB, input), service.approve(BOB, input)]);
+  assert.equal(first.ok, true, first.text);
+  assert.equal(second.ok, true);
+  assert.equal(
+    second.text,
+    `Pull request #${pr.number} is being decided already; its message shows the outcome.`,
   );
-  assert.deepEqual(
-    said.filter((line) => line.startsWith('reply Live at')),
-    ['reply Live at https://linkding.example.com'],
-  );
-  assert.ok((await world.git.getPr(pr.number)).labels.includes(DONE_LABELS.live));
+  assert.equal(merges(), 1);
+  assert.equal((await world.git.getPr(pr.number)).merged, true);
+  assert.equal(conversation.of('update').at(-1)?.view.state, 'merged');
 
-  await requests.housekeeping();
-  assert.equal(said.filter((line) => line.startsWith('reply Live at')).length, 1, 'told once');
+  // Once decided, a late click is answered from git: already merged, and still no second merge.
+  const late = await service.approve(BOB, input);
+  assert.equal(late.ok, false);
+  assert.equal(late.error?.code, 'TB_ERR_GITHUB_PR_ALREADY_MERGED');
+  assert.equal(merges(), 1);
+});
+
+test('reject closes the PR, deletes the tunnel made for it and says so in the message', async (t) => {
+  const conversation = new RecordingConversation();
+  const { world, service } = await setup(t, conversation);
+  const opened = await service.expose(ALICE, { app: 'linkding', port: 9090 }, { channel: CHANNEL });
+  const pr = opened.pr!;
+  const tunnelId = (await world.git.getPr(pr.number)).metadata?.tunnelId;
+  assert.ok(tunnelId);
+  assert.ok(world.cloudflare.tunnels().some((tunnel) => tunnel.id === tunnelId));
+  const reply = await service.reject(BOB, { prNumber: pr.number });
+  assert.equal(reply.ok, true, reply.text);
+  assert.equal((await world.git.getPr(pr.number)).state, 'closed');
+  assert.ok(!world.cloudflare.tunnels().some((tunnel) => tunnel.id === tunnelId), 'the tunnel is deleted');
+  const last = conversation.of('update').at(-1)!;
+  assert.deepEqual(last.ref, conversation.of('post')[0]!.ref);
+  assert.equal(last.view.state, 'rejected');
+  assert.equal(last.view.status, 'Rejected by <@U0BOB>; the pull request is closed. Its tunnel was deleted.');
+});
+
+test('the requester may withdraw their own request', async (t) => {
+  const { world, service } = await setup(t);
+  const opened = await service.expose(ALICE, { app: 'linkding', port: 9090 }, { channel: CHANNEL });
+  const reply = await service.reject(ALICE, { prNumber: opened.pr!.number });
+  assert.equal(reply.ok, true, reply.text);
+  assert.equal(reply.text, `Closed pull request #${opened.pr!.number}. Its tunnel was deleted.`);
+  assert.equal((await world.git.getPr(opened.pr!.number)).state, 'closed');
+});
+
+test('a duplicate expose returns the first PR and takes back the message it posted', async (t) => {
+  // Both requests post before either opens its PR, so both pass the "already open?" check: the race of two
+  // replicas or a retried command. The ref is the lock; the loser must step aside.
+  let posted = 0;
+  let release!: () => void;
+  const bothPosted = new Promise<void>((resolve) => (release = resolve));
+  const conversation = new RecordingConversation(async () => {
+    posted += 1;
+    if (posted === 2) release();
+    await bothPosted;
+  });
+  const { world, service } = await setup(t, conversation);
+  const [a, b] = await Promise.all([
+    service.expose(ALICE, { app: 'linkding', port: 9090 }, { channel: CHANNEL }),
+    service.expose(ALICE, { app: 'linkding', port: 9090 }, { channel: CHANNEL }),
+  ]);
+  assert.equal(a.ok && b.ok, true, `${a.text} / ${b.text}`);
+  const prs = await world.git.listOpenTunnelbotPrs();
+  assert.equal(prs.length, 1, 'one pull request');
+  const pr = prs[0]!;
+  assert.equal(a.pr?.number, pr.number);
+  assert.equal(b.pr?.number, pr.number);
+  const posts = conversation.of('post');
+  assert.equal(posts.length, 2);
+  const removed = conversation.of('remove');
+  assert.equal(removed.length, 1, 'the duplicate message is taken back');
+  const kept = posts.find((post) => post.ref.ts !== removed[0]!.ref.ts)!;
+  assert.deepEqual(pr.metadata?.slack, { channel: CHANNEL, messageTs: kept.ref.ts });
+  assert.deepEqual(
+    world.cloudflare.tunnels().map((tunnel) => tunnel.id),
+    [pr.metadata?.tunnelId],
+    "one tunnel, the PR's",
+  );
+  const loser = [a, b].find((reply) => reply.text !== '')!;
+  assert.match(
+    loser.text,
+    new RegExp(`already waiting for approval: <${pr.url}\\|pull request #${pr.number}>`),
+  );
+  assert.ok(
+    !conversation
+      .of('update')
+      .some((update) => update.ref.ts === removed[0]!.ref.ts && update.view.state === 'open'),
+    'the removed message never showed Approve',
+  );
+});
+
+test('a retried expose after the PR is open posts nothing and points at the first PR', async (t) => {
+  const conversation = new RecordingConversation();
+  const { service } = await setup(t, conversation);
+  const first = await service.expose(ALICE, { app: 'linkding', port: 9090 }, { channel: CHANNEL });
+  const calls = conversation.calls.length;
+  const again = await service.expose(ALICE, { app: 'linkding', port: 9090 }, { channel: CHANNEL });
+  assert.equal(again.ok, true);
+  assert.equal(again.pr?.number, first.pr?.number);
+  assert.match(again.text, /already waiting for approval/);
+  assert.equal(conversation.calls.length, calls, 'no message posted, updated or removed');
+});
+
+const GROUP_POLICY = `policy:
+  request: {groups: [S0DEVS]}
+  approve: {users: [U0BOB]}
+`;
+
+test('a request allowed through a user group: the group is read from the directory', async (t) => {
+  const asked: string[] = [];
+  const directory: Directory = {
+    membersOf: async (group) => {
+      asked.push(group);
+      return ['U0ALICE'];
+    },
+  };
+  const { service } = await setup(t, undefined, { policy: GROUP_POLICY, directory });
+  const reply = await service.expose(ALICE, { app: 'linkding', port: 9090 });
+  assert.equal(reply.ok, true, reply.text);
+  assert.deepEqual(asked, ['S0DEVS']);
+});
+
+test('a policy naming a group that cannot be resolved says so instead of a bare refusal', async (t) => {
+  const { world, service } = await setup(t, undefined, { policy: GROUP_POLICY });
+  const reply = await service.expose(ALICE, { app: 'linkding', port: 9090 });
+  assert.equal(reply.ok, false);
+  assert.equal(reply.error?.code, 'TB_ERR_POLICY_GROUPS_UNAVAILABLE');
+  assert.match(reply.text, /S0DEVS cannot be resolved/);
+  assert.deepEqual(await world.git.listOpenTunnelbotPrs(), [], 'nothing opened');
+  assert.deepEqual(world.cloudflare.tunnels(), [], 'nothing created');
+});
+
+test('someone outside the policy is refused before anything exists', async (t) => {
+  const conversation = new RecordingConversation();
+  const { world, service } = await setup(t, conversation);
+  const reply = await service.expose(
+    { id: 'U0MALLORY', name: 'Mallory' },
+    { app: 'linkding', port: 9090 },
+    { channel: CHANNEL },
+  );
+  assert.equal(reply.ok, false);
+  assert.equal(reply.error?.code, 'TB_ERR_POLICY_NOT_REQUESTER');
+  assert.match(reply.text, /U0MALLORY/);
+  assert.deepEqual(conversation.calls, [], 'no message posted');
+  assert.deepEqual(await world.git.listOpenTunnelbotPrs(), []);
+  assert.deepEqual(world.cloudflare.tunnels(), []);
 });

@@ -56,12 +56,16 @@ export function slackCallError(method: string, error: unknown): unknown {
       }
       if (code === 'missing_scope') {
         const needed = (error.data as { needed?: unknown }).needed;
-        const scope = typeof needed === 'string' ? needed : 'a scope';
+        if (typeof needed !== 'string') {
+          return new TunnelbotError('TB_ERR_SLACK_SCOPE', `The Slack app lacks a scope ${method} needs.`, {
+            details,
+          });
+        }
         return new TunnelbotError(
           'TB_ERR_SLACK_SCOPE',
-          `The Slack app needs the ${scope} scope for ${method}.`,
+          `The Slack app needs the ${needed} scope for ${method}.`,
           {
-            details: { ...details, needed: scope },
+            details: { ...details, needed },
           },
         );
       }
@@ -97,13 +101,32 @@ export function slackCallError(method: string, error: unknown): unknown {
         `Slack rate-limited ${method} (retry after ${error.retryAfter} s); try again in a minute.`,
         { details: { method, retryAfterSeconds: error.retryAfter } },
       );
-    case ErrorCode.RequestError:
+    case ErrorCode.RequestError: {
+      // The client's timeout aborts the fetch: Slack was reached but did not answer, which is not "could not connect".
+      if (error.original.name === 'TimeoutError') {
+        return new TunnelbotError(
+          'TB_ERR_SLACK_UNAVAILABLE',
+          `Slack did not answer ${method} in time; try again in a minute.`,
+          { details: { method, timeout: true } },
+        );
+      }
       return new TunnelbotError(
         'TB_ERR_SLACK_UNAVAILABLE',
-        `Could not connect to Slack for ${method} (${error.original.message}).`,
+        `Could not connect to Slack for ${method} (${connectFailure(error.original)}).`,
         { details: { method, connect: true } },
       );
+    }
   }
+}
+
+/** fetch says only "fetch failed"; the socket's reason (ECONNREFUSED, ENOTFOUND, …) is in its cause. */
+function connectFailure(original: Error): string {
+  const cause: unknown = original.cause;
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code;
+    return typeof code === 'string' ? `${code}: ${cause.message}` : cause.message;
+  }
+  return original.message;
 }
 
 /** Runs one Web API call and maps its failure. */

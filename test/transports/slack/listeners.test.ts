@@ -18,7 +18,11 @@ test('/expose alone opens the form; field errors are shown inline, a valid submi
 
   await slack.sendSlashCommand({ command: '/expose', text: '', user_id: 'U0ALICE' });
   await eventually(() => slack.callsOf('views.open').length === 1, 'views.open');
-  assert.equal(slack.callsOf('views.open')[0]!.outcome, 'ok', JSON.stringify(slack.callsOf('views.open')[0]) + JSON.stringify(slack.responseUrlPosts));
+  assert.equal(
+    slack.callsOf('views.open')[0]!.outcome,
+    'ok',
+    JSON.stringify(slack.callsOf('views.open')[0]) + JSON.stringify(slack.responseUrlPosts),
+  );
   const view = slack.views[0]!;
   assert.equal(view.callbackId, EXPOSE_FORM_CALLBACK);
   assert.equal(view.userId, 'U0ALICE');
@@ -80,7 +84,10 @@ test('/expose list answers the person alone with what is exposed and what waits;
   await eventually(() => responseTexts(bot).some((text) => /staging/.test(text)), 'the listing');
   const listing = responseTexts(bot).find((text) => /staging/.test(text))!;
   assert.match(listing, /nothing exposed/);
-  assert.match(listing, /_Waiting for approval:_\n• #1 \(http[^)]*\/pull\/1\) expose linkding \(linkding\.example\.com\)/);
+  assert.match(
+    listing,
+    /_Waiting for approval:_\n• #1 \(http[^)]*\/pull\/1\) expose linkding \(linkding\.example\.com\)/,
+  );
   assert.equal(
     (bot.slack.responseUrlPosts.at(-1)!.body as { response_type?: string }).response_type,
     'ephemeral',
