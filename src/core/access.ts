@@ -1,0 +1,102 @@
+import { TunnelbotError } from '../errors.js';
+import { ownerComment } from './dns-plan.js';
+import { accessOf, type AccessRule, type AccessSettings, type Environment } from './settings.js';
+
+/**
+ * Cloudflare Access in front of an exposed app, decided from the settings alone. Protection is written into the
+ * cloudflared rule (`originRequest.access`), so cloudflared itself refuses every request without a valid token for
+ * the application, also when someone deletes the application by hand: the app fails closed.
+ */
+
+/** What a request may ask for about Access: only to do without it. */
+export type AccessRequest = 'public';
+
+export type Protection =
+  | {
+      readonly kind: 'access';
+      readonly teamName: string;
+      readonly policies: readonly string[];
+      readonly include: readonly AccessRule[];
+    }
+  /** `requested`: the requester asked for a public app (mode optional); otherwise Access is off there. */
+  | { readonly kind: 'public'; readonly requested: boolean };
+
+/** The words every surface uses for a public app: plain, so nobody approves one by accident. */
+export const PUBLIC_WARNING = 'PUBLIC: anyone on the internet reaches this app';
+
+/** The protection an expose gets; `access=public` where the mode forbids it is refused before anything exists. */
+export function resolveProtection(environment: Environment, requested: AccessRequest | undefined): Protection {
+  const access = accessOf(environment);
+  if (requested === 'public') {
+    if (access.mode !== 'optional') {
+      throw new TunnelbotError(
+        'TB_ERR_ACCESS_PUBLIC_FORBIDDEN',
+        access.mode === 'required'
+          ? `Environment "${environment.name}" requires Cloudflare Access for every app, so access=public is refused.`
+          : `Environment "${environment.name}" has Cloudflare Access off (every app there is public); access=public applies only where the access mode is optional.`,
+      );
+    }
+    return { kind: 'public', requested: true };
+  }
+  if (access.mode === 'off') return { kind: 'public', requested: false };
+  return { kind: 'access', ...protectedBy(access) };
+}
+
+function protectedBy(access: AccessSettings): { teamName: string; policies: string[]; include: AccessRule[] } {
+  if (access.teamName === undefined) {
+    // validateSettings refuses this; reaching it means settings were built around the validation.
+    throw new TunnelbotError('TB_ERR_INTERNAL', 'Access settings without a team name reached planning.');
+  }
+  return { teamName: access.teamName, policies: [...access.policies], include: [...access.include] };
+}
+
+const AUD_PATTERN = /^[0-9a-f]{64}$/;
+
+/** An Access application's `aud` tag: 64 lowercase hex characters. */
+export function validateAccessAud(value: string): string {
+  const aud = value.trim().toLowerCase();
+  if (!AUD_PATTERN.test(aud)) {
+    throw new TunnelbotError(
+      'TB_ERR_USAGE',
+      `"${value}" is not an Access application tag (aud): it must be 64 hexadecimal characters.`,
+      { fix: 'Copy the Application Audience (AUD) Tag from Zero Trust › Access › Applications › the app.' },
+    );
+  }
+  return aud;
+}
+
+/**
+ * The name of the Access application tunnelbot keeps for a hostname. It carries the installation's ownership
+ * marker, which is how tunnelbot tells its applications from everyone else's: one with any other name is never
+ * adopted, changed or deleted.
+ */
+export function accessApplicationName(instance: string, hostname: string): string {
+  return `${hostname} (${ownerComment(instance)})`;
+}
+
+/** The `originRequest` of a protected rule: cloudflared answers 403 unless the request carries a token for `aud`. */
+export function accessOriginRequest(teamName: string, aud: string): Record<string, unknown> {
+  return { access: { required: true, teamName, audTag: [aud] } };
+}
+
+function describeRule(rule: AccessRule): string {
+  if ('email' in rule) return rule.email;
+  if ('emailDomain' in rule) return `anyone with an @${rule.emailDomain} address`;
+  return `members of the Access group ${rule.group}`;
+}
+
+/** Who gets in, in words for the PR and the request's message. */
+export function describeProtection(protection: Protection): string {
+  if (protection.kind === 'public') {
+    return protection.requested
+      ? `${PUBLIC_WARNING} (access=public was asked for)`
+      : 'no Cloudflare Access (off in this environment): anyone on the internet reaches this app';
+  }
+  const who =
+    protection.policies.length > 0
+      ? `people allowed by the Access ${protection.policies.length === 1 ? 'policy' : 'policies'} ${protection.policies
+          .map((name) => `"${name}"`)
+          .join(', ')}`
+      : protection.include.map(describeRule).join(', ');
+  return `only ${who}, after signing in at ${protection.teamName}.cloudflareaccess.com`;
+}
