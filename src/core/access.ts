@@ -100,3 +100,62 @@ export function describeProtection(protection: Protection): string {
       : protection.include.map(describeRule).join(', ');
   return `only ${who}, after signing in at ${protection.teamName}.cloudflareaccess.com`;
 }
+
+/** An `include` rule as the Access API takes it. */
+export type AccessIncludeRule =
+  | { email: { email: string } }
+  | { email_domain: { domain: string } }
+  | { group: { id: string } };
+
+export function accessIncludeRules(include: readonly AccessRule[]): AccessIncludeRule[] {
+  return include.map((rule) => {
+    if ('email' in rule) return { email: { email: rule.email } };
+    if ('emailDomain' in rule) return { email_domain: { domain: rule.emailDomain } };
+    return { group: { id: rule.group } };
+  });
+}
+
+const ACCESS_DOMAIN_SUFFIX = '.cloudflareaccess.com';
+
+/** The team name of an organization's `auth_domain` (`acme.cloudflareaccess.com` -> `acme`). */
+export function teamNameOf(authDomain: string): string {
+  const domain = authDomain.trim().toLowerCase();
+  return domain.endsWith(ACCESS_DOMAIN_SUFFIX) ? domain.slice(0, -ACCESS_DOMAIN_SUFFIX.length) : domain;
+}
+
+/** cloudflared checks tokens against `<teamName>.cloudflareaccess.com`: any other name locks everyone out. */
+export function checkTeamName(environment: string, configured: string, authDomain: string | null): void {
+  if (authDomain === null) {
+    throw new TunnelbotError(
+      'TB_ERR_ACCESS_NOT_SET_UP',
+      `Environment "${environment}" requires Cloudflare Access, but the Cloudflare account has no Zero Trust organization.`,
+    );
+  }
+  const actual = teamNameOf(authDomain);
+  if (actual !== configured) {
+    throw new TunnelbotError(
+      'TB_ERR_ACCESS_TEAM_MISMATCH',
+      `Environment "${environment}" names the Access team "${configured}", but the Cloudflare account's team is "${actual}" (${authDomain}).`,
+      { fix: `Set access.teamName: ${actual} for environment "${environment}" in the settings.` },
+    );
+  }
+}
+
+/** The ids of the named reusable policies, in the order named; every unknown name is reported at once. */
+export function resolvePolicyIds(
+  environment: string,
+  names: readonly string[],
+  available: readonly { readonly id: string; readonly name: string }[],
+): string[] {
+  const missing = names.filter((name) => !available.some((policy) => policy.name === name));
+  if (missing.length > 0) {
+    const known = available.map((policy) => `"${policy.name}"`).join(', ') || 'none';
+    throw new TunnelbotError(
+      'TB_ERR_ACCESS_POLICY_UNKNOWN',
+      `Environment "${environment}" names Access ${missing.length === 1 ? 'policy' : 'policies'} ${missing
+        .map((name) => `"${name}"`)
+        .join(', ')} that the Cloudflare account does not have (reusable policies: ${known}).`,
+    );
+  }
+  return names.map((name) => available.find((policy) => policy.name === name)!.id);
+}
