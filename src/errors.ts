@@ -384,12 +384,12 @@ export const ERROR_CATALOG = {
   TB_ERR_ACCESS_PUBLIC_FORBIDDEN: entry(
     'input',
     'A public app (access=public) was asked for in an environment whose access mode is not `optional`.',
-    'Drop access=public: the app is exposed behind Cloudflare Access. To allow public apps, set the environment\'s `access.mode: optional` in the settings.',
+    "Drop access=public: the app is exposed behind Cloudflare Access. To allow public apps, set the environment's `access.mode: optional` in the settings.",
   ),
   TB_ERR_ACCESS_AUD_MISSING: entry(
     'input',
     'An offline plan in an environment that requires Cloudflare Access was given no Access application tag.',
-    'Pass the application\'s aud tag (Zero Trust › Access › Applications › the app › Overview) as `--access-aud TAG`.',
+    "Pass the application's aud tag (Zero Trust › Access › Applications › the app › Overview) as `--access-aud TAG`.",
   ),
   TB_ERR_ACCESS_TEAM_MISMATCH: entry(
     'config',
@@ -403,7 +403,7 @@ export const ERROR_CATALOG = {
   ),
   TB_ERR_ACCESS_POLICY_UNKNOWN: entry(
     'config',
-    'A policy named in an environment\'s `access.policies` is not a reusable Access policy of the account.',
+    "A policy named in an environment's `access.policies` is not a reusable Access policy of the account.",
     'Create the policy in Zero Trust › Access › Policies, or correct its name in the settings (names match exactly).',
   ),
   TB_ERR_ACCESS_APP_FOREIGN: entry(

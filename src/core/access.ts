@@ -25,7 +25,10 @@ export type Protection =
 export const PUBLIC_WARNING = 'PUBLIC: anyone on the internet reaches this app';
 
 /** The protection an expose gets; `access=public` where the mode forbids it is refused before anything exists. */
-export function resolveProtection(environment: Environment, requested: AccessRequest | undefined): Protection {
+export function resolveProtection(
+  environment: Environment,
+  requested: AccessRequest | undefined,
+): Protection {
   const access = accessOf(environment);
   if (requested === 'public') {
     if (access.mode !== 'optional') {
@@ -42,7 +45,11 @@ export function resolveProtection(environment: Environment, requested: AccessReq
   return { kind: 'access', ...protectedBy(access) };
 }
 
-function protectedBy(access: AccessSettings): { teamName: string; policies: string[]; include: AccessRule[] } {
+function protectedBy(access: AccessSettings): {
+  teamName: string;
+  policies: string[];
+  include: AccessRule[];
+} {
   if (access.teamName === undefined) {
     // validateSettings refuses this; reaching it means settings were built around the validation.
     throw new TunnelbotError('TB_ERR_INTERNAL', 'Access settings without a team name reached planning.');
@@ -103,9 +110,7 @@ export function describeProtection(protection: Protection): string {
 
 /** An `include` rule as the Access API takes it. */
 export type AccessIncludeRule =
-  | { email: { email: string } }
-  | { email_domain: { domain: string } }
-  | { group: { id: string } };
+  { email: { email: string } } | { email_domain: { domain: string } } | { group: { id: string } };
 
 export function accessIncludeRules(include: readonly AccessRule[]): AccessIncludeRule[] {
   return include.map((rule) => {

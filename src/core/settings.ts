@@ -34,7 +34,9 @@ const repoPath = z
   .transform((path) => path.replace(/^\.\//, '').replace(/\/+$/, ''));
 
 // Zero Trust team names are the first label of <team>.cloudflareaccess.com.
-const teamName = z.string().regex(dnsLabel, 'must be the Zero Trust team name, e.g. acme for acme.cloudflareaccess.com');
+const teamName = z
+  .string()
+  .regex(dnsLabel, 'must be the Zero Trust team name, e.g. acme for acme.cloudflareaccess.com');
 
 const accessRuleSchema = z.union([
   z.strictObject({ email: z.email('must be an email address such as ops@example.com') }),
@@ -48,7 +50,9 @@ const accessSchema = z
   .object({
     mode: z
       .enum(['required', 'optional', 'off'])
-      .describe('required: every app behind Access; optional: access=public may be asked for; off: no Access'),
+      .describe(
+        'required: every app behind Access; optional: access=public may be asked for; off: no Access',
+      ),
     teamName: teamName.optional(),
     policies: z
       .array(z.string().min(1, 'must be the name of a reusable Access policy'))

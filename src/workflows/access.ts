@@ -18,13 +18,20 @@ import type { WorkflowContext } from './context.js';
 type Protected = Extract<Protection, { kind: 'access' }>;
 
 export interface AccessCheck {
+  readonly hostname: string;
   readonly protection: Protected;
   readonly policyIds: readonly string[];
+  /** Our application for the hostname from an earlier attempt, adopted instead of making a second one. */
+  readonly existing: AccessApplication | undefined;
 }
 
-/** The team name and the named policies exist: a typo in the settings fails here, before any tunnel exists. */
+/**
+ * The team name and the named policies exist and no one else's application covers the hostname: a typo in the
+ * settings or a hand-made application fails here, before any tunnel exists.
+ */
 export async function checkAccess(
   environment: string,
+  hostname: string,
   protection: Protected,
   context: WorkflowContext,
 ): Promise<AccessCheck> {
@@ -33,30 +40,30 @@ export async function checkAccess(
     protection.policies.length === 0
       ? []
       : resolvePolicyIds(environment, protection.policies, await context.cloudflare.listAccessPolicies());
-  return { protection, policyIds };
-}
-
-/** `created` is false when an application of ours for the hostname already existed (a retried expose). */
-export async function ensureAccessApplication(
-  hostname: string,
-  check: AccessCheck,
-  context: WorkflowContext,
-): Promise<{ readonly app: AccessApplication; readonly created: boolean }> {
   const name = accessApplicationName(context.settings.instance, hostname);
-  const existing = await context.cloudflare.findAccessApplications(hostname);
-  const ours = existing.find((app) => app.name === name);
-  if (ours) return { app: ours, created: false };
-  const foreign = existing[0];
-  if (foreign) {
+  const apps = await context.cloudflare.findAccessApplications(hostname);
+  const existing = apps.find((app) => app.name === name);
+  const foreign = apps.find((app) => app.name !== name);
+  if (!existing && foreign) {
     throw new TunnelbotError(
       'TB_ERR_ACCESS_APP_FOREIGN',
       `The Access application "${foreign.name}" (${foreign.id}) already covers ${hostname} and was not created by this tunnelbot installation, so tunnelbot does not touch it.`,
       { details: { hostname, accessAppId: foreign.id } },
     );
   }
+  return { hostname, protection, policyIds, existing };
+}
+
+/** `created` is false when an application of ours for the hostname already existed (a retried expose). */
+export async function ensureAccessApplication(
+  check: AccessCheck,
+  context: WorkflowContext,
+): Promise<{ readonly app: AccessApplication; readonly created: boolean }> {
+  if (check.existing) return { app: check.existing, created: false };
+  const { hostname } = check;
   const app = await context.cloudflare.createAccessApplication({
     hostname,
-    name,
+    name: accessApplicationName(context.settings.instance, hostname),
     policyIds: check.policyIds,
     include: accessIncludeRules(check.protection.include),
   });

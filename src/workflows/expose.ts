@@ -73,10 +73,10 @@ export async function expose(
     );
   }
 
-  // Read-only: a wrong team name or policy name fails here, before anything exists.
+  // Read-only: a wrong team or policy name, or someone else's application at the hostname, fails here.
   const accessCheck =
     target.protection.kind === 'access'
-      ? await checkAccess(target.environment.name, target.protection, context)
+      ? await checkAccess(target.environment.name, target.hostname, target.protection, context)
       : undefined;
 
   const slack = (await steps.announce?.(target)) ?? input.slack;
@@ -90,7 +90,7 @@ export async function expose(
   let access: { app: AccessApplication; created: boolean } | undefined;
   try {
     if (accessCheck) {
-      access = await ensureAccessApplication(target.hostname, accessCheck, context);
+      access = await ensureAccessApplication(accessCheck, context);
       log.info({ accessAppId: access.app.id, created: access.created }, 'Access application ready');
     }
     const now = context.now();

@@ -817,7 +817,10 @@ export class CloudflareAdapter {
       { action: 'list the Access policies', permission: PERMISSION.accessApps },
       () =>
         collectPages(
-          this.client.zeroTrust.access.policies.list({ account_id: this.accountId, per_page: ACCESS_PAGE_SIZE }),
+          this.client.zeroTrust.access.policies.list({
+            account_id: this.accountId,
+            per_page: ACCESS_PAGE_SIZE,
+          }),
         ),
     );
     return policies.map((policy) => ({ id: policy.id ?? '', name: policy.name ?? '' }));
@@ -869,7 +872,10 @@ export class CloudflareAdapter {
     include: readonly AccessIncludeRule[];
   }): Promise<AccessApplication> {
     const host = normalizeHostname(input.hostname);
-    const context = { action: `create the Access application for ${host}`, permission: PERMISSION.accessApps };
+    const context = {
+      action: `create the Access application for ${host}`,
+      permission: PERMISSION.accessApps,
+    };
     let app: AccessApplication;
     try {
       app = toAccessApplication(
@@ -889,7 +895,9 @@ export class CloudflareAdapter {
     } catch (error) {
       const failure = toTunnelbotError(error, context);
       if (failure.kind !== 'upstream') throw failure;
-      const found = (await this.findAccessApplications(host)).find((candidate) => candidate.name === input.name);
+      const found = (await this.findAccessApplications(host)).find(
+        (candidate) => candidate.name === input.name,
+      );
       if (!found) throw failure;
       app = found;
     }
@@ -903,7 +911,10 @@ export class CloudflareAdapter {
         });
       } catch (error) {
         await this.deleteAccessApplication(app.id);
-        throw toTunnelbotError(error, { action: `add the policy of ${host}`, permission: PERMISSION.accessApps });
+        throw toTunnelbotError(error, {
+          action: `add the policy of ${host}`,
+          permission: PERMISSION.accessApps,
+        });
       }
     }
     this.logger.info({ accessAppId: app.id, hostname: host }, 'created Access application');

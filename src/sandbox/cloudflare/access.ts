@@ -74,7 +74,11 @@ export class FakeAccessState {
     };
   }
 
-  addPolicy(input: { name: string; include?: readonly FakeAccessRule[]; decision?: string }): FakeAccessPolicy {
+  addPolicy(input: {
+    name: string;
+    include?: readonly FakeAccessRule[];
+    decision?: string;
+  }): FakeAccessPolicy {
     const policy: FakeAccessPolicy = {
       id: randomUUID(),
       name: input.name,
@@ -152,12 +156,16 @@ export class FakeAccessState {
     const exact = query.get('exact') === 'true';
     const matches = (value: string, wanted: string | null) =>
       wanted === null ||
-      (exact ? value.toLowerCase() === wanted.toLowerCase() : value.toLowerCase().includes(wanted.toLowerCase()));
+      (exact
+        ? value.toLowerCase() === wanted.toLowerCase()
+        : value.toLowerCase().includes(wanted.toLowerCase()));
     const aud = query.get('aud');
     return [...this.apps.values()]
       .filter((app) => matches(app.domain, query.get('domain')) && matches(app.name, query.get('name')))
       .filter((app) => aud === null || app.aud === aud)
-      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
+      .sort((a, b) =>
+        a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1,
+      );
   }
 }
 
