@@ -33,6 +33,8 @@ const prMetadataSchema = z.strictObject({
   tunnelId: z.uuid().optional(),
   namespace: dnsLabel.optional(),
   port: z.number().int().min(1).max(65535).optional(),
+  /** The requester asked for a public app (`access=public`, allowed where the access mode is optional). */
+  public: z.literal(true).optional(),
   /** The Access application the expose created or adopted; a rejected or failed expose deletes it. */
   access: z
     .strictObject({

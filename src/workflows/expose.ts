@@ -113,6 +113,7 @@ export async function expose(
       port: target.port,
       ...(tunnelId && isTunnelId(tunnelId) && { tunnelId }),
       ...(access && { access: { appId: access.app.id, aud: access.app.aud } }),
+      ...(target.protection.kind === 'public' && target.protection.requested && { public: true as const }),
       ...(slack && { slack }),
       requester: { slackUserId: input.requester.slackUserId, name: input.requester.name },
     };
