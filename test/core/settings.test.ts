@@ -39,6 +39,10 @@ test('the annotated example in deploy/ is valid and complete', () => {
     ],
   );
   assert.equal(settings.repository?.owner, 'acme');
+  assert.deepEqual(
+    settings.environments.map((environment) => environment.access?.mode),
+    ['required', 'optional'],
+  );
 });
 
 test('every problem is listed at once, each with where it is and a fix', () => {
