@@ -1,5 +1,6 @@
 import { TunnelbotError } from '../errors.js';
 import { ownerComment } from './dns-plan.js';
+import type { CloudflaredConfig, IngressRule } from '../gitops/cloudflared/model.js';
 import { accessOf, type AccessRule, type AccessSettings, type Environment } from './settings.js';
 
 /**
@@ -86,7 +87,7 @@ export function accessOriginRequest(teamName: string, aud: string): Record<strin
   return { access: { required: true, teamName, audTag: [aud] } };
 }
 
-function describeRule(rule: AccessRule): string {
+export function describeRule(rule: AccessRule): string {
   if ('email' in rule) return rule.email;
   if ('emailDomain' in rule) return `anyone with an @${rule.emailDomain} address`;
   return `members of the Access group ${rule.group}`;
@@ -163,4 +164,46 @@ export function resolvePolicyIds(
     );
   }
   return names.map((name) => available.find((policy) => policy.name === name)!.id);
+}
+
+/** What a cloudflared config enforces for a hostname. */
+export interface EnforcedAccess {
+  readonly teamName: string;
+  readonly audTags: readonly string[];
+}
+
+function accessOfRule(
+  rule: IngressRule,
+  defaults: Record<string, unknown> | undefined,
+): EnforcedAccess | undefined {
+  // cloudflared takes a rule's own originRequest keys over the top-level ones, key by key.
+  const access = (rule.originRequest?.['access'] ?? defaults?.['access']) as
+    Record<string, unknown> | undefined;
+  if (!access || access['required'] !== true) return undefined;
+  const audTags = Array.isArray(access['audTag'])
+    ? access['audTag'].filter((tag): tag is string => typeof tag === 'string')
+    : [];
+  const teamName = typeof access['teamName'] === 'string' ? access['teamName'] : '';
+  return audTags.length > 0 && teamName !== '' ? { teamName, audTags } : undefined;
+}
+
+/**
+ * The Access check cloudflared applies to every request for `hostname`, or undefined when some rule for it lets
+ * requests through without one: a hostname counts as protected only when all its rules require a token.
+ */
+export function enforcedAccess(config: CloudflaredConfig, hostname: string): EnforcedAccess | undefined {
+  const host = hostname.toLowerCase();
+  const rules = config.ingress.filter((rule) => (rule.hostname ?? '').toLowerCase() === host);
+  if (rules.length === 0) return undefined;
+  const found = rules.map((rule) => accessOfRule(rule, config.originRequest));
+  if (found.some((access) => access === undefined)) return undefined;
+  const teams = new Set(found.map((access) => access!.teamName));
+  if (teams.size !== 1) return undefined;
+  return { teamName: found[0]!.teamName, audTags: [...new Set(found.flatMap((access) => access!.audTags))] };
+}
+
+/** The protection column of a listing: what cloudflared enforces, with who the settings let in. */
+export function protectionLabel(access: EnforcedAccess | undefined, allowed: readonly string[]): string {
+  if (!access) return 'PUBLIC';
+  return allowed.length > 0 ? `access (${allowed.join(', ')})` : 'access';
 }
