@@ -8,7 +8,7 @@ import { parseFluxEvent } from '../core/flux-event.js';
 import { decryptYaml, generateAgeKeyPair } from '../gitops/sops/index.js';
 import type { Logger } from '../log.js';
 import type { WorkflowContext } from '../workflows/context.js';
-import { approve, reject } from '../workflows/approve.js';
+import { approve } from '../workflows/approve.js';
 import { expose } from '../workflows/expose.js';
 import { FluxEventMemory, onFluxEvent } from '../workflows/flux-events.js';
 import { unexpose } from '../workflows/unexpose.js';
@@ -139,64 +139,15 @@ export async function runDemo(print: (line: string) => void, logger: Logger): Pr
     );
     print(`   Pull request #${removal.pr.number} merged: tunnel directory and kustomization entry removed.`);
 
-    print('\n5. The environment now requires Cloudflare Access (access.mode: required); Alice asks again.');
-    const staff = cloudflare.seedAccessPolicy('Staff', [{ email_domain: { domain: 'example.com' } }]);
-    const guarded = validateSettings(
-      {
-        instance: 'demo',
-        environments: [
-          {
-            name: 'demo',
-            path: 'apps/demo/tunnels',
-            domain: 'example.com',
-            access: { mode: 'required', teamName: 'tunnelbot-fake', policies: [staff.name] },
-          },
-        ],
-      },
-      'demo settings',
-    );
-    const accessContext = { ...context, settings: guarded };
-    const refused = await expose(
-      { app: 'linkding', port: 9090, access: 'public', requester: ALICE },
-      accessContext,
-    ).catch((error: unknown) => error);
-    print(
-      `   \`access=public\` is refused first: ${refused instanceof Error ? refused.message : 'NOT REFUSED'}`,
-    );
-    const protectedExpose = await expose({ app: 'linkding', port: 9090, requester: ALICE }, accessContext);
-    const application = cloudflare.accessApps()[0];
-    print(`   Access application "${application?.name}" created, aud ${application?.aud.slice(0, 12)}…`);
-    const rule = (await git.readSnapshot(protectedExpose.pr.headSha)).files.get(
-      'apps/demo/tunnels/linkding/config.yaml',
-    );
-    const enforced = rule?.includes(`audTag:\n          - ${application?.aud}`) === true;
-    print(
-      `   The PR's cloudflared rule requires a token for it (originRequest.access): ${enforced ? 'yes' : 'NO'}.`,
-    );
-    await reject({ prNumber: protectedExpose.pr.number, reason: 'demo', actor: BOB }, accessContext);
-    print(
-      `   Bob rejects it: Access applications left ${cloudflare.accessApps().length}, tunnels ${cloudflare.tunnels().length}.`,
-    );
-
     const after = await git.readSnapshot((await git.defaultBranch()).sha, () => true);
     const original = sampleRepository(key.recipient);
     const identical =
       after.files.size === Object.keys(original).length &&
       Object.entries(original).every(([path, content]) => after.files.get(path) === content);
     print('\nLeft behind:');
-    print(
-      `   tunnels: ${cloudflare.tunnels().length}, DNS records: ${cloudflare.records().length}, Access applications: ${cloudflare.accessApps().length}`,
-    );
+    print(`   tunnels: ${cloudflare.tunnels().length}, DNS records: ${cloudflare.records().length}`);
     print(`   repository identical to the start: ${identical ? 'yes' : 'NO'}`);
-    if (
-      !holdsTheTunnel ||
-      !identical ||
-      !enforced ||
-      !(refused instanceof Error) ||
-      cloudflare.tunnels().length > 0 ||
-      cloudflare.records().length > 0 ||
-      cloudflare.accessApps().length > 0
-    ) {
+    if (!holdsTheTunnel || !identical || cloudflare.tunnels().length > 0 || cloudflare.records().length > 0) {
       throw new Error('the demo did not end where it should have; please report this as a bug');
     }
   } finally {

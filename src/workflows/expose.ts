@@ -37,10 +37,9 @@ export interface ExposeOutcome {
 }
 
 /**
- * `/expose`: check the request against the default branch and Cloudflare Access, create the tunnel and (where the
- * environment wants Access) the hostname's Access application, open the pull request. Nothing is created before the
- * request is known to be valid, and a failure afterwards deletes what this attempt created, so a failed expose
- * leaves no tunnel, no Access application, no DNS record and no branch behind. A retried command finds its open PR.
+ * `/expose`: check the request against the default branch, create the tunnel, open the pull request. Nothing is
+ * created before the request is known to be valid, and a failure after the tunnel exists deletes it again, so a
+ * failed expose leaves no tunnel, no DNS record and no branch behind. A retried command finds its open PR.
  */
 export async function expose(
   input: ExposeInput,
