@@ -385,6 +385,37 @@ export const ERROR_CATALOG = {
     'The DNS ownership marker is empty, longer than 100 characters or contains a line break.',
     'Set a short instance name (letters, digits, dots, dashes) in the tunnelbot settings.',
   ),
+  // --- Cloudflare Access (src/core/access.ts, src/adapters/cloudflare) ---
+  TB_ERR_ACCESS_PUBLIC_FORBIDDEN: entry(
+    'input',
+    'A public app (access=public) was asked for in an environment whose access mode is not `optional`.',
+    "Drop access=public: the app is exposed behind Cloudflare Access. To allow public apps, set the environment's `access.mode: optional` in the settings.",
+  ),
+  TB_ERR_ACCESS_AUD_MISSING: entry(
+    'input',
+    'An offline plan in an environment that requires Cloudflare Access was given no Access application tag.',
+    "Pass the application's aud tag (Zero Trust › Access › Applications › the app › Overview) as `--access-aud TAG`.",
+  ),
+  TB_ERR_ACCESS_TEAM_MISMATCH: entry(
+    'config',
+    'The `access.teamName` of an environment is not the Zero Trust team name of the Cloudflare account.',
+    'Set `access.teamName` to the team name shown in Zero Trust › Settings › Custom Pages (the part before .cloudflareaccess.com).',
+  ),
+  TB_ERR_ACCESS_NOT_SET_UP: entry(
+    'config',
+    'The Cloudflare account has no Zero Trust organization, so there is no Access team to put in front of apps.',
+    'Open Zero Trust in the Cloudflare dashboard once and choose a team name, then retry.',
+  ),
+  TB_ERR_ACCESS_POLICY_UNKNOWN: entry(
+    'config',
+    "A policy named in an environment's `access.policies` is not a reusable Access policy of the account.",
+    'Create the policy in Zero Trust › Access › Policies, or correct its name in the settings (names match exactly).',
+  ),
+  TB_ERR_ACCESS_APP_FOREIGN: entry(
+    'conflict',
+    'An Access application that tunnelbot did not create already covers the hostname, so tunnelbot leaves it alone.',
+    'Delete or rename that application in Zero Trust › Access › Applications if it is no longer needed, or expose the app at another hostname.',
+  ),
   // --- GitHub (src/adapters/github, src/core/pr-metadata.ts, src/transports/http/github-webhook.ts) ---
   TB_ERR_GITHUB_AUTH: entry(
     'config',

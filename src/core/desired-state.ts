@@ -1,3 +1,5 @@
+import { enforcedAccess, type EnforcedAccess } from './access.js';
+import { parseCloudflaredConfig } from '../gitops/cloudflared/index.js';
 import { findTunnelConfigs, describeLocation } from '../gitops/cloudflared-in-repo.js';
 import { dirname } from '../gitops/discovery/manifests.js';
 import { TUNNEL_FILES } from '../gitops/manifests/tunnel-directory.js';
@@ -17,6 +19,8 @@ export interface RoutedHostname {
   readonly environment: string;
   /** The app of a per-app tunnel; undefined for a rule in an environment's shared tunnel. */
   readonly app: string | undefined;
+  /** The Cloudflare Access check cloudflared enforces for the hostname; undefined: requests need no token. */
+  readonly access: EnforcedAccess | undefined;
 }
 
 export interface DesiredState {
@@ -56,7 +60,10 @@ export function desiredState(snapshot: RepoSnapshot, settings: Settings): Desire
     }
     const tunnelId = config.tunnel.toLowerCase();
     tunnelIds.add(tunnelId);
-    for (const hostname of config.hostnames) hostnames.push({ hostname, tunnelId, environment, app });
+    const parsed = parseCloudflaredConfig(config.text, describeLocation(config.location));
+    for (const hostname of config.hostnames) {
+      hostnames.push({ hostname, tunnelId, environment, app, access: enforcedAccess(parsed, hostname) });
+    }
   }
   return { hostnames, tunnelIds, warnings };
 }

@@ -12,6 +12,7 @@ import { resolveService } from '../gitops/discovery/services.js';
 import { encryptSecretFor } from '../gitops/encrypt-secret.js';
 import { addResource } from '../gitops/kustomization.js';
 import { renderTunnelDirectory, TUNNEL_FILES } from '../gitops/manifests/tunnel-directory.js';
+import { accessOriginRequest, resolveProtection, type AccessRequest, type Protection } from './access.js';
 import type { ChangeSet, FileChange } from './changeset.js';
 import {
   resolveHostname,
@@ -33,6 +34,8 @@ export interface ExposeRequest {
   readonly environment?: string;
   readonly hostname?: string;
   readonly namespace?: string;
+  /** `public` asks for an app without Cloudflare Access, allowed only where the access mode is optional. */
+  readonly access?: AccessRequest;
 }
 
 /**
@@ -47,6 +50,8 @@ export interface ExposeTarget {
   readonly hostname: string;
   readonly namespace: string;
   readonly serviceUrl: string;
+  /** Whether Cloudflare Access guards the hostname, and who gets in. */
+  readonly protection: Protection;
   readonly tunnelName: string;
   /** The directory written (per-app) or the shared config edited. */
   readonly directory: string;
@@ -89,6 +94,7 @@ export function prepareExpose(
   const requestedNamespace =
     request.namespace === undefined ? undefined : validateNamespace(request.namespace);
   const hostname = resolveHostname(app, environment, request.hostname);
+  const protection = resolveProtection(environment, request.access);
 
   const parent = parentKustomizationPath(environment);
   if (!snapshot.files.has(parent)) {
@@ -151,6 +157,7 @@ export function prepareExpose(
     hostname,
     namespace: service.namespace,
     serviceUrl: serviceUrl(app, service.namespace, port),
+    protection,
     tunnelName:
       environment.tunnelMode === 'per-app'
         ? tunnelName(settings.namePrefix, environment.name, app)
@@ -168,15 +175,36 @@ export function prepareExpose(
  * created; they are needed (and only then) when `target.tunnel.action` is `create`. `now` becomes the SOPS
  * `lastmodified` of the credentials Secret.
  */
+/** The rule cloudflared serves the hostname by: a protected target's rule refuses requests without its token. */
+function ingressRuleFor(
+  target: ExposeTarget,
+  accessAud: string | undefined,
+): { hostname: string; service: string; originRequest?: Record<string, unknown> } {
+  const rule = { hostname: target.hostname, service: target.serviceUrl };
+  if (target.protection.kind !== 'access') return rule;
+  if (accessAud === undefined) {
+    throw new TunnelbotError(
+      'TB_ERR_ACCESS_AUD_MISSING',
+      `Environment "${target.environment.name}" protects ${target.hostname} with Cloudflare Access, and the plan has no Access application tag to put in its cloudflared rule.`,
+    );
+  }
+  return { ...rule, originRequest: accessOriginRequest(target.protection.teamName, accessAud) };
+}
+
 export async function planExpose(
   target: ExposeTarget,
   snapshot: RepoSnapshot,
   settings: Settings,
-  options: { readonly credentials?: TunnelCredentials; readonly now: Date },
+  options: {
+    readonly credentials?: TunnelCredentials;
+    /** The `aud` tag of the hostname's Access application; needed when the target is protected. */
+    readonly accessAud?: string;
+    readonly now: Date;
+  },
 ): Promise<ExposePlan> {
   const { credentials, now } = options;
   const files: FileChange[] = [];
-  const rule = { hostname: target.hostname, service: target.serviceUrl };
+  const rule = ingressRuleFor(target, options.accessAud);
   let what: string;
   let encryptedFor: string | undefined;
 

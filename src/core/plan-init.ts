@@ -57,6 +57,11 @@ export interface InitRequest {
   readonly environment?: string;
   /** The spec.path of the Flux Kustomization that should apply the tunnels, when several fit. */
   readonly path?: string;
+  /**
+   * Cloudflare Access for the environment: `required` with the Zero Trust team and the reusable policies that say
+   * who gets in, or `off` when the operator explicitly chose apps without Access.
+   */
+  readonly access: { readonly teamName: string; readonly policies: readonly string[] } | 'off';
   /** Written into a new settings file; the pull-request form knows it. */
   readonly repository?: { readonly owner: string; readonly name: string; readonly branch?: string };
 }
@@ -423,8 +428,23 @@ function findExistingProvider(
   )?.path;
 }
 
-function environmentEntry(environment: string, path: string, domain: string): Record<string, string> {
-  return { name: environment, path, domain, tunnelMode: 'per-app' };
+function environmentEntry(
+  request: InitRequest,
+  environment: string,
+  path: string,
+  domain: string,
+): Record<string, unknown> {
+  return {
+    name: environment,
+    path,
+    domain,
+    tunnelMode: 'per-app',
+    // Written even when off, so the choice is visible in the file and not mistaken for a forgotten setting.
+    access:
+      request.access === 'off'
+        ? { mode: 'off' }
+        : { mode: 'required', teamName: request.access.teamName, policies: [...request.access.policies] },
+  };
 }
 
 function renderSettings(
@@ -436,6 +456,8 @@ function renderSettings(
   const header = [
     '# tunnelbot settings (written by `tunnelbot init`). `tunnelbot plan` reads this file at the repository root;',
     '# `tunnelbot serve` reads the file TUNNELBOT_SETTINGS names, which can be a copy of this one. Secrets never go here.',
+    '# access.mode required: every exposed app gets a Cloudflare Access application, and its cloudflared rule refuses',
+    '# requests without a valid Access token, so an app is never public by accident (see deploy/tunnelbot.example.yaml).',
   ];
   const value: Record<string, unknown> = {
     ...(request.repository && {
@@ -445,7 +467,7 @@ function renderSettings(
         ...(request.repository.branch !== undefined && { branch: request.repository.branch }),
       },
     }),
-    environments: [environmentEntry(environment, tunnelsPath, domain)],
+    environments: [environmentEntry(request, environment, tunnelsPath, domain)],
   };
   return `${header.join('\n')}\n${stringify(value, { lineWidth: 0 })}`;
 }
@@ -459,7 +481,7 @@ function ensureSettings(
   domain: string,
 ): void {
   if (settings.environments.some((candidate) => candidate.name === environment)) return;
-  const entry = environmentEntry(environment, tunnelsPath, domain);
+  const entry = environmentEntry(request, environment, tunnelsPath, domain);
   let text: string;
   if (settings.text === undefined || settings.text.trim() === '') {
     text = renderSettings(request, environment, tunnelsPath, domain);

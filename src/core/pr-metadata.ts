@@ -33,6 +33,15 @@ const prMetadataSchema = z.strictObject({
   tunnelId: z.uuid().optional(),
   namespace: dnsLabel.optional(),
   port: z.number().int().min(1).max(65535).optional(),
+  /** The requester asked for a public app (`access=public`, allowed where the access mode is optional). */
+  public: z.literal(true).optional(),
+  /** The Access application the expose created or adopted; a rejected or failed expose deletes it. */
+  access: z
+    .strictObject({
+      appId: z.uuid(),
+      aud: z.string().regex(/^[0-9a-f]{64}$/, 'must be an Access aud tag (64 hex characters)'),
+    })
+    .optional(),
   slack: z
     .strictObject({
       channel: z.string().regex(/^[A-Z0-9]+$/, 'must be a Slack channel id'),

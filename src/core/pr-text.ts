@@ -1,3 +1,4 @@
+import { describeProtection } from './access.js';
 import type { ChangeSet } from './changeset.js';
 import type { Person } from './git-provider.js';
 import type { ExposePlan } from './plan-expose.js';
@@ -37,6 +38,7 @@ export function exposePrText(plan: ExposePlan, requester: Person): string {
   const rows: Row[] = [
     ['Environment', `${target.environment.name} (${mode})`],
     ['Traffic goes to', `\`${target.serviceUrl}\``],
+    ['Who may enter', describeProtection(target.protection)],
     [
       'Cloudflare Tunnel',
       target.tunnel.action === 'create'

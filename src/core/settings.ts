@@ -34,6 +34,35 @@ const repoPath = z
   })
   .transform((path) => path.replace(/^\.\//, '').replace(/\/+$/, ''));
 
+// Zero Trust team names are the first label of <team>.cloudflareaccess.com.
+const teamName = z
+  .string()
+  .regex(dnsLabel, 'must be the Zero Trust team name, e.g. acme for acme.cloudflareaccess.com');
+
+const accessRuleSchema = z.union([
+  z.strictObject({ email: z.email('must be an email address such as ops@example.com') }),
+  z.strictObject({ emailDomain: z.string().regex(dnsName, 'must be a domain such as example.com') }),
+  z.strictObject({
+    group: z.uuid('must be the id of an Access group (Zero Trust › Access › Access Groups › the group)'),
+  }),
+]);
+
+const accessSchema = z
+  .object({
+    mode: z
+      .enum(['required', 'optional', 'off'])
+      .describe(
+        'required: every app behind Access; optional: access=public may be asked for; off: no Access',
+      ),
+    teamName: teamName.optional(),
+    policies: z
+      .array(z.string().min(1, 'must be the name of a reusable Access policy'))
+      .default([])
+      .describe('names of existing reusable Access policies'),
+    include: z.array(accessRuleSchema).default([]).describe('who may enter, when no reusable policy fits'),
+  })
+  .strict();
+
 const environmentSchema = z
   .object({
     name: z.string().regex(dnsLabel, 'must be a DNS-1123 label (lowercase letters, digits and "-")'),
@@ -49,6 +78,7 @@ const environmentSchema = z
     sharedConfig: repoPath
       .optional()
       .describe('shared mode: the existing cloudflared config (a config.yaml or a ConfigMap manifest)'),
+    access: accessSchema.optional().describe('Cloudflare Access in front of the apps; absent means off'),
   })
   .strict();
 
@@ -123,17 +153,28 @@ export type Settings = z.output<typeof settingsSchema>;
 export type Environment = Settings['environments'][number];
 export type Policy = Settings['policy'];
 export type Audience = Policy['request'];
+export type AccessSettings = z.output<typeof accessSchema>;
+export type AccessRule = AccessSettings['include'][number];
+
+const ACCESS_OFF: AccessSettings = Object.freeze({ mode: 'off', policies: [], include: [] });
+
+/** An environment's Access settings; an environment without `access` keeps the behaviour from before it existed. */
+export function accessOf(environment: Environment): AccessSettings {
+  return environment.access ?? ACCESS_OFF;
+}
 
 const FIXES: Record<string, string> = {
   environments: 'List each environment with at least `name` and `path`.',
   repository:
     'Give the GitOps repository as `repository: {owner, name, branch, mergeMethod}` (mergeMethod: squash, merge or rebase).',
+  access:
+    'Give `access: {mode: required, teamName: TEAM, policies: [NAME]}` (or `include: [{email: …}]`) per environment.',
   policy:
     'Name people by Slack user id (profile > ⋮ > Copy member ID) and groups by user group id, e.g. `policy: {request: {users: [U012AB3CD]}}`.',
 };
 
 function fixFor(path: PropertyKey[]): string {
-  const top = String(path[0] ?? '');
+  const top = path[0] === 'environments' && path[2] === 'access' ? 'access' : String(path[0] ?? '');
   return FIXES[top] ?? 'See deploy/tunnelbot.example.yaml for an annotated example.';
 }
 
@@ -169,6 +210,7 @@ export function validateSettings(raw: unknown, fileName: string): Readonly<Setti
         `- environments.${environment.name}.sharedConfig: only valid with tunnelMode: shared (this one is per-app)`,
       );
     }
+    problems.push(...accessProblems(environment));
   }
   for (const name of Object.keys(settings.policy.environments)) {
     if (!seen.has(name))
@@ -178,6 +220,35 @@ export function validateSettings(raw: unknown, fileName: string): Readonly<Setti
     throw new TunnelbotError('TB_ERR_SETTINGS', `${fileName} is invalid:\n${problems.join('\n')}`);
   }
   return deepFreeze(settings);
+}
+
+function accessProblems(environment: Environment): string[] {
+  const access = environment.access;
+  if (!access || access.mode === 'off') return [];
+  const where = `- environments.${environment.name}.access`;
+  const problems: string[] = [];
+  if (access.teamName === undefined) {
+    problems.push(
+      `${where}.teamName: needed with mode ${access.mode}, since cloudflared checks tokens issued by <teamName>.cloudflareaccess.com`,
+    );
+  }
+  if (access.policies.length === 0 && access.include.length === 0) {
+    problems.push(
+      `${where}: say who may enter, with policies: [names of reusable Access policies] or include: [{email: …}, {emailDomain: …}, {group: …}]`,
+    );
+  }
+  // Cloudflare refuses an application that mixes reusable and application-only policies.
+  if (access.policies.length > 0 && access.include.length > 0) {
+    problems.push(
+      `${where}: give either policies or include, not both (Cloudflare does not mix reusable and application-only policies)`,
+    );
+  }
+  const names = new Set<string>();
+  for (const name of access.policies) {
+    if (names.has(name)) problems.push(`${where}.policies: "${name}" is listed twice`);
+    names.add(name);
+  }
+  return problems;
 }
 
 export function defaultSettings(): Readonly<Settings> {

@@ -1,3 +1,4 @@
+import type { AccessRequest } from './access.js';
 import { TunnelbotError } from '../errors.js';
 import { normalizeHostname, validateAppName, validateNamespace, validatePort } from './names.js';
 
@@ -18,6 +19,7 @@ export type SlashCommand =
       readonly hostname?: string;
       readonly environment?: string;
       readonly namespace?: string;
+      readonly access?: AccessRequest;
     }
   | {
       readonly kind: 'unexpose';
@@ -26,12 +28,13 @@ export type SlashCommand =
       readonly hostname?: string;
     };
 
-export const EXPOSE_USAGE = '/expose APP PORT [host=FQDN] [env=NAME] [ns=NAMESPACE]';
+export const EXPOSE_USAGE = '/expose APP PORT [host=FQDN] [env=NAME] [ns=NAMESPACE] [access=public]';
 export const UNEXPOSE_USAGE = '/unexpose APP [env=NAME] [host=FQDN]';
 
 export const HELP_TEXT = [
   '*tunnelbot* exposes an app of the cluster through a Cloudflare Tunnel, reviewed by a teammate and applied by Flux.',
   `• \`${EXPOSE_USAGE}\`: ask to expose a Service port, e.g. \`/expose linkding 9090\` (default hostname <app>.<domain>)`,
+  '• `access=public`: no Cloudflare Access sign-in in front of the app, where the environment allows it',
   '• `/expose`: the same as a form',
   `• \`${UNEXPOSE_USAGE}\`: ask to remove everything an expose added`,
   '• `/expose list [env=NAME]`: what is exposed, with tunnel health, and what waits for approval',
@@ -39,7 +42,11 @@ export const HELP_TEXT = [
   'Every request opens a pull request; a teammate approves it with the Approve & merge button.',
 ].join('\n');
 
-const OPTION_KEYS = { expose: ['host', 'env', 'ns'], unexpose: ['env', 'host'], list: ['env'] } as const;
+const OPTION_KEYS = {
+  expose: ['host', 'env', 'ns', 'access'],
+  unexpose: ['env', 'host'],
+  list: ['env'],
+} as const;
 
 /** Slack turns typed URLs and hostnames into `<http://x|x>` links even for commands; take the text back. */
 function unwrapSlackLinks(text: string): string {
@@ -80,7 +87,7 @@ function tokenize(text: string, allowed: readonly string[], usage: string): Toke
 }
 
 function example(key: string): string {
-  return { host: 'app.example.com', env: 'staging', ns: 'apps' }[key] ?? 'value';
+  return { host: 'app.example.com', env: 'staging', ns: 'apps', access: 'public' }[key] ?? 'value';
 }
 
 function environmentName(value: string | undefined): string | undefined {
@@ -145,6 +152,7 @@ export function parseSlashCommand(command: string, text: string): SlashCommand {
   const host = options.get('host');
   const namespace = options.get('ns');
   const environment = environmentName(options.get('env'));
+  const access = accessOption(options.get('access'));
   return {
     kind: 'expose',
     app: validateAppName(positional[0]!.toLowerCase()),
@@ -152,5 +160,16 @@ export function parseSlashCommand(command: string, text: string): SlashCommand {
     ...(host !== undefined && { hostname: normalizeHostname(host) }),
     ...(environment !== undefined && { environment }),
     ...(namespace !== undefined && { namespace: validateNamespace(namespace.toLowerCase()) }),
+    ...(access !== undefined && { access }),
   };
+}
+
+/** Protection is the default; the only thing a request may say about it is that it does without. */
+function accessOption(value: string | undefined): AccessRequest | undefined {
+  if (value === undefined) return undefined;
+  if (value.toLowerCase() === 'public') return 'public';
+  throw usageError(
+    `"access=${value}" is not an option: the only value is access=public (an app without Cloudflare Access); leave it out to keep Access.`,
+    EXPOSE_USAGE,
+  );
 }

@@ -1,3 +1,4 @@
+import type { AccessRequest } from '../core/access.js';
 import { decide, groupsToResolve, type PolicyQuestion } from '../core/approval-policy.js';
 import { BoundedSet } from '../core/bounded-set.js';
 import type { FluxEvent } from '../core/flux-event.js';
@@ -69,6 +70,8 @@ export interface ExposeCommand {
   readonly hostname?: string;
   readonly environment?: string;
   readonly namespace?: string;
+  /** Passed through to the expose workflow, which decides whether the environment allows it. */
+  readonly access?: AccessRequest;
 }
 
 export interface UnexposeCommand {
@@ -667,6 +670,7 @@ function exposeSubject(target: ExposeTarget, actor: Actor): RequestSubject {
     hostname: target.hostname,
     namespace: target.namespace,
     port: target.port,
+    ...(target.protection.kind === 'public' && target.protection.requested && { public: true }),
     requester: { id: actor.id, name: actor.name },
   };
 }

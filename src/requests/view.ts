@@ -1,3 +1,4 @@
+import { PUBLIC_WARNING } from '../core/access.js';
 import type { PrMetadata } from '../core/pr-metadata.js';
 import type { TunnelbotError } from '../errors.js';
 
@@ -20,6 +21,8 @@ export interface RequestSubject {
   readonly hostname?: string;
   readonly namespace?: string;
   readonly port?: number;
+  /** The requester asked for an app without Cloudflare Access (`access=public`). */
+  readonly public?: boolean;
   readonly requester: { readonly id: string; readonly name?: string };
 }
 
@@ -68,6 +71,7 @@ export function subjectOf(metadata: PrMetadata): RequestSubject {
     hostname: metadata.hostname,
     ...(metadata.namespace !== undefined && { namespace: metadata.namespace }),
     ...(metadata.port !== undefined && { port: metadata.port }),
+    ...(metadata.public === true && { public: true }),
     requester: {
       id: metadata.requester.slackUserId,
       ...(metadata.requester.name !== undefined && { name: metadata.requester.name }),
@@ -91,6 +95,7 @@ function facts(subject: RequestSubject, pr?: PrRef, extra: RequestView['facts'] 
     rows.push({ label: 'Service', value: `${namespace}${subject.app}:${subject.port}` });
   }
   if (subject.hostname) rows.push({ label: 'Hostname', value: subject.hostname });
+  if (subject.public) rows.push({ label: 'Access', value: PUBLIC_WARNING });
   if (pr) rows.push({ label: 'Pull request', value: `<${pr.url}|#${pr.number}>` });
   return [...rows, ...extra];
 }
@@ -108,7 +113,8 @@ function view(
     status,
     facts: options.facts ?? facts(subject),
     changes: options.changes ?? [],
-    warnings: options.warnings ?? [],
+    // Said in every state of a public app's request, so nobody approves or forgets one without reading it.
+    warnings: [...(subject.public ? [PUBLIC_WARNING] : []), ...(options.warnings ?? [])],
     ...(options.problem && { problem: options.problem }),
     actions: options.actions ?? [],
   };

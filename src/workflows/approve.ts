@@ -1,4 +1,6 @@
+import { asTunnelbotError } from '../errors.js';
 import type { MergeMethod, Person } from '../core/git-provider.js';
+import { removeAccessApplication } from './access.js';
 import type { WorkflowContext } from './context.js';
 import { onPullRequestEvent, type PullRequestOutcome } from './pull-request-events.js';
 
@@ -43,21 +45,33 @@ export async function approve(input: ApprovalInput, context: WorkflowContext): P
   return { mergeSha, method, outcome };
 }
 
-/** A rejection closes the PR (and deletes its branch); an expose's tunnel is deleted with it. */
+/**
+ * A rejection closes the PR (and deletes its branch); an expose's tunnel and the Access application it created are
+ * deleted with it. The application goes after the tunnel is handled, and a failure to delete it does not undo the
+ * rejection: it is logged, and the application protects a hostname nothing routes to.
+ */
 export async function reject(
   input: { readonly prNumber: number; readonly reason: string; readonly actor: Person },
   context: WorkflowContext,
 ): Promise<PullRequestOutcome> {
   await context.git.closePr({ number: input.prNumber, reason: input.reason, actor: input.actor });
   const closed = await context.git.getPr(input.prNumber);
-  return onPullRequestEvent(
-    {
-      kind: 'closed',
-      source: 'tunnelbot',
-      prNumber: closed.number,
-      metadata: closed.metadata!,
-      headSha: closed.headSha,
-    },
+  const metadata = closed.metadata!;
+  const outcome = await onPullRequestEvent(
+    { kind: 'closed', source: 'tunnelbot', prNumber: closed.number, metadata, headSha: closed.headSha },
     context,
   );
+  if (metadata.action === 'expose' && metadata.access) {
+    const log = context.logger.child({ workflow: 'reject', pr: closed.number });
+    try {
+      const result = await removeAccessApplication(metadata.access.appId, metadata.hostname, context);
+      log.info({ accessAppId: metadata.access.appId, result }, 'Access application of a rejected expose');
+    } catch (error) {
+      log.error(
+        { accessAppId: metadata.access.appId, err: asTunnelbotError(error) },
+        'rejected expose: its Access application could not be deleted',
+      );
+    }
+  }
+  return outcome;
 }

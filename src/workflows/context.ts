@@ -14,6 +14,12 @@ export type TunnelService = Pick<
   | 'convergeDns'
   | 'collectOrphanTunnels'
   | 'getTunnelHealth'
+  | 'getAccessAuthDomain'
+  | 'listAccessPolicies'
+  | 'findAccessApplications'
+  | 'getAccessApplication'
+  | 'createAccessApplication'
+  | 'deleteAccessApplication'
 >;
 
 /** Everything a workflow talks to, passed in by the composition root (or a test). */

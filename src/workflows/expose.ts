@@ -6,6 +6,8 @@ import { branchName, type PrMetadata } from '../core/pr-metadata.js';
 import { exposePrText } from '../core/pr-text.js';
 import type { RepoSnapshot } from '../core/snapshot.js';
 import { changeLines } from '../core/changeset.js';
+import type { AccessApplication } from '../adapters/cloudflare/index.js';
+import { checkAccess, ensureAccessApplication, removeAccessApplication } from './access.js';
 import { ownerCommentOf, type WorkflowContext } from './context.js';
 
 export interface ExposeInput extends ExposeRequest {
@@ -25,6 +27,8 @@ export interface ExposeOutcome {
   readonly pr: OpenedPr;
   readonly target: ExposeTarget;
   readonly tunnelId: string | undefined;
+  /** The Access application in front of the hostname; undefined for a public app. */
+  readonly accessApp: AccessApplication | undefined;
   readonly warnings: readonly string[];
   /** The request's metadata as the PR holds it: for an adopted PR, the first attempt's (its Slack message). */
   readonly metadata: PrMetadata | undefined;
@@ -56,6 +60,7 @@ export async function expose(
         pr: { number: existing.number, url: existing.url, headSha: existing.headSha, created: false },
         target,
         tunnelId: existing.metadata.tunnelId,
+        accessApp: undefined,
         warnings: target.warnings,
         metadata: existing.metadata,
         changes: [],
@@ -68,6 +73,12 @@ export async function expose(
     );
   }
 
+  // Read-only: a wrong team or policy name, or someone else's application at the hostname, fails here.
+  const accessCheck =
+    target.protection.kind === 'access'
+      ? await checkAccess(target.environment.name, target.hostname, target.protection, context)
+      : undefined;
+
   const slack = (await steps.announce?.(target)) ?? input.slack;
   let created: { id: string; credentials: TunnelCredentials; adopted: boolean } | undefined;
   if (target.tunnel.action === 'create') {
@@ -76,12 +87,18 @@ export async function expose(
   }
   const tunnelId = created?.id ?? (target.tunnel.action === 'reuse' ? target.tunnel.id : undefined);
 
+  let access: { app: AccessApplication; created: boolean } | undefined;
   try {
+    if (accessCheck) {
+      access = await ensureAccessApplication(accessCheck, context);
+      log.info({ accessAppId: access.app.id, created: access.created }, 'Access application ready');
+    }
     const now = context.now();
     const planOn = async (onSnapshot: RepoSnapshot) => {
       const current = onSnapshot === snapshot ? target : prepareExpose(input, onSnapshot, context.settings);
       return planExpose(current, onSnapshot, context.settings, {
         ...(created && { credentials: created.credentials }),
+        ...(access && { accessAud: access.app.aud }),
         now,
       });
     };
@@ -95,6 +112,8 @@ export async function expose(
       namespace: target.namespace,
       port: target.port,
       ...(tunnelId && isTunnelId(tunnelId) && { tunnelId }),
+      ...(access && { access: { appId: access.app.id, aud: access.app.aud } }),
+      ...(target.protection.kind === 'public' && target.protection.requested && { public: true as const }),
       ...(slack && { slack }),
       requester: { slackUserId: input.requester.slackUserId, name: input.requester.name },
     };
@@ -112,6 +131,7 @@ export async function expose(
       pr,
       target,
       tunnelId,
+      accessApp: access?.app,
       warnings: plan.changeSet.warnings,
       metadata: adopted,
       changes: changeLines(plan.changeSet),
@@ -119,6 +139,7 @@ export async function expose(
   } catch (error) {
     // A tunnel adopted from an earlier attempt may belong to a PR another replica is opening right now: only the
     // tunnel this attempt created is ours to take back; the orphan collector handles the rest after its grace.
+    if (access?.created) await rollbackAccess(access.app.id, target.hostname, context, log);
     if (created && !created.adopted) await rollback(created.id, context, log, error);
     throw error;
   }
@@ -137,6 +158,23 @@ async function rollback(
     log.error(
       { tunnelId, err: asTunnelbotError(rollbackError) },
       'expose failed and its tunnel could not be deleted; the orphan collector will retry',
+    );
+  }
+}
+
+async function rollbackAccess(
+  appId: string,
+  hostname: string,
+  context: WorkflowContext,
+  log: WorkflowContext['logger'],
+): Promise<void> {
+  try {
+    await removeAccessApplication(appId, hostname, context);
+    log.warn({ accessAppId: appId }, 'expose failed; its Access application was deleted');
+  } catch (rollbackError) {
+    log.error(
+      { accessAppId: appId, err: asTunnelbotError(rollbackError) },
+      'expose failed and its Access application could not be deleted',
     );
   }
 }

@@ -25,8 +25,21 @@ async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   return { code, out: io.out, err: io.err };
 }
 
+const ACCESS_ARGS = ['--access-team', 'acme', '--access-policy', 'Staff'];
+const AUD = 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee';
+
 function initArgs(repo: string, ...extra: string[]): string[] {
-  return ['init', '--repo', repo, '--age', VECTOR_RECIPIENT, '--domain', 'example.com', ...extra];
+  return [
+    'init',
+    '--repo',
+    repo,
+    '--age',
+    VECTOR_RECIPIENT,
+    '--domain',
+    'example.com',
+    ...ACCESS_ARGS,
+    ...extra,
+  ];
 }
 
 /** Every directory of the written files that holds a kustomization.yaml, and the Flux paths: kustomize builds each. */
@@ -92,24 +105,36 @@ test('init --repo on the clusters layout: the trees build, the token is shown on
   assert.ok(second.out.includes(KUBECTL_LINE));
   assert.deepEqual(treeContents(repo), after);
 
-  // `plan expose` on the result needs no further edit: no warning, and the tree still builds.
+  // `plan expose` on the result needs no further edit: no warning, and the tree still builds. The environment
+  // requires Access (init writes it so), so the plan refuses to go without the application's aud tag.
   const secretValue = randomBytes(32).toString('base64');
-  const expose = await run(
-    [
-      'plan',
-      'expose',
-      'podinfo',
-      '9898',
-      '--repo',
-      repo,
-      '--tunnel-id',
-      '6ff42ae2-765d-4adf-8112-31c55c1551ef',
-      '--account-tag',
-      '0123456789abcdef0123456789abcdef',
-    ],
-    { TUNNELBOT_TUNNEL_SECRET: secretValue },
-  );
+  const planArgs = [
+    'plan',
+    'expose',
+    'podinfo',
+    '9898',
+    '--repo',
+    repo,
+    '--tunnel-id',
+    '6ff42ae2-765d-4adf-8112-31c55c1551ef',
+    '--account-tag',
+    '0123456789abcdef0123456789abcdef',
+  ];
+  const unprotected = await run(planArgs, { TUNNELBOT_TUNNEL_SECRET: secretValue });
+  assert.equal(unprotected.code, 1);
+  assert.match(unprotected.err, /TB_ERR_ACCESS_AUD_MISSING/);
+  assert.deepEqual(treeContents(repo), after, 'nothing written');
+  const publicApp = await run([...planArgs, '--access', 'public'], { TUNNELBOT_TUNNEL_SECRET: secretValue });
+  assert.equal(publicApp.code, 1);
+  assert.match(publicApp.err, /TB_ERR_ACCESS_PUBLIC_FORBIDDEN/);
+  const expose = await run([...planArgs, '--access-aud', AUD], { TUNNELBOT_TUNNEL_SECRET: secretValue });
   assert.equal(expose.code, 0, expose.err);
+  const config = parseDocument(
+    readFileSync(join(repo, 'apps/staging/tunnels/podinfo/config.yaml'), 'utf8'),
+  ).toJS();
+  assert.deepEqual(config.ingress[0].originRequest, {
+    access: { required: true, teamName: 'acme', audTag: [AUD] },
+  });
   assert.equal(expose.err, '');
   const exposed = parseAllDocuments(kustomizeBuild(join(repo, 'apps/staging'))).map((document) =>
     document.toJS(),
@@ -164,7 +189,16 @@ test('init without --repo opens one pull request; a rerun while it is open is re
       `repository:\n  owner: ${github.fake.owner.login}\n  name: ${github.fake.repoName}\n`,
     );
     const env = { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: github.fake.url, TUNNELBOT_SETTINGS: settings };
-    const args = ['init', '--age', VECTOR_RECIPIENT, '--domain', 'example.com', '--path', 'apps/staging'];
+    const args = [
+      'init',
+      '--age',
+      VECTOR_RECIPIENT,
+      '--domain',
+      'example.com',
+      '--path',
+      'apps/staging',
+      ...ACCESS_ARGS,
+    ];
     const first = await run(args, env);
     assert.equal(first.code, 0, first.err);
     const token = tokenFrom(first.out);

@@ -128,3 +128,54 @@ describe('checkCloudflare (doctor)', () => {
     assert.equal(checks.find((c) => c.name === 'Cloudflare account')?.ok, false);
   });
 });
+
+describe('checkCloudflare (doctor): Cloudflare Access', () => {
+  let h: CloudflareHarness;
+  before(async () => {
+    h = await startCloudflare({ accessTeamName: 'acme' });
+    h.fake.seedAccessPolicy('Staff');
+  });
+  after(() => h.stop());
+  afterEach(() => h.fake.setPermissions(ALL_PERMISSIONS));
+
+  it('checks the team name and the policies of each environment using Access', async () => {
+    const checks = await checkCloudflare(
+      h.options,
+      [],
+      [
+        { environment: 'staging', teamName: 'acme', policies: ['Staff'] },
+        { environment: 'production', teamName: 'acme', policies: ['Staff', 'Oncall'] },
+        { environment: 'lab', teamName: 'acme-lab', policies: [] },
+      ],
+    );
+    const byName = new Map(checks.map((c) => [c.name, c]));
+    assert.equal(byName.get('Cloudflare Access')?.ok, true);
+    assert.equal(byName.get('Cloudflare Access for staging')?.ok, true);
+    assert.equal(byName.get('Cloudflare Access for production')?.ok, false);
+    assert.match(byName.get('Cloudflare Access for production')?.fix ?? '', /TB_ERR_ACCESS_POLICY_UNKNOWN/);
+    assert.match(byName.get('Cloudflare Access for production')?.detail ?? '', /"Oncall"/);
+    assert.equal(byName.get('Cloudflare Access for lab')?.ok, false);
+    assert.match(byName.get('Cloudflare Access for lab')?.fix ?? '', /access\.teamName: acme/);
+  });
+
+  it('names the missing Access permission', async () => {
+    h.fake.setPermissions(ALL_PERMISSIONS.filter((p) => p !== 'access:read' && p !== 'access:edit'));
+    const checks = await checkCloudflare(
+      h.options,
+      [],
+      [{ environment: 'staging', teamName: 'acme', policies: [] }],
+    );
+    const access = checks.find((c) => c.name === 'Cloudflare Access');
+    assert.equal(access?.ok, false);
+    assert.match(access?.detail ?? '', /Access: Apps and Policies/);
+    assert.equal(checks.length, 4, 'no per-environment check without the permission');
+  });
+
+  it('adds no check where no environment uses Access', async () => {
+    const checks = await checkCloudflare(h.options, []);
+    assert.equal(
+      checks.some((c) => c.name.startsWith('Cloudflare Access')),
+      false,
+    );
+  });
+});

@@ -36,7 +36,13 @@ test('desired DNS follows the managed tunnel configs of the default branch, and 
   const exposed = applied(snapshot, plan.changeSet.files);
   const state = desiredState(exposed, settings);
   assert.deepEqual(state.hostnames, [
-    { hostname: 'linkding.example.com', tunnelId, environment: 'staging', app: 'linkding' },
+    {
+      hostname: 'linkding.example.com',
+      tunnelId,
+      environment: 'staging',
+      app: 'linkding',
+      access: undefined,
+    },
   ]);
   assert.deepEqual([...state.tunnelIds], [tunnelId]);
 
@@ -80,4 +86,46 @@ test("a shared environment's config counts; a tunnel named instead of identified
   assert.deepEqual(withName.hostnames, []);
   assert.match(withName.warnings[0]!, /names its tunnel "linkding" instead of its UUID/);
   assert.deepEqual(desiredState(snapshot, defaultSettings()).hostnames, []);
+});
+
+test('a hostname counts as protected only when every rule for it requires an Access token', async () => {
+  const snapshot = readFixtureRepo('flux-example');
+  const raw = parseSettings(snapshot.files.get('.tunnelbot.yaml')!, '.tunnelbot.yaml');
+  const settings = parseSettings(
+    JSON.stringify({
+      ...raw,
+      environments: [
+        { ...raw.environments[0], access: { mode: 'required', teamName: 'acme', policies: ['Staff'] } },
+      ],
+    }),
+    'test.yaml',
+  );
+  const tunnelId = '6ff42ae2-765d-4adf-8112-31c55c1551ef';
+  const aud = 'd'.repeat(64);
+  const target = prepareExpose({ app: 'linkding', port: 9090 }, snapshot, settings);
+  const plan = await planExpose(target, snapshot, settings, {
+    now: new Date('2026-11-27T10:00:00Z'),
+    accessAud: aud,
+    credentials: {
+      AccountTag: '0123456789abcdef0123456789abcdef',
+      TunnelSecret: randomBytes(32).toString('base64'),
+      TunnelID: tunnelId,
+      Endpoint: '',
+    },
+  });
+  const exposed = applied(snapshot, plan.changeSet.files);
+  const [routed] = desiredState(exposed, settings).hostnames;
+  assert.deepEqual(routed?.access, { teamName: 'acme', audTags: [aud] });
+
+  // A second rule for the hostname without the check opens a way around it: not protected.
+  const path = 'apps/staging/tunnels/linkding/config.yaml';
+  const config = exposed.files.get(path)!;
+  // cloudflared matches top-down, so this earlier rule serves /api without a token.
+  const opened = config.replace(
+    'ingress:\n',
+    'ingress:\n  - hostname: linkding.example.com\n    path: ^/api\n    service: http://linkding.linkding.svc.cluster.local:9090\n',
+  );
+  assert.notEqual(opened, config);
+  const bypassed = { files: new Map([...exposed.files, [path, opened]]) };
+  assert.equal(desiredState(bypassed, settings).hostnames[0]?.access, undefined);
 });

@@ -21,7 +21,12 @@ const CREDENTIALS = {
 };
 
 function request(overrides: Partial<InitRequest> = {}): InitRequest {
-  return { ageRecipient: VECTOR_RECIPIENT, domain: 'example.com', ...overrides };
+  return {
+    ageRecipient: VECTOR_RECIPIENT,
+    domain: 'example.com',
+    access: { teamName: 'acme', policies: ['Staff'] },
+    ...overrides,
+  } as InitRequest;
 }
 
 async function init(snapshot: RepoSnapshot, overrides: Partial<InitRequest> = {}) {
@@ -70,7 +75,12 @@ async function exposeWorks(snapshot: RepoSnapshot, app: string, port: number, en
     settings,
   );
   assert.deepEqual(target.warnings, [], 'no Flux or SOPS warning is left for the operator to fix');
-  const plan = await planExpose(target, snapshot, settings, { credentials: CREDENTIALS, now: NOW });
+  // An environment init wrote requires Access, so its rule carries the application's tag.
+  const plan = await planExpose(target, snapshot, settings, {
+    credentials: CREDENTIALS,
+    accessAud: 'c'.repeat(64),
+    now: NOW,
+  });
   const secret = plan.changeSet.files.find((file) => file.path.endsWith('secret.sops.yaml'))!;
   assert.ok('content' in secret);
   const plaintext = await decryptYaml(secret.content, { identities });
@@ -158,6 +168,7 @@ test('a repository with only Flux: decryption, .sops.yaml, tunnels directory and
       domain: 'example.com',
       tunnelMode: 'per-app',
       namespace: 'default',
+      access: { mode: 'required', teamName: 'acme', policies: ['Staff'], include: [] },
     },
   ]);
   assert.match(plan.changeSet.summary, /now decrypts SOPS with the Secret flux-system\/sops-age/);

@@ -65,6 +65,10 @@ test('the annotated example in deploy/ is valid and complete', () => {
     ],
   );
   assert.equal(settings.repository?.owner, 'acme');
+  assert.deepEqual(
+    settings.environments.map((environment) => environment.access?.mode),
+    ['required', 'optional'],
+  );
 });
 
 test('every problem is listed at once, each with where it is and a fix', () => {
@@ -111,4 +115,35 @@ test('paths are normalised and environments are found by name', () => {
   assert.equal(findEnvironment(settings, 'b').domain, 'example.com');
   assert.throws(() => findEnvironment(settings, undefined), /Several environments are configured \(a, b\)/);
   assert.throws(() => findEnvironment(settings, 'c'), /Unknown environment "c"; configured: a, b/);
+});
+
+test('access settings: each mistake is named before anything is created', () => {
+  const env = (access: unknown) =>
+    JSON.stringify({ environments: [{ name: 'prod', path: 'apps/prod', access }] });
+  assert.match(settingsError(env({ mode: 'always' })).message, /environments\.0\.access\.mode/);
+  assert.match(
+    settingsError(env({ mode: 'required', teamName: 'acme', include: [{ email: 'not-an-email' }] })).message,
+    /must be an email address/,
+  );
+  assert.match(
+    settingsError(env({ mode: 'required', teamName: 'acme', include: [{ group: 'Staff' }] })).message,
+    /id of an Access group/,
+  );
+  assert.match(
+    settingsError(env({ mode: 'required', policies: ['Staff'] })).message,
+    /access\.teamName: needed/,
+  );
+  assert.match(settingsError(env({ mode: 'optional', teamName: 'acme' })).message, /say who may enter/);
+  assert.match(
+    settingsError(
+      env({ mode: 'required', teamName: 'acme', policies: ['Staff'], include: [{ email: 'a@b.io' }] }),
+    ).message,
+    /either policies or include/,
+  );
+  assert.match(
+    settingsError(env({ mode: 'required', teamName: 'acme', policies: ['Staff', 'Staff'] })).message,
+    /"Staff" is listed twice/,
+  );
+  const settings = parseSettings(env({ mode: 'off' }), 'tunnelbot.yaml');
+  assert.equal(settings.environments[0]!.access?.mode, 'off');
 });

@@ -165,10 +165,11 @@ test('list shows what the default branch exposes with tunnel health, and what wa
   const listed = await cli(['list'], env);
   assert.equal(listed.code, 0, listed.err);
   const [header, row] = listed.out.split('\n');
-  assert.match(header!, /^ENVIRONMENT +APP +HOSTNAME +TUNNEL +STATUS +CONNECTORS$/);
+  assert.match(header!, /^ENVIRONMENT +APP +HOSTNAME +PROTECTION +TUNNEL +STATUS +CONNECTORS$/);
+  // The environment has no `access`: the app is public, and the listing says so.
   assert.match(
     row!,
-    new RegExp(`^staging +linkding +linkding\\.example\\.com +${exposed.tunnelId} +healthy +1$`),
+    new RegExp(`^staging +linkding +linkding\\.example\\.com +PUBLIC +${exposed.tunnelId} +healthy +1$`),
   );
   assert.match(
     listed.out,

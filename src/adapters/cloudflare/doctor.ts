@@ -1,3 +1,4 @@
+import { checkTeamName, resolvePolicyIds } from '../../core/access.js';
 import { asTunnelbotError } from '../../errors.js';
 import type { DoctorCheck } from '../../core/doctor.js';
 import { CloudflareAdapter, type CloudflareOptions, type Zone } from './index.js';
@@ -16,9 +17,17 @@ function failed(name: string, error: unknown): DoctorCheck {
  * User and account-owned tokens both pass the first; a token Cloudflare rejects as either stops the run, since
  * every later probe would fail for the same reason.
  */
+/** An environment that puts Cloudflare Access in front of its apps, as the settings describe it. */
+export interface AccessExpectation {
+  readonly environment: string;
+  readonly teamName: string;
+  readonly policies: readonly string[];
+}
+
 export async function checkCloudflare(
   clientOptions: CloudflareOptions,
   domains: string[],
+  access: readonly AccessExpectation[] = [],
 ): Promise<DoctorCheck[]> {
   const options: CloudflareOptions = {
     ...clientOptions,
@@ -78,6 +87,47 @@ export async function checkCloudflare(
         name,
         ok: true,
         detail: `zone ${zone.name} (${zone.id}) is visible and its DNS records readable`,
+      });
+    } catch (error) {
+      checks.push(failed(name, error));
+    }
+  }
+  if (access.length > 0) checks.push(...(await checkAccess(adapter, access)));
+  return checks;
+}
+
+/**
+ * The token may read Access policies and the organization, and each environment's team name and policies exist.
+ * Creating and deleting applications needs the Edit permission, which no read-only probe can prove: the check
+ * names it so the operator grants it.
+ */
+async function checkAccess(
+  adapter: CloudflareAdapter,
+  access: readonly AccessExpectation[],
+): Promise<DoctorCheck[]> {
+  let authDomain: string | null;
+  let policies: { id: string; name: string }[];
+  try {
+    [authDomain, policies] = await Promise.all([adapter.getAccessAuthDomain(), adapter.listAccessPolicies()]);
+  } catch (error) {
+    return [failed('Cloudflare Access', error)];
+  }
+  const checks: DoctorCheck[] = [
+    {
+      name: 'Cloudflare Access',
+      ok: true,
+      detail: `${policies.length} reusable Access policy(ies) readable; making applications needs Account › Access: Apps and Policies › Edit`,
+    },
+  ];
+  for (const expected of access) {
+    const name = `Cloudflare Access for ${expected.environment}`;
+    try {
+      checkTeamName(expected.environment, expected.teamName, authDomain);
+      resolvePolicyIds(expected.environment, expected.policies, policies);
+      checks.push({
+        name,
+        ok: true,
+        detail: `team ${expected.teamName}${expected.policies.length > 0 ? `, policies ${expected.policies.map((p) => `"${p}"`).join(', ')}` : ''} exist`,
       });
     } catch (error) {
       checks.push(failed(name, error));

@@ -8,6 +8,8 @@ export const PERMISSION = {
   dns: 'Zone › DNS › Edit',
   zoneRead: 'Zone › Zone › Read',
   account: 'Account › Account Settings › Read',
+  accessApps: 'Account › Access: Apps and Policies › Edit',
+  accessOrganization: 'Account › Access: Organizations, Identity Providers, and Groups › Read',
 } as const;
 
 export interface CallContext {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Cloudflare from 'cloudflare';
 import type { CloudflareTunnel } from 'cloudflare/resources/shared';
 import type { RecordResponse } from 'cloudflare/resources/dns/records';
+import type { AccessIncludeRule } from '../../core/access.js';
 import { isTunnelId } from '../../core/names.js';
 import { isTunnelbotError, TunnelbotError } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -72,6 +73,15 @@ export interface TunnelHealth {
   activeConnectors: number;
   /** Edge connections over all connectors; a healthy connector holds four. */
   connections: number;
+}
+
+/** A self-hosted Access application as tunnelbot reads it. */
+export interface AccessApplication {
+  id: string;
+  name: string;
+  domain: string;
+  /** The Application Audience tag cloudflared checks tokens against. */
+  aud: string;
 }
 
 export interface Zone {
@@ -151,6 +161,17 @@ export const ZONE_CACHE_MS = 10 * 60 * 1000;
 const PER_NAME_LOOKUP_LIMIT = 20;
 
 const TUNNEL_SECRET_BYTES = 32;
+const ACCESS_PAGE_SIZE = 100;
+
+function toAccessApplication(raw: unknown): AccessApplication {
+  const app = (raw ?? {}) as Record<string, unknown>;
+  return {
+    id: String(app['id'] ?? ''),
+    name: String(app['name'] ?? ''),
+    domain: normalizeHostname(String(app['domain'] ?? '')),
+    aud: String(app['aud'] ?? ''),
+  };
+}
 
 function isTunnelStatus(value: unknown): value is TunnelStatus {
   return value === 'inactive' || value === 'degraded' || value === 'healthy' || value === 'down';
@@ -914,6 +935,146 @@ export class CloudflareAdapter {
       }
     }
     return report;
+  }
+
+  // --- Cloudflare Access ---
+
+  /** The Zero Trust organization's team domain (`<team>.cloudflareaccess.com`); null when Zero Trust is not set up. */
+  async getAccessAuthDomain(): Promise<string | null> {
+    try {
+      const organization = await this.client.zeroTrust.organizations.list({ account_id: this.accountId });
+      return organization.auth_domain ?? null;
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw toTunnelbotError(error, {
+        action: 'read the Zero Trust organization',
+        permission: PERMISSION.accessOrganization,
+      });
+    }
+  }
+
+  /** The account's reusable Access policies, all pages. */
+  async listAccessPolicies(): Promise<{ id: string; name: string }[]> {
+    const policies = await this.call(
+      { action: 'list the Access policies', permission: PERMISSION.accessApps },
+      () =>
+        collectPages(
+          this.client.zeroTrust.access.policies.list({
+            account_id: this.accountId,
+            per_page: ACCESS_PAGE_SIZE,
+          }),
+        ),
+    );
+    return policies.map((policy) => ({ id: policy.id ?? '', name: policy.name ?? '' }));
+  }
+
+  /** Applications whose domain is exactly `hostname`. */
+  async findAccessApplications(hostname: string): Promise<AccessApplication[]> {
+    const host = normalizeHostname(hostname);
+    const apps = await this.call(
+      { action: `list the Access applications of ${host}`, permission: PERMISSION.accessApps },
+      () =>
+        collectPages(
+          this.client.zeroTrust.access.applications.list({
+            account_id: this.accountId,
+            domain: host,
+            exact: true,
+            per_page: ACCESS_PAGE_SIZE,
+          }),
+        ),
+    );
+    return apps.map(toAccessApplication).filter((app) => app.domain === host);
+  }
+
+  /** The application, or null when it does not exist. */
+  async getAccessApplication(appId: string): Promise<AccessApplication | null> {
+    try {
+      return toAccessApplication(
+        await this.client.zeroTrust.access.applications.get(appId, { account_id: this.accountId }),
+      );
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw toTunnelbotError(error, {
+        action: `read Access application ${appId}`,
+        permission: PERMISSION.accessApps,
+      });
+    }
+  }
+
+  /**
+   * Creates a self-hosted application for one hostname: reusable policies are linked in the order given, `include`
+   * rules become one policy of the application's own. The create is never retried by the SDK (a retry after a lost
+   * answer would make a second application); when its outcome is unknown, the application is looked up by name.
+   * If the policy cannot be added, the application is deleted again, so nobody meets a half-made one.
+   */
+  async createAccessApplication(input: {
+    hostname: string;
+    name: string;
+    policyIds: readonly string[];
+    include: readonly AccessIncludeRule[];
+  }): Promise<AccessApplication> {
+    const host = normalizeHostname(input.hostname);
+    const context = {
+      action: `create the Access application for ${host}`,
+      permission: PERMISSION.accessApps,
+    };
+    let app: AccessApplication;
+    try {
+      app = toAccessApplication(
+        await this.client.zeroTrust.access.applications.create(
+          {
+            account_id: this.accountId,
+            type: 'self_hosted',
+            name: input.name,
+            domain: host,
+            destinations: [{ type: 'public', uri: host }],
+            app_launcher_visible: false,
+            policies: input.policyIds.map((id, i) => ({ id, precedence: i + 1 })),
+          },
+          { maxRetries: 0 },
+        ),
+      );
+    } catch (error) {
+      const failure = toTunnelbotError(error, context);
+      if (failure.kind !== 'upstream') throw failure;
+      const found = (await this.findAccessApplications(host)).find(
+        (candidate) => candidate.name === input.name,
+      );
+      if (!found) throw failure;
+      app = found;
+    }
+    if (input.include.length > 0) {
+      try {
+        await this.client.zeroTrust.access.applications.policies.create(app.id, {
+          account_id: this.accountId,
+          name: `${input.name}: allow`,
+          decision: 'allow',
+          include: [...input.include],
+        });
+      } catch (error) {
+        await this.deleteAccessApplication(app.id);
+        throw toTunnelbotError(error, {
+          action: `add the policy of ${host}`,
+          permission: PERMISSION.accessApps,
+        });
+      }
+    }
+    this.logger.info({ accessAppId: app.id, hostname: host }, 'created Access application');
+    return app;
+  }
+
+  /** Deletes an application; one already gone counts as deleted. */
+  async deleteAccessApplication(appId: string): Promise<void> {
+    try {
+      await this.client.zeroTrust.access.applications.delete(appId, { account_id: this.accountId });
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw toTunnelbotError(error, {
+        action: `delete Access application ${appId}`,
+        permission: PERMISSION.accessApps,
+      });
+    }
+    this.logger.info({ accessAppId: appId }, 'deleted Access application');
   }
 
   // --- doctor probes ---

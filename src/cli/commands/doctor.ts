@@ -1,7 +1,7 @@
 import { checkCloudflare } from '../../adapters/cloudflare/doctor.js';
 import { checkGitHub } from '../../adapters/github/doctor.js';
 import type { DoctorCheck } from '../../core/doctor.js';
-import { environmentZones } from '../../core/settings.js';
+import { accessOf, environmentZones } from '../../core/settings.js';
 import { parseCommandArgs, type CliCommand } from '../command.js';
 import { commandLogger, loadServiceConfig } from '../service-io.js';
 
@@ -10,7 +10,8 @@ const usage = `Usage: tunnelbot doctor
 Checks the installation with the same environment as \`tunnelbot serve\` (see .env.example): the settings file,
 GitHub access to the GitOps repository (reachable, target branch, permission to write contents and pull
 requests) and the Cloudflare token (valid, account reachable, tunnels listable, the environments' zones
-visible, DNS readable), naming any missing permission. Read-only: it changes nothing. Exit code 1 when a check
+visible, DNS readable; where an environment uses Cloudflare Access, Access readable and its team name and
+policies existing), naming any missing permission. Read-only: it changes nothing. Exit code 1 when a check
 fails.
 `;
 
@@ -84,6 +85,12 @@ export const doctorCommand: CliCommand = {
             logger,
           },
           domains,
+          settings.environments.flatMap((environment) => {
+            const access = accessOf(environment);
+            return access.mode === 'off' || access.teamName === undefined
+              ? []
+              : [{ environment: environment.name, teamName: access.teamName, policies: access.policies }];
+          }),
         )),
       );
     }

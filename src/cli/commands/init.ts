@@ -15,13 +15,19 @@ import { applyChangeSet, readRepoDir, renderDiff } from '../repo-dir.js';
 import { commandLogger, loadServiceConfig } from '../service-io.js';
 
 const usage = `Usage:
-  tunnelbot init --age RECIPIENT --domain DOMAIN [--env NAME] [--path DIR] [--repo DIR] [--dry-run]
+  tunnelbot init --age RECIPIENT --domain DOMAIN (--access-team TEAM --access-policy NAME... | --no-access)
+                 [--env NAME] [--path DIR] [--repo DIR] [--dry-run]
 
 Readies a Flux repository for tunnelbot: SOPS decryption on the Flux Kustomization that applies DIR (--path, its
 spec.path; found when only one fits), a .sops.yaml creation rule for the tunnel directory with the age public key
 RECIPIENT, the Flux notification Provider (generic-hmac), Alert and SOPS-encrypted token Secret that point
 notification-controller at tunnelbot, a tunnels directory listed in DIR's kustomization.yaml, and the settings file
 .tunnelbot.yaml. Parts that exist are kept; a second run changes nothing.
+
+The environment is written with access.mode required: every app it exposes sits behind Cloudflare Access, and
+cloudflared itself refuses requests without a valid token. --access-team is the Zero Trust team name (TEAM in
+TEAM.cloudflareaccess.com), --access-policy (repeatable) an existing reusable Access policy that says who gets in.
+--no-access writes access.mode off instead: every app of the environment is public.
 
 With --repo DIR it writes into that local checkout (no commit, no network; --dry-run prints the diff instead).
 Without --repo it opens one pull request on the repository of the settings file, with the same environment as
@@ -38,6 +44,9 @@ const options = {
   env: { type: 'string' },
   path: { type: 'string' },
   repo: { type: 'string' },
+  'access-team': { type: 'string' },
+  'access-policy': { type: 'string', multiple: true },
+  'no-access': { type: 'boolean', default: false },
   'dry-run': { type: 'boolean', default: false },
 } as const;
 
@@ -177,6 +186,20 @@ async function initPullRequest(io: CliIo, request: InitRequest, dryRun: boolean)
   return 0;
 }
 
+function initAccess(team: string | undefined, policies: string[], none: boolean): InitRequest['access'] {
+  if (none) {
+    if (team !== undefined || policies.length > 0)
+      throw usageError('--no-access excludes --access-team and --access-policy.');
+    return 'off';
+  }
+  if (team === undefined || policies.length === 0) {
+    throw usageError(
+      'say who may reach the exposed apps: --access-team TEAM and at least one --access-policy NAME (or --no-access for public apps).',
+    );
+  }
+  return { teamName: team, policies };
+}
+
 export const initCommand: CliCommand = {
   name: 'init',
   summary: 'Ready a Flux repository for tunnelbot (SOPS, Flux notifications, tunnels directory, settings).',
@@ -190,6 +213,7 @@ export const initCommand: CliCommand = {
     const request: InitRequest = {
       ageRecipient: values.age,
       domain: values.domain,
+      access: initAccess(values['access-team'], values['access-policy'] ?? [], values['no-access']),
       ...(values.env !== undefined && { environment: values.env }),
       ...(values.path !== undefined && { path: values.path }),
     };

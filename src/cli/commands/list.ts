@@ -1,3 +1,4 @@
+import { protectionLabel } from '../../core/access.js';
 import { createContext } from '../../main.js';
 import { listExposed, type Listing } from '../../workflows/list.js';
 import { parseCommandArgs, type CliCommand } from '../command.js';
@@ -20,13 +21,14 @@ export function renderListing(listing: Listing): string {
   if (listing.exposed.length === 0) {
     lines.push('Nothing is exposed on the default branch.');
   } else {
-    const rows = [['ENVIRONMENT', 'APP', 'HOSTNAME', 'TUNNEL', 'STATUS', 'CONNECTORS']];
+    const rows = [['ENVIRONMENT', 'APP', 'HOSTNAME', 'PROTECTION', 'TUNNEL', 'STATUS', 'CONNECTORS']];
     for (const app of listing.exposed) {
       const health = 'error' in app.health ? undefined : app.health;
       rows.push([
         app.environment,
         app.app ?? '(shared)',
         app.hostname,
+        protectionLabel(app.access, app.policies),
         app.tunnelId,
         health?.status ?? 'unreadable',
         health ? String(health.connectors) : '-',
@@ -54,10 +56,11 @@ export const listCommand: CliCommand = {
   summary: 'List exposed apps with their tunnel health, and the requests waiting for approval.',
   usage: `Usage: tunnelbot list
 
-Lists what the GitOps repository's default branch exposes (environment, app, hostname, tunnel) with each
+Lists what the GitOps repository's default branch exposes (environment, app, hostname, protection, tunnel) with each
 tunnel's health as Cloudflare reports it (inactive: never connected, healthy, degraded, down) and its number of
 cloudflared connectors, then the open tunnelbot pull requests. Read-only. Reads the same environment as
-\`tunnelbot serve\`.
+\`tunnelbot serve\`. PROTECTION is what cloudflared enforces from the rule in git: \`access\` with the policies the
+environment's settings name (or its include rules), or PUBLIC when requests need no Access token.
 `,
   async run(argv, io) {
     parseCommandArgs('list', argv, {});

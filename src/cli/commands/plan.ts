@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { validateAccessAud } from '../../core/access.js';
 import type { ChangeSet } from '../../core/changeset.js';
 import { planExpose, prepareExpose } from '../../core/plan-expose.js';
 import { planUnexpose } from '../../core/plan-unexpose.js';
@@ -12,6 +13,7 @@ import { applyChangeSet, readRepoDir, renderDiff } from '../repo-dir.js';
 const usage = `Usage:
   tunnelbot plan expose APP PORT --repo DIR [--env NAME] [--host FQDN] [--ns NAMESPACE]
                  --tunnel-id UUID --account-tag TAG --tunnel-secret BASE64 [--settings FILE] [--dry-run]
+                 [--access-aud TAG | --access public]
   tunnelbot plan unexpose APP --repo DIR [--env NAME] [--host FQDN] [--settings FILE] [--dry-run]
 
 Writes the pull request tunnelbot would open into DIR's working tree (no commit, no network) and prints its
@@ -23,6 +25,11 @@ at apps/tunnels, one tunnel per app, the hostname given with --host.
 The tunnel credentials (--tunnel-id, --account-tag, --tunnel-secret) are needed when a new tunnel is planned;
 the secret is written only inside the SOPS-encrypted Secret. Prefer TUNNELBOT_TUNNEL_SECRET in the environment
 to --tunnel-secret, which other users of the machine can see in the process list.
+
+Where the environment puts Cloudflare Access in front of its apps (access.mode required or optional),
+--access-aud TAG gives the Access application's Application Audience (AUD) tag, which the cloudflared rule then
+requires; without it no plan is written. --access public asks for an app without Access, only where the mode is
+optional.
 `;
 
 const options = {
@@ -33,6 +40,8 @@ const options = {
   'tunnel-id': { type: 'string' },
   'account-tag': { type: 'string' },
   'tunnel-secret': { type: 'string' },
+  'access-aud': { type: 'string' },
+  access: { type: 'string' },
   settings: { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
 } as const;
@@ -88,11 +97,22 @@ export const planCommand: CliCommand = {
     if (action === 'expose') {
       if (app === undefined || port === undefined || extra.length > 0)
         throw usageError('expects `expose APP PORT`.');
+      if (values.access !== undefined && values.access !== 'public') {
+        throw usageError(
+          `--access takes only \`public\` (an app without Cloudflare Access), not "${values.access}".`,
+        );
+      }
+      if (values.access !== undefined && values['access-aud'] !== undefined) {
+        throw usageError('--access public and --access-aud exclude each other.');
+      }
+      const accessAud =
+        values['access-aud'] === undefined ? undefined : validateAccessAud(values['access-aud']);
       const snapshot = readRepoDir(repo);
       const target = prepareExpose(
         {
           app,
           port,
+          ...(values.access === 'public' && { access: 'public' as const }),
           ...(values.env !== undefined && { environment: values.env }),
           ...(values.host !== undefined && { hostname: values.host }),
           ...(values.ns !== undefined && { namespace: values.ns }),
@@ -100,6 +120,11 @@ export const planCommand: CliCommand = {
         snapshot,
         settings,
       );
+      if (accessAud !== undefined && target.protection.kind !== 'access') {
+        throw usageError(
+          `--access-aud was given, but environment "${target.environment.name}" puts no Cloudflare Access in front of this app.`,
+        );
+      }
       let credentials;
       if (target.tunnel.action === 'create') {
         const secret = values['tunnel-secret'] ?? io.env['TUNNELBOT_TUNNEL_SECRET'];
@@ -121,6 +146,7 @@ export const planCommand: CliCommand = {
       }
       const plan = await planExpose(target, snapshot, settings, {
         ...(credentials && { credentials }),
+        ...(accessAud !== undefined && { accessAud }),
         now: new Date(),
       });
       report(io, snapshot, plan.changeSet, repo, values['dry-run']);

@@ -1,3 +1,5 @@
+import { stringify } from 'yaml';
+
 /**
  * Renders the directory that runs one cloudflared tunnel with Flux: a kustomization, a hardened Deployment, the
  * cloudflared config (turned into a ConfigMap by a configMapGenerator, so its content hash is part of the
@@ -22,6 +24,7 @@ export const TUNNEL_FILES = {
 export interface IngressTarget {
   readonly hostname: string;
   readonly service: string;
+  readonly originRequest?: Record<string, unknown>;
 }
 
 export interface TunnelDirectoryInput {
@@ -86,9 +89,18 @@ configMapGenerator:
 `;
 }
 
+function renderOriginRequest(originRequest: Record<string, unknown>): string {
+  const body = stringify(originRequest, { indent: 2, lineWidth: 0 });
+  return `    originRequest:\n${body.replace(/^(?=.)/gm, '      ')}`;
+}
+
 function renderCloudflaredConfig(input: Pick<TunnelDirectoryInput, 'tunnelId' | 'rules'>): string {
   const rules = input.rules
-    .map((rule) => `  - hostname: ${rule.hostname}\n    service: ${rule.service}\n`)
+    .map(
+      (rule) =>
+        `  - hostname: ${rule.hostname}\n    service: ${rule.service}\n` +
+        (rule.originRequest ? renderOriginRequest(rule.originRequest) : ''),
+    )
     .join('');
   return `${MANAGED_MARKER}
 tunnel: ${input.tunnelId}

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { appJson, FakeAccessState, policyJson, type FakeAccessApp, type FakeAccessPolicy } from './access.js';
 import {
   ApiFailure,
   FakeCloudflareState,
@@ -35,11 +36,28 @@ export type FakeRoute =
   | 'dns.create'
   | 'dns.patch'
   | 'dns.put'
-  | 'dns.delete';
+  | 'dns.delete'
+  | 'access.organization'
+  | 'access.policies.list'
+  | 'access.apps.list'
+  | 'access.apps.create'
+  | 'access.apps.get'
+  | 'access.apps.delete'
+  | 'access.apps.policies.create';
 
 /** Token permissions as the dashboard names them, reduced to what the routes above need. */
 export type FakePermission =
-  'account:read' | 'tunnel:read' | 'tunnel:edit' | 'zone:read' | 'dns:read' | 'dns:edit';
+  | 'account:read'
+  | 'tunnel:read'
+  | 'tunnel:edit'
+  | 'zone:read'
+  | 'dns:read'
+  | 'dns:edit'
+  /** Access: Apps and Policies (read / edit). */
+  | 'access:read'
+  | 'access:edit'
+  /** Access: Organizations, Identity Providers, and Groups (read). */
+  | 'access-org:read';
 
 export const ALL_PERMISSIONS: readonly FakePermission[] = [
   'account:read',
@@ -48,6 +66,9 @@ export const ALL_PERMISSIONS: readonly FakePermission[] = [
   'zone:read',
   'dns:read',
   'dns:edit',
+  'access:read',
+  'access:edit',
+  'access-org:read',
 ];
 
 export type FakeFault =
@@ -72,6 +93,8 @@ export interface FakeCloudflareOptions {
   accountId?: string;
   zones?: string[];
   permissions?: readonly FakePermission[];
+  /** The Zero Trust team name (`<team>.cloudflareaccess.com`); null: Zero Trust never set up. Default `tunnelbot-fake`. */
+  accessTeamName?: string | null;
   /** The fake's clock, for `created_at` and friends. */
   now?: () => Date;
   /**
@@ -168,6 +191,48 @@ const ROUTE_TABLE: readonly { method: string; pattern: RegExp; route: FakeRoute;
       route: 'dns.delete',
       keys: ['zone', 'id'],
     },
+    {
+      method: 'GET',
+      pattern: /^\/accounts\/([^/]+)\/access\/organizations$/,
+      route: 'access.organization',
+      keys: ['account'],
+    },
+    {
+      method: 'GET',
+      pattern: /^\/accounts\/([^/]+)\/access\/policies$/,
+      route: 'access.policies.list',
+      keys: ['account'],
+    },
+    {
+      method: 'GET',
+      pattern: /^\/accounts\/([^/]+)\/access\/apps$/,
+      route: 'access.apps.list',
+      keys: ['account'],
+    },
+    {
+      method: 'POST',
+      pattern: /^\/accounts\/([^/]+)\/access\/apps$/,
+      route: 'access.apps.create',
+      keys: ['account'],
+    },
+    {
+      method: 'GET',
+      pattern: /^\/accounts\/([^/]+)\/access\/apps\/([^/]+)$/,
+      route: 'access.apps.get',
+      keys: ['account', 'id'],
+    },
+    {
+      method: 'DELETE',
+      pattern: /^\/accounts\/([^/]+)\/access\/apps\/([^/]+)$/,
+      route: 'access.apps.delete',
+      keys: ['account', 'id'],
+    },
+    {
+      method: 'POST',
+      pattern: /^\/accounts\/([^/]+)\/access\/apps\/([^/]+)\/policies$/,
+      route: 'access.apps.policies.create',
+      keys: ['account', 'id'],
+    },
   ];
 
 const REQUIRED_PERMISSION: Record<FakeRoute, FakePermission | null> = {
@@ -188,6 +253,13 @@ const REQUIRED_PERMISSION: Record<FakeRoute, FakePermission | null> = {
   'dns.patch': 'dns:edit',
   'dns.put': 'dns:edit',
   'dns.delete': 'dns:edit',
+  'access.organization': 'access-org:read',
+  'access.policies.list': 'access:read',
+  'access.apps.list': 'access:read',
+  'access.apps.create': 'access:edit',
+  'access.apps.get': 'access:read',
+  'access.apps.delete': 'access:edit',
+  'access.apps.policies.create': 'access:edit',
 };
 
 /** Edit implies read, as in Cloudflare's permission groups. */
@@ -195,6 +267,7 @@ function grants(held: ReadonlySet<FakePermission>, needed: FakePermission): bool
   if (held.has(needed)) return true;
   if (needed === 'tunnel:read') return held.has('tunnel:edit');
   if (needed === 'dns:read') return held.has('dns:edit');
+  if (needed === 'access:read') return held.has('access:edit');
   return false;
 }
 
@@ -344,6 +417,7 @@ export class FakeCloudflare {
   readonly apiToken: string;
   readonly accountId: string;
   readonly state: FakeCloudflareState;
+  readonly access: FakeAccessState;
   private permissions: Set<FakePermission>;
   private readonly tokenOwner: 'user' | 'account';
   private faults: FaultEntry[] = [];
@@ -356,6 +430,10 @@ export class FakeCloudflare {
     this.apiToken = opts.apiToken ?? 'fake-cloudflare-api-token';
     this.accountId = opts.accountId ?? hexId();
     this.state = new FakeCloudflareState(this.accountId, opts.now ?? (() => new Date()));
+    this.access = new FakeAccessState(
+      opts.accessTeamName === undefined ? 'tunnelbot-fake' : opts.accessTeamName,
+      opts.now ?? (() => new Date()),
+    );
     this.permissions = new Set(opts.permissions ?? ALL_PERMISSIONS);
     this.tokenOwner = opts.tokenOwner ?? 'user';
     for (const zone of opts.zones ?? []) this.state.addZone(zone);
@@ -495,6 +573,25 @@ export class FakeCloudflare {
 
   tunnels(opts: { includeDeleted?: boolean } = {}): FakeTunnel[] {
     return [...this.state.tunnels.values()].filter((t) => opts.includeDeleted || t.deletedAt === null);
+  }
+
+  /** A reusable Access policy, as an administrator creates one in Zero Trust › Access › Policies. */
+  seedAccessPolicy(name: string, include?: readonly Record<string, unknown>[]): FakeAccessPolicy {
+    return this.access.addPolicy({ name, ...(include && { include }) });
+  }
+
+  /** An Access application someone created by hand (not through tunnelbot). */
+  seedAccessApp(input: { name: string; domain: string; policies?: readonly string[] }): FakeAccessApp {
+    return this.access.createApp({
+      type: 'self_hosted',
+      name: input.name,
+      domain: input.domain,
+      policies: input.policies ?? [],
+    });
+  }
+
+  accessApps(): FakeAccessApp[] {
+    return [...this.access.apps.values()];
   }
 
   records(zoneName?: string): FakeDnsRecord[] {
@@ -677,7 +774,33 @@ export class FakeCloudflare {
         state.deleteRecord(zone.id, id);
         return success({ id });
       }
+      case 'access.organization':
+        return success(this.access.organization());
+      case 'access.policies.list':
+        return paginate(
+          [...this.access.policies.values()],
+          query,
+          { perPage: 25, maxPerPage: 1000 },
+          (policy) => ({ ...policyJson(policy), app_count: this.appCount(policy.id) }),
+        );
+      case 'access.apps.list':
+        return paginate(this.access.listApps(query), query, { perPage: 25, maxPerPage: 1000 }, (app) =>
+          appJson(app, this.access),
+        );
+      case 'access.apps.create':
+        return success(appJson(this.access.createApp(body), this.access), undefined, 201);
+      case 'access.apps.get':
+        return success(appJson(this.access.requireApp(id), this.access));
+      case 'access.apps.delete':
+        this.access.deleteApp(id);
+        return success({ id });
+      case 'access.apps.policies.create':
+        return success(policyJson(this.access.addAppPolicy(id, body)), undefined, 201);
     }
+  }
+
+  private appCount(policyId: string): number {
+    return [...this.access.apps.values()].filter((app) => app.policyIds.includes(policyId)).length;
   }
 
   private sortedZoneRecords(zoneId: string): FakeDnsRecord[] {
@@ -751,3 +874,4 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 export type { FakeConnector, FakeDnsRecord, FakeTunnel, FakeZone } from './state.js';
+export type { FakeAccessApp, FakeAccessPolicy } from './access.js';

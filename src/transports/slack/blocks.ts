@@ -1,4 +1,5 @@
 import type { types } from '@slack/bolt';
+import { protectionLabel } from '../../core/access.js';
 import type { Listing } from '../../workflows/list.js';
 import type { RequestState, RequestView } from '../../requests/view.js';
 
@@ -147,7 +148,8 @@ export function renderListing(listing: Listing, environments: readonly string[])
           ? `health unknown (${escapeText(app.health.error)})`
           : `${app.health.status}, ${app.health.connectors} connector${app.health.connectors === 1 ? '' : 's'}`;
       const what = app.app ? `${app.app}, ` : '';
-      return `• <https://${app.hostname}|${app.hostname}> (${what}tunnel ${health})`;
+      const protection = protectionLabel(app.access, app.policies);
+      return `• <https://${app.hostname}|${app.hostname}> (${what}tunnel ${health}; ${protection})`;
     });
     const waiting = pending.map(
       (pr) =>

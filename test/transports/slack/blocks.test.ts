@@ -148,6 +148,8 @@ function exposed(environment: string, i: number): ExposedApp {
     tunnelId: '00000000-0000-4000-8000-000000000000',
     environment,
     app: `app-${i}`,
+    access: i % 2 === 0 ? { teamName: 'acme', audTags: ['a'.repeat(64)] } : undefined,
+    policies: i % 2 === 0 ? ['Staff'] : [],
     health: { id: 't', name: 'n', status: 'healthy', connectors: 2, activeConnectors: 2, connections: 8 },
   };
 }

@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseDocument } from 'yaml';
+import { accessApplicationName } from '../../src/core/access.js';
+import { validateSettings, type Settings } from '../../src/core/settings.js';
+import { TunnelbotError } from '../../src/errors.js';
+import { reject } from '../../src/workflows/approve.js';
+import { expose } from '../../src/workflows/expose.js';
+import { ALICE, BOB, startWorld, type World } from '../helpers/world.js';
+
+const CONFIG = 'apps/staging/tunnels/linkding/config.yaml';
+
+function withAccess(world: World, access: Record<string, unknown>): Settings {
+  const raw = JSON.parse(JSON.stringify(world.settings)) as { environments: Record<string, unknown>[] };
+  raw.environments[0]!['access'] = access;
+  return validateSettings(raw, 'test.yaml');
+}
+
+async function accessWorld(
+  access: Record<string, unknown>,
+  beforeGitHub?: (m: string, p: string) => Promise<void>,
+) {
+  const world = await startWorld('flux-example', beforeGitHub ? { beforeGitHub } : {});
+  const staff = world.cloudflare.seedAccessPolicy('Staff', [{ email_domain: { domain: 'example.com' } }]);
+  const settings = withAccess(world, access);
+  return { world, staff, context: { ...world.context, settings } };
+}
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof TunnelbotError, String(error));
+    assert.equal(error.code, code, error.message);
+    return true;
+  });
+}
+
+test('an expose where Access is required makes the application first, and the PR rule requires its token', async (t) => {
+  const { world, staff, context } = await accessWorld({
+    mode: 'required',
+    teamName: 'tunnelbot-fake',
+    policies: ['Staff'],
+  });
+  t.after(() => world.close());
+
+  const exposed = await expose({ app: 'linkding', port: 9090, requester: ALICE }, context);
+  const [app] = world.cloudflare.accessApps();
+  assert.ok(app, 'an Access application exists');
+  assert.equal(app.domain, 'linkding.example.com');
+  assert.equal(app.name, accessApplicationName(context.settings.instance, 'linkding.example.com'));
+  assert.deepEqual(app.policyIds, [staff.id]);
+  assert.match(app.aud, /^[0-9a-f]{64}$/);
+  assert.equal(exposed.accessApp?.aud, app.aud);
+
+  const pr = world.github.pull(exposed.pr.number)!;
+  const files = world.checkout(pr.headRef).files;
+  const rule = (parseDocument(files.get(CONFIG)!).toJS() as { ingress: Record<string, unknown>[] })
+    .ingress[0];
+  assert.deepEqual(rule, {
+    hostname: 'linkding.example.com',
+    service: 'http://linkding.linkding.svc.cluster.local:9090',
+    originRequest: { access: { required: true, teamName: 'tunnelbot-fake', audTag: [app.aud] } },
+  });
+  const body = pr.body ?? '';
+  assert.match(body, /Who may enter \| only people allowed by the Access policy "Staff"/);
+  const metadata = (await world.git.getPr(exposed.pr.number)).metadata;
+  assert.deepEqual(metadata?.access, { appId: app.id, aud: app.aud });
+
+  // A retry finds the PR and makes no second application.
+  await expose({ app: 'linkding', port: 9090, requester: ALICE }, context);
+  assert.equal(world.cloudflare.accessApps().length, 1);
+
+  // Rejecting the request deletes the application together with the tunnel.
+  await reject({ prNumber: exposed.pr.number, reason: 'not now', actor: BOB }, context);
+  assert.deepEqual(world.cloudflare.accessApps(), []);
+  assert.deepEqual(world.cloudflare.tunnels(), []);
+});
+
+test('include rules become a policy of the application itself', async (t) => {
+  const { world, context } = await accessWorld({
+    mode: 'required',
+    teamName: 'tunnelbot-fake',
+    include: [{ email: 'ops@example.com' }],
+  });
+  t.after(() => world.close());
+  await expose({ app: 'linkding', port: 9090, requester: ALICE }, context);
+  const [app] = world.cloudflare.accessApps();
+  assert.deepEqual(app?.policyIds, []);
+  assert.deepEqual(
+    app?.ownPolicies.map((policy) => [policy.decision, policy.include]),
+    [['allow', [{ email: { email: 'ops@example.com' } }]]],
+  );
+});
+
+test('a wrong team name, an unknown policy or a foreign application fail before anything exists', async (t) => {
+  const cases: Array<[Record<string, unknown>, string, ((world: World) => void)?]> = [
+    [{ mode: 'required', teamName: 'typo', policies: ['Staff'] }, 'TB_ERR_ACCESS_TEAM_MISMATCH'],
+    [{ mode: 'required', teamName: 'tunnelbot-fake', policies: ['Staf'] }, 'TB_ERR_ACCESS_POLICY_UNKNOWN'],
+    [
+      { mode: 'optional', teamName: 'tunnelbot-fake', policies: ['Staff'] },
+      'TB_ERR_ACCESS_APP_FOREIGN',
+      (world) => {
+        world.cloudflare.seedAccessApp({ name: 'hand made', domain: 'linkding.example.com' });
+      },
+    ],
+  ];
+  for (const [access, expected, seed] of cases) {
+    const { world, context } = await accessWorld(access);
+    t.after(() => world.close());
+    seed?.(world);
+    const before = world.cloudflare.accessApps().map((app) => ({ ...app }));
+    await expectCode(expose({ app: 'linkding', port: 9090, requester: ALICE }, context), expected);
+    assert.deepEqual(world.cloudflare.accessApps(), before, `${expected}: Access untouched`);
+    assert.deepEqual(world.cloudflare.tunnels({ includeDeleted: true }), [], `${expected}: no tunnel made`);
+    assert.deepEqual(await world.git.listOpenTunnelbotPrs(), []);
+  }
+});
+
+test('access=public is refused where Access is required, and makes no application where it is optional', async (t) => {
+  const required = await accessWorld({ mode: 'required', teamName: 'tunnelbot-fake', policies: ['Staff'] });
+  t.after(() => required.world.close());
+  await expectCode(
+    expose({ app: 'linkding', port: 9090, access: 'public', requester: ALICE }, required.context),
+    'TB_ERR_ACCESS_PUBLIC_FORBIDDEN',
+  );
+  assert.deepEqual(required.world.cloudflare.tunnels({ includeDeleted: true }), []);
+
+  const optional = await accessWorld({ mode: 'optional', teamName: 'tunnelbot-fake', policies: ['Staff'] });
+  t.after(() => optional.world.close());
+  const exposed = await expose(
+    { app: 'linkding', port: 9090, access: 'public', requester: ALICE },
+    optional.context,
+  );
+  assert.deepEqual(optional.world.cloudflare.accessApps(), []);
+  const pr = optional.world.github.pull(exposed.pr.number)!;
+  assert.match(pr.body ?? '', /PUBLIC: anyone on the internet reaches this app/);
+  const config = optional.world.checkout(pr.headRef).files.get(CONFIG)!;
+  assert.doesNotMatch(config, /originRequest/);
+});
+
+test('a failed expose deletes the Access application it created, and keeps one it adopted', async (t) => {
+  let armed = true;
+  const { world, context } = await accessWorld(
+    { mode: 'required', teamName: 'tunnelbot-fake', policies: ['Staff'] },
+    async (method, path) => {
+      if (armed && method === 'POST' && /\/pulls$/.test(path)) {
+        armed = false;
+        throw new Error('injected outage');
+      }
+    },
+  );
+  t.after(() => world.close());
+  await assert.rejects(expose({ app: 'linkding', port: 9090, requester: ALICE }, context));
+  assert.equal(armed, false);
+  assert.deepEqual(world.cloudflare.accessApps(), [], 'the created application is gone');
+  assert.deepEqual(world.cloudflare.tunnels(), []);
+
+  // An application of ours from an earlier attempt may belong to another replica's PR: adopted, never deleted.
+  const earlier = world.cloudflare.seedAccessApp({
+    name: accessApplicationName(context.settings.instance, 'linkding.example.com'),
+    domain: 'linkding.example.com',
+  });
+  armed = true;
+  await assert.rejects(expose({ app: 'linkding', port: 9090, requester: ALICE }, context));
+  assert.deepEqual(
+    world.cloudflare.accessApps().map((app) => app.id),
+    [earlier.id],
+  );
+});
