@@ -17,9 +17,25 @@ export interface GitHubClientOptions {
    * throttling spaces writes a second apart and retries turn injected faults into minutes of backoff.
    */
   retryAndThrottle?: boolean;
+  /** Per attempt (a retry gets its own); {@link DEFAULT_GITHUB_TIMEOUT_MS} when not given. */
+  timeoutMs?: number;
 }
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+/** GitHub answers API calls in well under a second; a call still open after this is an outage, not a slow day. */
+export const DEFAULT_GITHUB_TIMEOUT_MS = 10_000;
+
+/**
+ * fetch with a deadline: octokit has no timeout of its own (`request.signal` is per call), so every request it makes
+ * (API calls, installation tokens, retries) goes through this. A caller's own signal still aborts it.
+ */
+function fetchWithTimeout(timeoutMs: number): typeof fetch {
+  return (input, init = {}) => {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    return fetch(input, { ...init, signal });
+  };
+}
 
 // 405 (not mergeable) and 409 (head moved) are answers, not outages: retrying them only delays the user's error.
 const DO_NOT_RETRY = [400, 401, 403, 404, 405, 409, 410, 422, 451];
@@ -39,6 +55,7 @@ export async function createOctokit(options: GitHubClientOptions): Promise<Octok
   const Configured = Octokit.defaults({
     baseUrl: options.baseUrl ?? DEFAULT_GITHUB_API_URL,
     userAgent: 'tunnelbot',
+    request: { fetch: fetchWithTimeout(options.timeoutMs ?? DEFAULT_GITHUB_TIMEOUT_MS) },
     log: {
       debug: (message: string) => logger.debug(message),
       info: (message: string) => logger.debug(message),
@@ -66,6 +83,21 @@ export async function createOctokit(options: GitHubClientOptions): Promise<Octok
   }
 }
 
+function isTimeout(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (cause.name === 'TimeoutError') return true;
+  }
+  return false;
+}
+
+function unreachable(error: unknown, doing: string): TunnelbotError {
+  if (isTimeout(error)) {
+    return new TunnelbotError('TB_ERR_GITHUB_UNAVAILABLE', `GitHub did not answer in time while ${doing}.`);
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return new TunnelbotError('TB_ERR_GITHUB_UNAVAILABLE', `GitHub could not be reached while ${doing}: ${reason}.`);
+}
+
 function githubMessage(error: RequestError): string {
   const data = error.response?.data as { message?: unknown } | undefined;
   return typeof data?.message === 'string' ? data.message : `HTTP ${error.status}`;
@@ -86,13 +118,8 @@ export function requestMessage(error: unknown): string {
  */
 export function githubError(error: unknown, doing: string): TunnelbotError {
   if (isTunnelbotError(error)) return error;
-  if (!(error instanceof RequestError)) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return new TunnelbotError(
-      'TB_ERR_GITHUB_UNAVAILABLE',
-      `GitHub could not be reached while ${doing}: ${reason}.`,
-    );
-  }
+  // octokit reports a request that never got an answer as a RequestError with status 500 and no response.
+  if (!(error instanceof RequestError) || error.response === undefined) return unreachable(error, doing);
   const message = githubMessage(error);
   const headers = error.response?.headers ?? {};
   const details = { status: error.status, githubRequestId: headers['x-github-request-id'] };
