@@ -32,7 +32,7 @@ export const serveCommand: CliCommand = {
   usage,
   async run(argv, io) {
     parseCommandArgs('serve', argv, {});
-    const config = loadServiceConfig(io, { slack: false, github: true, cloudflare: true });
+    const config = loadServiceConfig(io, { slack: false, github: true, cloudflare: true, repository: true });
     const logger = stderrLogger(io, config.logLevel);
     const service = await createService(config, logger);
     await listen(service, config.port);
