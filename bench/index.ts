@@ -4,6 +4,7 @@ import { run as cloudflaredEdit } from './cloudflared-edit.js';
 import { run as fluxWebhook } from './flux-webhook.js';
 import { run as githubPr } from './github-pr.js';
 import { run as sops } from './sops.js';
+import { run as webhooks } from './webhooks.js';
 
 const benchmarks: Array<[name: string, run: () => Promise<void>]> = [
   ['cloudflared-edit', cloudflaredEdit],
@@ -11,6 +12,7 @@ const benchmarks: Array<[name: string, run: () => Promise<void>]> = [
   ['sops', sops],
   ['github-pr', githubPr],
   ['flux-webhook', fluxWebhook],
+  ['webhooks', webhooks],
 ];
 
 for (const [name, run] of benchmarks) {

@@ -95,7 +95,10 @@ function unreachable(error: unknown, doing: string): TunnelbotError {
     return new TunnelbotError('TB_ERR_GITHUB_UNAVAILABLE', `GitHub did not answer in time while ${doing}.`);
   }
   const reason = error instanceof Error ? error.message : String(error);
-  return new TunnelbotError('TB_ERR_GITHUB_UNAVAILABLE', `GitHub could not be reached while ${doing}: ${reason}.`);
+  return new TunnelbotError(
+    'TB_ERR_GITHUB_UNAVAILABLE',
+    `GitHub could not be reached while ${doing}: ${reason}.`,
+  );
 }
 
 function githubMessage(error: RequestError): string {

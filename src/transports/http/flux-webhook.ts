@@ -60,8 +60,9 @@ export const fluxWebhook: FastifyPluginAsync<FluxWebhookOptions> = async (app, o
       revision: revision?.revision,
     });
     // notification-controller waits at most spec.timeout (15 s) including retries: acknowledge, then work.
-    // createHttpServer's loggerInstance is pino, so the request's child logger is one too.
-    const work = log.child({ webhook: 'flux', gotkComponent }) as Logger;
+    // The request's logger already carries its id, which ties the work's lines to the request's completion line;
+    // createHttpServer's loggerInstance is pino, so it is one too.
+    const work = log as Logger;
     options.onFluxEvent(event, work).catch((error: unknown) => {
       work.error({ err: error, reason: event.reason }, 'handling a Flux event failed');
     });
