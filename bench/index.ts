@@ -3,6 +3,7 @@ import { run as cloudflareDns } from './cloudflare-dns.js';
 import { run as cloudflaredEdit } from './cloudflared-edit.js';
 import { run as fluxWebhook } from './flux-webhook.js';
 import { run as githubPr } from './github-pr.js';
+import { run as slackAck } from './slack-ack.js';
 import { run as sops } from './sops.js';
 import { run as webhooks } from './webhooks.js';
 
@@ -12,6 +13,7 @@ const benchmarks: Array<[name: string, run: () => Promise<void>]> = [
   ['sops', sops],
   ['github-pr', githubPr],
   ['flux-webhook', fluxWebhook],
+  ['slack-ack', async () => void (await slackAck())],
   ['webhooks', webhooks],
 ];
 

@@ -15,6 +15,8 @@ import { metricsRoute } from './transports/http/metrics.js';
 import { BackgroundWork } from './transports/http/background.js';
 import { Readiness } from './transports/http/readiness.js';
 import { closeHttpServer, createHttpServer } from './transports/http/server.js';
+import { createSlackClient, SlackTransport, type SlackTransportOptions } from './transports/slack/app.js';
+import { SlackConversation, SlackDirectory } from './transports/slack/conversation.js';
 import type { WorkflowContext } from './workflows/context.js';
 import { PullRequestPoller } from './workflows/poll-pull-requests.js';
 
@@ -29,7 +31,14 @@ export interface Service {
   readonly poller: PullRequestPoller;
   /** What `/readyz` reports; a transport that owns a dependency (Slack) reports it with `readiness.set`. */
   readonly readiness: Readiness;
-  /** Listens on `config.port` (or `port`), starts polling and the periodic cleanup. */
+  /** The one entry point every transport calls. */
+  readonly requests: RequestService;
+  /** Slack, when SLACK_BOT_TOKEN is set. */
+  readonly slack: SlackTransport | undefined;
+  /**
+   * Listens on `config.port` (or `port`), starts polling and the periodic cleanup, then connects Slack (retrying
+   * while it cannot be reached); rejects when Slack refuses the token.
+   */
   start(options?: { port?: number; host?: string }): Promise<{ url: string }>;
   /**
    * Stops accepting, lets requests and the work they started finish within `boundMs` (SHUTDOWN_BOUND_MS), then
@@ -77,20 +86,39 @@ export function createContext(config: Config, logger: Logger): WorkflowContext {
   return { git, cloudflare, settings: config.settings, logger, now: () => new Date() };
 }
 
+/** Test and sandbox knobs for the Slack transport (retries, backoff, ping timeout); production uses the defaults. */
+export type SlackTuning = Pick<SlackTransportOptions, 'retries' | 'backoff' | 'clientPingTimeoutMs'>;
+
 export async function createService(
   config: Config,
   logger: Logger,
   context = createContext(config, logger),
   metrics = new Metrics(),
+  tuning: { slack?: SlackTuning } = {},
 ): Promise<Service> {
   const fluxToken = config.flux.webhookToken;
-  const requests = new RequestService({ context, metrics, dnsAwaitsFlux: fluxToken !== undefined });
+  const slackClient = config.slack.botToken
+    ? createSlackClient(config.slack, logger, tuning.slack?.retries)
+    : undefined;
+  const requests = new RequestService({
+    context,
+    metrics,
+    dnsAwaitsFlux: fluxToken !== undefined,
+    ...(slackClient && {
+      conversation: new SlackConversation(slackClient),
+      directory: new SlackDirectory(slackClient),
+    }),
+  });
   const work = new BackgroundWork();
   const handle = (event: PullRequestEvent) => work.track(requests.onPullRequestEvent(event));
   const handleFlux = (event: FluxEvent, log: Logger) => work.track(requests.onFluxEvent(event, log));
   const server = createHttpServer({ logger, metrics });
   const readiness = new Readiness(logger);
   readiness.watch('github', { run: () => context.git.defaultBranch() });
+  const slack = slackClient
+    ? new SlackTransport({ slack: config.slack, requests, logger, readiness, ...tuning.slack })
+    : undefined;
+  if (slack?.httpRoutes) await server.register(slack.httpRoutes);
   await server.register(healthRoutes, { readiness });
   await server.register(metricsRoute, { metrics });
   if (config.github.webhookSecret) {
@@ -109,6 +137,8 @@ export async function createService(
     server,
     poller,
     readiness,
+    requests,
+    slack,
     async start(options = {}) {
       const url = await server.listen({ port: options.port ?? config.port, host: options.host ?? '0.0.0.0' });
       readiness.start();
@@ -117,13 +147,20 @@ export async function createService(
       housekeeping = setInterval(() => void houseKeep(), HOUSEKEEPING_INTERVAL_MS);
       housekeeping.unref();
       logger.info(
-        { url, webhooks: config.github.webhookSecret !== undefined, fluxEvents: fluxToken !== undefined },
+        {
+          url,
+          slack: slack ? config.slack.mode : 'off',
+          webhooks: config.github.webhookSecret !== undefined,
+          fluxEvents: fluxToken !== undefined,
+        },
         'tunnelbot listening',
       );
+      await slack?.start();
       return { url };
     },
     async stop(boundMs = SHUTDOWN_BOUND_MS) {
       const started = Date.now();
+      await slack?.stop();
       if (housekeeping) clearInterval(housekeeping);
       poller.stop();
       readiness.stop();

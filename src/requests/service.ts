@@ -122,6 +122,7 @@ export class RequestService {
   private readonly told = new BoundedSet(1000);
   private readonly groups = new Map<string, { members: ReadonlySet<string>; until: number }>();
   private readonly now: () => number;
+  private readonly deciding = new Set<number>();
 
   constructor(private readonly options: RequestServiceOptions) {
     this.context = options.context;
@@ -183,6 +184,10 @@ export class RequestService {
 
   /** Approve & merge: policy (four-eyes), then the merge pinned to the head commit the approver was shown. */
   async approve(actor: Actor, input: { prNumber: number; headSha: string }): Promise<Reply> {
+    return this.once(input.prNumber, () => this.approveOnce(actor, input));
+  }
+
+  private async approveOnce(actor: Actor, input: { prNumber: number; headSha: string }): Promise<Reply> {
     try {
       const pr = await this.openRequest(input.prNumber);
       const metadata = pr.metadata!;
@@ -233,6 +238,10 @@ export class RequestService {
 
   /** Reject: close the PR and delete its branch and the tunnel created for it. The requester may withdraw. */
   async reject(actor: Actor, input: { prNumber: number; reason?: string }): Promise<Reply> {
+    return this.once(input.prNumber, () => this.rejectOnce(actor, input));
+  }
+
+  private async rejectOnce(actor: Actor, input: { prNumber: number; reason?: string }): Promise<Reply> {
     try {
       const pr = await this.openRequest(input.prNumber);
       const metadata = pr.metadata!;
@@ -264,6 +273,11 @@ export class RequestService {
     } catch (error) {
       return this.failed(error);
     }
+  }
+
+  /** The configured environments, the first being the default a form offers. */
+  environments(): string[] {
+    return this.context.settings.environments.map((environment) => environment.name);
   }
 
   /** What the default branch exposes, with tunnel health, and what waits for approval. */
@@ -362,6 +376,25 @@ export class RequestService {
   }
 
   // --- steps ----------------------------------------------------------------------------------------------
+
+  /**
+   * One decision per PR at a time in this replica: a double click waits for nothing and changes nothing. Across
+   * replicas GitHub's merge is the arbiter (the second merge finds the PR merged or its head moved).
+   */
+  private async once(prNumber: number, decide: () => Promise<Reply>): Promise<Reply> {
+    if (this.deciding.has(prNumber)) {
+      return {
+        ok: true,
+        text: `Pull request #${prNumber} is being decided already; its message shows the outcome.`,
+      };
+    }
+    this.deciding.add(prNumber);
+    try {
+      return await decide();
+    } finally {
+      this.deciding.delete(prNumber);
+    }
+  }
 
   private async authorize(question: PolicyQuestion): Promise<void> {
     const policy = this.context.settings.policy;

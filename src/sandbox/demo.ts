@@ -1,157 +1,196 @@
-import { CloudflareAdapter } from '../adapters/cloudflare/index.js';
-import { GitHubProvider } from '../adapters/github/provider.js';
-import type { Person } from '../core/git-provider.js';
-import { validateSettings } from '../core/settings.js';
-import { FakeCloudflare } from './cloudflare/index.js';
-import { FakeGitHub } from './github/server.js';
-import { parseFluxEvent } from '../core/flux-event.js';
-import { decryptYaml, generateAgeKeyPair } from '../gitops/sops/index.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { decryptYaml } from '../gitops/sops/index.js';
 import type { Logger } from '../log.js';
-import type { WorkflowContext } from '../workflows/context.js';
-import { approve } from '../workflows/approve.js';
-import { expose } from '../workflows/expose.js';
-import { FluxEventMemory, onFluxEvent } from '../workflows/flux-events.js';
-import { unexpose } from '../workflows/unexpose.js';
+import { ACTION_IDS } from '../transports/slack/blocks.js';
 import { sampleRepository } from './sample-repo.js';
-
-const ALICE: Person = { slackUserId: 'U0ALICE', name: 'Alice' };
-const BOB: Person = { slackUserId: 'U0BOB', name: 'Bob' };
-const TOKEN = 'ghp_demoTokenForTheLocalFakeOnly000000000';
+import { startSandbox, type Sandbox } from './sandbox.js';
+import { FakeSlack, type FakeSlackMessage } from './slack/index.js';
 
 /**
- * `tunnelbot demo`: the whole request lifecycle on this machine, against the local GitHub (a real git repository)
- * and Cloudflare fakes, through the same adapters and workflows `serve` uses. Slack's part is narrated: the
- * Slack transport is not built yet, so the demo calls the workflows a slash command and a button will call.
+ * `tunnelbot demo`: the whole request lifecycle on this machine, as people in Slack live it. The real Bolt app (Socket
+ * Mode) talks to the project's Slack fake; GitHub (a real git repository) and Cloudflare are the local fakes; Flux
+ * is simulated as in the sandbox. Alice and Bob type commands and press buttons through the fake, and the demo prints
+ * the conversation as they would read it, then the pull request's diff and the check that nothing is left behind.
  */
-export async function runDemo(print: (line: string) => void, logger: Logger): Promise<void> {
-  const key = await generateAgeKeyPair();
-  const github = await FakeGitHub.start({
-    files: sampleRepository(key.recipient),
-    tokens: { [TOKEN]: { login: 'tunnelbot[bot]', permission: 'write' } },
-  });
-  const cloudflare = new FakeCloudflare({ zones: ['example.com'] });
+
+const BOT_TOKEN = 'xoxb-demo-0000000000-localfakeonly';
+const APP_TOKEN = 'xapp-1-ADEMO-0000000000-localfakeonly';
+const CHANNEL = 'C0DEMO0OPS';
+const ALICE = { id: 'U0ALICE', name: 'alice', real_name: 'Alice' };
+const BOB = { id: 'U0BOB', name: 'bob', real_name: 'Bob' };
+const WAIT_MS = 15_000;
+
+const run = promisify(execFile);
+
+export interface DemoOptions {
+  /** Flux's simulated delay after a merge. */
+  readonly fluxDelayMs?: number;
+}
+
+async function until<T>(what: string, read: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const value = read();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline)
+      throw new Error(`the demo waited in vain for ${what}; please report this as a bug`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .split('\n')
+    .map((line) => `${prefix}${line}`)
+    .join('\n');
+}
+
+export async function runDemo(
+  print: (line: string) => void,
+  logger: Logger,
+  options: DemoOptions = {},
+): Promise<void> {
+  const slack = new FakeSlack({ botToken: BOT_TOKEN, appToken: APP_TOKEN, users: [ALICE, BOB] });
+  const { apiUrl } = await slack.start();
+  let sandbox: Sandbox | undefined;
   try {
-    const { baseURL } = await cloudflare.start();
-    const settings = validateSettings(
-      {
-        instance: 'demo',
-        environments: [{ name: 'demo', path: 'apps/demo/tunnels', domain: 'example.com' }],
-      },
-      'demo settings',
-    );
-    const git = new GitHubProvider({
-      auth: { kind: 'token', token: TOKEN },
-      baseUrl: github.url,
-      owner: github.owner.login,
-      repo: github.repoName,
+    sandbox = await startSandbox({
+      slack: { mode: 'socket', botToken: BOT_TOKEN, appToken: APP_TOKEN, apiUrl },
       logger,
-      retryAndThrottle: false,
+      port: 0,
+      fluxDelayMs: options.fluxDelayMs ?? 500,
+      slackTuning: { retries: 0 },
     });
-    const context: WorkflowContext = {
-      git,
-      cloudflare: new CloudflareAdapter({
-        apiToken: cloudflare.apiToken,
-        accountId: cloudflare.accountId,
-        baseURL,
-        logger,
-      }),
-      settings,
-      logger,
-      now: () => new Date(),
+    const { cloudflare, github } = sandbox;
+    const shown = new Map<string, string>();
+    /** Prints what changed in the channel since the last look: new or edited root messages, thread replies. */
+    const look = () => {
+      for (const message of slack.messages) {
+        const text = slack.render(message);
+        if (shown.get(message.ts) === text) continue;
+        const edited = shown.has(message.ts);
+        shown.set(message.ts, text);
+        const who = message.threadTs
+          ? '    ↳ tunnelbot (in the thread)'
+          : `  tunnelbot${edited ? ' (edited)' : ''}`;
+        print(`${who}:\n${indent(text, message.threadTs ? '        ' : '      ')}`);
+      }
     };
+    let told = 0;
+    const privately = () => {
+      for (const post of slack.responseUrlPosts.slice(told)) {
+        print(
+          `  (only the person who acted sees) tunnelbot:\n${indent(slack.render(post.body as { text?: string }), '      ')}`,
+        );
+      }
+      told = slack.responseUrlPosts.length;
+    };
+    const rootOf = (pattern: RegExp) =>
+      slack.messages.find((m) => m.threadTs === undefined && pattern.test(m.text ?? ''));
+    const hasButton = (message: FakeSlackMessage | undefined, actionId: string) =>
+      JSON.stringify(message?.blocks ?? []).includes(`"action_id":"${actionId}"`);
 
-    print('tunnelbot demo: fake GitHub and Cloudflare APIs on 127.0.0.1, no account needed.');
-    print(`GitOps repository: ${github.repoPath} (a real git repository, removed at the end)\n`);
+    print(
+      'tunnelbot demo: the real Slack app (Bolt, Socket Mode) against a local Slack, with GitHub (a real git',
+    );
+    print('repository) and Cloudflare as local fakes and Flux simulated. No accounts, no network.\n');
 
-    print('1. Alice types `/expose linkding 9090` in Slack.');
-    const exposed = await expose({ app: 'linkding', port: 9090, requester: ALICE }, context);
+    print('#ops  Alice: /expose linkding 9090');
+    await slack.sendSlashCommand({
+      command: '/expose',
+      text: 'linkding 9090',
+      user_id: ALICE.id,
+      channel_id: CHANNEL,
+    });
+    const root = await until('the request message', () => {
+      const message = rootOf(/linkding/);
+      return hasButton(message, ACTION_IDS.approve) ? message : undefined;
+    });
+    look();
     const tunnel = cloudflare.tunnels()[0]!;
-    print(`   Cloudflare Tunnel ${tunnel.name} created (${tunnel.id}).`);
-    print(`   Pull request #${exposed.pr.number} opened: ${exposed.pr.url}`);
-    const pull = github.pull(exposed.pr.number)!;
-    for (const line of pull.body?.split('\n') ?? []) {
-      if (line.startsWith('- `')) print(`     ${line}`);
-    }
+    print(`  [Cloudflare] tunnel ${tunnel.name} created; [GitHub] pull request #1 opened.\n`);
 
-    print('\n2. Bob approves the request (in Slack this will be the [Approve & merge] button).');
-    const merged = await approve(
-      { prNumber: exposed.pr.number, expectedHeadSha: exposed.pr.headSha, approver: BOB },
-      context,
-      { dnsAwaitsFlux: true },
-    );
-    print(
-      `   Merged as ${merged.mergeSha.slice(0, 7)}, pinned to ${exposed.pr.headSha.slice(0, 7)}, the commit Bob saw.`,
-    );
-    if (merged.outcome.kind !== 'awaiting-flux') throw new Error(`unexpected outcome ${merged.outcome.kind}`);
-    print(
-      `   DNS records now: ${cloudflare.records().length}; tunnelbot waits for Flux, so no visitor meets a CNAME before cloudflared runs.`,
-    );
-    const info = await git.getPr(exposed.pr.number);
+    print('#ops  Alice presses [Approve & merge] on her own request');
+    await slack.clickButton({ messageTs: root.ts, actionId: ACTION_IDS.approve, userId: ALICE.id });
+    await until('the refusal', () => slack.responseUrlPosts.length > told);
+    privately();
 
+    print('\n#ops  Bob presses [Approve & merge]');
+    await slack.clickButton({ messageTs: root.ts, actionId: ACTION_IDS.approve, userId: BOB.id });
+    await until('the merge', () => /Waiting for Flux/.test(slack.render(root)));
+    look();
     print(
-      '\n3. Flux applies the merge and notifies tunnelbot (kustomize-controller, ReconciliationSucceeded).',
+      `  [Cloudflare] DNS records: ${cloudflare.records().length}; the hostname waits until Flux runs cloudflared.\n`,
     );
-    const memory = new FluxEventMemory();
-    memory.awaitFlux({ number: info.number, mergeSha: merged.mergeSha, metadata: info.metadata! });
-    const flux = await onFluxEvent(
-      parseFluxEvent(
-        JSON.stringify({
-          involvedObject: {
-            kind: 'Kustomization',
-            namespace: 'flux-system',
-            name: 'apps',
-            apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-          },
-          severity: 'info',
-          timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-          message: 'Reconciliation finished in 1.2s, next run in 10m0s',
-          reason: 'ReconciliationSucceeded',
-          metadata: { revision: `main@sha1:${merged.mergeSha}`, commit_status: 'update' },
-          reportingController: 'kustomize-controller',
-        }),
-      ),
-      context,
-      memory,
-    );
-    if (flux.kind === 'reconciled') {
-      print(
-        `   Revision ${flux.commitSha.slice(0, 7)} applied; PRs now live: ${flux.applied.map((pr) => `#${pr.number}`).join(', ')}.`,
-      );
-    }
+
+    print('… Flux applies the merge, cloudflared connects (simulated) …');
+    await until('live', () => slack.threadOf(root.ts).some((m) => /Live at/.test(m.text ?? '')));
+    look();
     for (const record of cloudflare.records()) {
-      print(`   DNS: ${record.type} ${record.name} -> ${record.content} (proxied, "${record.comment}")`);
+      print(`  [Cloudflare] ${record.type} ${record.name} -> ${record.content} (proxied)`);
     }
-    print('   live at https://linkding.example.com');
 
-    const snapshot = await git.readSnapshot((await git.defaultBranch()).sha);
-    const secretFile = [...snapshot.files.keys()].find((path) => path.endsWith('secret.sops.yaml'))!;
-    const plaintext = await decryptYaml(snapshot.files.get(secretFile)!, { identities: [key.identity] });
-    const holdsTheTunnel = plaintext.includes(tunnel.id) && plaintext.includes(tunnel.secret);
+    const pr = await sandbox.service.context.git.getPr(1);
+    const git = (...args: string[]) => run('git', ['--git-dir', github.repoPath, ...args]);
+    const stat = await git('show', '--format=  commit %h %s', '--stat=100', pr.mergeSha!);
+    const patch = await git(
+      'show',
+      '--format=',
+      '--patch',
+      pr.mergeSha!,
+      '--',
+      '*kustomization.yaml',
+      '*config.yaml',
+    );
+    print('\nThe pull request, as merged:');
+    print(indent(stat.stdout.trimEnd(), '  '));
     print(
-      `   ${secretFile} is SOPS-encrypted; the demo's age key decrypts it to the tunnel's credentials: ${holdsTheTunnel ? 'yes' : 'NO'}.`,
+      '\n  The ingress rule and the kustomizations (the Deployment is in the PR; the secret is SOPS-encrypted):',
+    );
+    print(indent(patch.stdout.trimEnd(), '  '));
+    const snapshot = await sandbox.service.context.git.readSnapshot(pr.mergeSha!);
+    const secretPath = [...snapshot.files.keys()].find((path) => path.endsWith('secret.sops.yaml'))!;
+    const secretFile = snapshot.files.get(secretPath)!;
+    const plaintext = await decryptYaml(secretFile, { identities: [sandbox.ageIdentity] });
+    const sealed = !secretFile.includes(tunnel.secret) && plaintext.includes(tunnel.secret);
+    print(
+      `  ${secretPath}: the tunnel secret is ${sealed ? 'only in encrypted form in git; the age key decrypts it' : 'NOT SEALED'}.\n`,
     );
 
-    print('\n4. Alice types `/unexpose linkding`; Bob approves.');
-    const removal = await unexpose({ app: 'linkding', requester: ALICE }, context);
-    await approve(
-      { prNumber: removal.pr.number, expectedHeadSha: removal.pr.headSha, approver: BOB },
-      context,
+    print('#ops  Alice: /unexpose linkding');
+    await slack.sendSlashCommand({
+      command: '/unexpose',
+      text: 'linkding',
+      user_id: ALICE.id,
+      channel_id: CHANNEL,
+    });
+    const removal = await until('the unexpose request', () => {
+      const message = rootOf(/Unexpose linkding/);
+      return hasButton(message, ACTION_IDS.approve) ? message : undefined;
+    });
+    look();
+    print('\n#ops  Bob presses [Approve & merge]');
+    await slack.clickButton({ messageTs: removal.ts, actionId: ACTION_IDS.approve, userId: BOB.id });
+    await until('the removal', () =>
+      slack.threadOf(removal.ts).some((m) => /left behind/.test(m.text ?? '')),
     );
-    print(`   Pull request #${removal.pr.number} merged: tunnel directory and kustomization entry removed.`);
+    look();
 
-    const after = await git.readSnapshot((await git.defaultBranch()).sha, () => true);
-    const original = sampleRepository(key.recipient);
-    const identical =
-      after.files.size === Object.keys(original).length &&
-      Object.entries(original).every(([path, content]) => after.files.get(path) === content);
+    const head = await sandbox.service.context.git.defaultBranch();
+    const after = await sandbox.service.context.git.readSnapshot(head.sha, () => true);
+    const original = Object.entries(sampleRepository(''))
+      .filter(([path]) => path !== '.sops.yaml')
+      .every(([path, content]) => after.files.get(path) === content);
+    const identical = original && after.files.size === Object.keys(sampleRepository('')).length;
     print('\nLeft behind:');
-    print(`   tunnels: ${cloudflare.tunnels().length}, DNS records: ${cloudflare.records().length}`);
-    print(`   repository identical to the start: ${identical ? 'yes' : 'NO'}`);
-    if (!holdsTheTunnel || !identical || cloudflare.tunnels().length > 0 || cloudflare.records().length > 0) {
+    print(`  tunnels: ${cloudflare.tunnels().length}, DNS records: ${cloudflare.records().length}`);
+    print(`  repository identical to the start: ${identical ? 'yes' : 'NO'}`);
+    if (!sealed || !identical || cloudflare.tunnels().length > 0 || cloudflare.records().length > 0) {
       throw new Error('the demo did not end where it should have; please report this as a bug');
     }
   } finally {
-    await cloudflare.stop();
-    await github.close();
+    await sandbox?.stop();
+    await slack.stop();
   }
 }

@@ -26,13 +26,16 @@ export async function loadSandboxDemo(
 
 export const demoCommand: CliCommand = {
   name: 'demo',
-  summary: 'Run expose -> approve -> live -> unexpose on this machine against local fakes (no accounts).',
+  summary:
+    'Watch /expose -> approve -> live -> /unexpose in a local Slack, GitHub and Cloudflare (no accounts).',
   usage: `Usage: tunnelbot demo
 
-Starts a fake GitHub (backed by a real git repository) and a fake Cloudflare API on 127.0.0.1, then runs the
-request lifecycle through the same adapters and workflows as \`tunnelbot serve\`: Alice exposes linkding, Bob
-approves, DNS follows the merge, Alice unexposes it, and nothing is left behind. Needs git. Slack is narrated:
-the Slack transport is not built yet.
+Runs the real service (the Slack app over Socket Mode, the request service, the workflows) against local
+stand-ins on 127.0.0.1: the project's Slack fake, a fake GitHub backed by a real git repository, and a fake
+Cloudflare API, with Flux simulated. Alice types /expose linkding 9090, her own Approve is refused, Bob approves,
+the request goes live, Alice unexposes it and Bob approves, and nothing is left behind. It prints the
+conversation as people in Slack read it, the pull request's diff, and the final check. Needs git; no accounts,
+no network.
 `,
   async run(argv, io) {
     parseCommandArgs('demo', argv, {});

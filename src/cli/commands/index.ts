@@ -8,6 +8,7 @@ import { listCommand } from './list.js';
 import { planCommand } from './plan.js';
 import { reconcileCommand } from './reconcile.js';
 import { ruleCommand } from './rule.js';
+import { sandboxCommand } from './sandbox.js';
 import { serveCommand } from './serve.js';
 import { validateCommand } from './validate.js';
 
@@ -24,4 +25,5 @@ export const commands: CliCommand[] = [
   reconcileCommand,
   listCommand,
   demoCommand,
+  sandboxCommand,
 ];

@@ -1,22 +1,37 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type {
   AppsConnectionsOpenResponse,
   AuthTestResponse,
+  ChatDeleteResponse,
   ChatPostEphemeralResponse,
   ChatPostMessageResponse,
   ChatUpdateResponse,
+  UsergroupsUsersListResponse,
   UsersInfoResponse,
+  ViewsOpenResponse,
 } from '@slack/web-api';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { checkBlockKit } from './block-kit.js';
+import { postToApp, type SlackHttpRequest } from './http-delivery.js';
+import { renderMessage, type RenderableMessage } from './render.js';
+import { checkModalView, submissionState, withEmoji, withGeneratedIds, type FakeViewValue } from './views.js';
+
+export { checkBlockKit, type BlockKitSurface } from './block-kit.js';
+export { FakeSlackDeliveryError, type HttpDeliveryTarget } from './http-delivery.js';
+export { decodeMrkdwn, renderMessage, type RenderableMessage, type UserLookup } from './render.js';
+export { signSlackRequest } from './signing.js';
+export { checkModalView, type FakeViewValue } from './views.js';
 
 /**
  * A local stand-in for the parts of Slack tunnelbot talks to: the Web API methods it calls (under `/api/`, for
  * `slackApiUrl`), `response_url`s, and a Socket Mode WebSocket reached through `apps.connections.open`. Tests drive
- * the app side (slash commands, button clicks, events) through methods and read every call back. Faults are injected
- * through methods, never over HTTP, so nothing reachable on the port can change the fake's behaviour.
+ * the app side (slash commands, button clicks, modal submissions, events) through methods and read every call
+ * back; in HTTP mode the same payloads are POSTed, signed, to the app's Request URL instead. Faults and workspace
+ * facts (channels, user groups) are set through methods, never over HTTP, so nothing reachable on the port can
+ * change the fake's behaviour.
  */
 
 export type FakeSlackUser = NonNullable<UsersInfoResponse['user']>;
@@ -34,6 +49,41 @@ export interface FakeSlackOptions {
   users?: readonly FakeSlackUser[];
   /** How long `send*` wait for the client's ack; Slack gives up after 3 s. */
   ackTimeoutMs?: number;
+  /** A free workspace: user groups need a paid plan, so `usergroups.users.list` answers `plan_upgrade_required`. */
+  userGroupsUnavailable?: boolean;
+  /** How payloads reach the app: over the Socket Mode WebSocket (default) or POSTed to its Request URL. */
+  delivery?: FakeSlackDelivery;
+  /** Milliseconds since the epoch; only trigger ids' 3 s lifetime reads it, so tests can age them. */
+  now?: () => number;
+}
+
+export type FakeSlackDelivery = { mode: 'socket' } | { mode: 'http'; url: string; signingSecret: string };
+
+/** A modal opened through `views.open`, as it stands now (a submission answered with `update` changes it). */
+export interface FakeSlackView {
+  readonly id: string;
+  callbackId: string;
+  privateMetadata: string;
+  /** As Slack stores them: every block with a `block_id`, every element with an `action_id`. */
+  blocks: unknown[];
+  /** The person the trigger id was issued to; only they can submit it. */
+  readonly userId: string;
+  title: string;
+}
+
+export interface FakeSubmitViewInput {
+  viewId: string;
+  userId?: string;
+  /** `block_id` -> `action_id` -> what the person entered; inputs left out keep their initial value. */
+  values: Record<string, Record<string, FakeViewValue>>;
+}
+
+export interface FakeClickButtonInput {
+  /** A message's `ts` (root or reply) or an ephemeral's `message_ts`. */
+  messageTs: string;
+  actionId: string;
+  userId?: string;
+  userName?: string;
 }
 
 export interface FakeSlackCall {
@@ -133,6 +183,27 @@ type Fault =
   | { kind: 'error'; error: string; remaining: number }
   | { kind: 'ratelimit'; retryAfterSeconds: number; remaining: number };
 
+interface Trigger {
+  readonly userId: string;
+  readonly issuedAt: number;
+  used: boolean;
+}
+
+interface ViewRecord {
+  readonly view: FakeSlackView;
+  /** The view as `views.open` answered it, kept for the `view` of submissions. */
+  source: Record<string, unknown>;
+  hash: string;
+  readonly rootViewId: string;
+  readonly previousViewId: string | null;
+  open: boolean;
+}
+
+interface FoundButton {
+  readonly blockId: string;
+  readonly element: Record<string, unknown>;
+}
+
 interface AckWaiter {
   resolve(payload: unknown): void;
   reject(error: Error): void;
@@ -142,11 +213,14 @@ interface AckWaiter {
 const FIRST_TS_SECONDS = 1_700_000_000;
 const TS_STEP_MICROS = 100;
 const RESPONSE_URL_MAX_USES = 5;
+const TRIGGER_LIFETIME_MS = 3000;
+const TEXT_MAX = 40_000;
 const METADATA_EVENT_TYPE = /^[A-Za-z0-9_-]+$/;
 const JSON_ARGS: Readonly<Record<string, string>> = {
   blocks: 'invalid_blocks',
   attachments: 'invalid_attachments',
   metadata: 'invalid_metadata_format',
+  view: 'invalid_arguments',
 };
 
 export class FakeSlack {
@@ -155,9 +229,16 @@ export class FakeSlack {
   readonly ephemerals: FakeSlackEphemeral[] = [];
   readonly responseUrlPosts: FakeResponseUrlPost[] = [];
   readonly acks: FakeSocketAck[] = [];
+  /** Messages `chat.delete` removed from `messages`, in the order they were deleted. */
+  readonly deleted: FakeSlackMessage[] = [];
+  readonly views: FakeSlackView[] = [];
 
   private readonly options: Required<Omit<FakeSlackOptions, 'users'>>;
   private readonly users = new Map<string, FakeSlackUser>();
+  private readonly channels = new Map<string, { member: boolean; name: string | undefined }>();
+  private readonly userGroups = new Map<string, readonly string[]>();
+  private readonly triggers = new Map<string, Trigger>();
+  private readonly viewRecords = new Map<string, ViewRecord>();
   private readonly faults = new Map<string, Fault>();
   private readonly tickets = new Set<string>();
   private readonly sockets = new Set<WebSocket>();
@@ -178,6 +259,9 @@ export class FakeSlack {
       botId: 'B0FAKE0001',
       botUserId: 'U0FAKEBOT1',
       ackTimeoutMs: 3000,
+      userGroupsUnavailable: false,
+      delivery: { mode: 'socket' },
+      now: Date.now,
       ...options,
     };
     for (const user of options.users ?? []) this.addUser(user);
@@ -218,6 +302,33 @@ export class FakeSlack {
     this.users.set(user.id, user);
   }
 
+  /** Members of the user group (`S…`) that `usergroups.users.list` answers. */
+  addUserGroup(id: string, members: string[]): void {
+    this.userGroups.set(id, [...members]);
+  }
+
+  /**
+   * Makes the workspace's channels known. Until the first is added every channel id is accepted; from then on
+   * posting to an unknown one is `channel_not_found`, and to one the bot is not in (`member: false`)
+   * `not_in_channel`, as Slack answers a bot without `chat:write.public`.
+   */
+  addChannel(id: string, options: { member?: boolean; name?: string } = {}): void {
+    this.channels.set(id, { member: options.member ?? true, name: options.name });
+  }
+
+  /** The replies in the thread under `ts`, oldest first (the parent itself is not included). */
+  threadOf(ts: string): FakeSlackMessage[] {
+    return this.messages.filter((message) => message.threadTs === ts && message.ts !== ts);
+  }
+
+  /** `renderMessage` with the fake's users, so mentions read `@name`. */
+  render(message: RenderableMessage): string {
+    return renderMessage(message, (id) => {
+      const user = this.users.get(id);
+      return user?.name ?? user?.real_name;
+    });
+  }
+
   /** A `response_url` on the fake; posts to it are recorded in `responseUrlPosts` under this id. */
   responseUrl(id: string): string {
     return `${this.baseUrl}/respond/${encodeURIComponent(id)}`;
@@ -247,15 +358,71 @@ export class FakeSlack {
   }
 
   sendSlashCommand(fields: FakeSlashCommandFields = {}): Promise<unknown> {
-    return this.deliver(this.envelope('slash_commands', true, this.slashCommandPayload(fields)));
+    return this.dispatch(this.envelope('slash_commands', true, this.slashCommandPayload(fields)));
   }
 
   async sendBlockAction(input: FakeBlockActionInput): Promise<unknown> {
-    return this.deliver(this.envelope('interactive', false, this.blockActionPayload(input)));
+    return this.dispatch(this.envelope('interactive', false, this.blockActionPayload(input)));
+  }
+
+  /**
+   * Clicks the button with `actionId` on a message as it stands now (after any `chat.update`), sending the
+   * block_actions payload Slack would: the button's value, block_id and text. Rejects when the message has no
+   * such button, so a test cannot click what a person could not see.
+   */
+  async clickButton(input: FakeClickButtonInput): Promise<unknown> {
+    const message = this.messages.find((m) => m.ts === input.messageTs);
+    const ephemeral = this.ephemerals.find((m) => m.messageTs === input.messageTs);
+    if (!message && !ephemeral) {
+      throw new Error(`FakeSlack has no message with ts ${input.messageTs} to click ${input.actionId} on`);
+    }
+    const buttons = findButtons((message ?? ephemeral)?.blocks ?? [], input.messageTs);
+    const button = buttons.find((candidate) => candidate.element.action_id === input.actionId);
+    if (!button) {
+      const present = buttons.map((candidate) => String(candidate.element.action_id)).join(', ') || 'none';
+      throw new Error(
+        `message ${input.messageTs} has no button with action_id ${input.actionId} (its buttons: ${present})`,
+      );
+    }
+    const action: FakeBlockActionElement = {
+      type: 'button',
+      action_id: input.actionId,
+      block_id: button.blockId,
+      text: withEmoji(button.element.text) as FakeBlockActionElement['text'],
+    };
+    if (typeof button.element.value === 'string') action.value = button.element.value;
+    return this.sendBlockAction({
+      message_ts: input.messageTs,
+      actions: [action],
+      user_id: input.userId,
+      user_name: input.userName,
+    });
+  }
+
+  /**
+   * Submits an open modal with what the person entered, as a `view_submission` payload; resolves with the ack.
+   * An empty ack closes the modal, `response_action: 'errors'` keeps it open, `'update'` replaces it, `'push'`
+   * opens another on top and `'clear'` closes them all, as in Slack.
+   */
+  async submitView(input: FakeSubmitViewInput): Promise<unknown> {
+    const record = this.viewRecords.get(input.viewId);
+    if (!record) throw new Error(`FakeSlack never opened a view ${input.viewId}`);
+    if (!record.open) throw new Error(`view ${input.viewId} is closed and cannot be submitted`);
+    const userId = input.userId ?? record.view.userId;
+    if (userId !== record.view.userId) {
+      throw new Error(
+        `view ${input.viewId} was opened for ${record.view.userId}; ${userId} cannot submit it`,
+      );
+    }
+    const values = submissionState(record.view.id, record.view.blocks, input.values);
+    const payload = this.viewSubmissionPayload(record, userId, values);
+    const ack = await this.dispatch(this.envelope('interactive', true, payload));
+    this.afterSubmission(record, ack);
+    return ack;
   }
 
   sendEvent(input: FakeEventInput): Promise<unknown> {
-    return this.deliver(this.envelope('events_api', false, this.eventPayload(input)));
+    return this.dispatch(this.envelope('events_api', false, this.eventPayload(input)));
   }
 
   /**
@@ -265,13 +432,13 @@ export class FakeSlack {
   async sendEventTwice(input: FakeEventInput): Promise<[unknown, unknown]> {
     const first = this.envelope('events_api', false, this.eventPayload(input));
     const retry: Envelope = { ...first, retry_attempt: 1, retry_reason: 'timeout' };
-    return Promise.all([this.deliver(first), this.deliver(retry)]);
+    return Promise.all([this.dispatch(first), this.dispatch(retry)]);
   }
 
   /** Delivers one slash command envelope twice (same `envelope_id`); resolves with both acks. */
   async sendSlashCommandTwice(fields: FakeSlashCommandFields = {}): Promise<[unknown, unknown]> {
     const envelope = this.envelope('slash_commands', true, this.slashCommandPayload(fields));
-    return Promise.all([this.deliver(envelope), this.deliver(envelope)]);
+    return Promise.all([this.dispatch(envelope), this.dispatch(envelope)]);
   }
 
   /** Cuts every WebSocket without a goodbye, as a network failure or a crashed Slack server would. */
@@ -285,14 +452,15 @@ export class FakeSlack {
     for (const socket of this.sockets) socket.send(frame);
   }
 
-  private slashCommandPayload(fields: FakeSlashCommandFields): Record<string, unknown> {
+  private slashCommandPayload(fields: FakeSlashCommandFields): Record<string, string> {
     const userId = fields.user_id ?? 'U0FAKEUSR1';
+    const channelId = fields.channel_id ?? 'C0FAKECHN1';
     return {
       token: 'fake-verification-token',
       team_id: this.options.teamId,
       team_domain: this.options.teamDomain,
-      channel_id: fields.channel_id ?? 'C0FAKECHN1',
-      channel_name: fields.channel_name ?? 'ops',
+      channel_id: channelId,
+      channel_name: fields.channel_name ?? this.channelName(channelId),
       user_id: userId,
       user_name: fields.user_name ?? this.users.get(userId)?.name ?? 'someone',
       command: fields.command ?? '/expose',
@@ -300,7 +468,7 @@ export class FakeSlack {
       api_app_id: this.options.appId,
       is_enterprise_install: 'false',
       response_url: fields.response_url ?? this.responseUrl(this.nextId('cmd')),
-      trigger_id: fields.trigger_id ?? this.nextId('trigger'),
+      trigger_id: this.issueTrigger(userId, fields.trigger_id),
     };
   }
 
@@ -326,6 +494,7 @@ export class FakeSlack {
     if (channelId === undefined) {
       throw new Error(`FakeSlack never posted a message with ts ${input.message_ts} to click a button on`);
     }
+    const threadTs = message?.threadTs ?? ephemeral?.threadTs;
     const actionTs = this.nextTs();
     const payload: Record<string, unknown> = {
       type: 'block_actions',
@@ -341,10 +510,11 @@ export class FakeSlack {
         message_ts: input.message_ts,
         channel_id: channelId,
         is_ephemeral: message === undefined,
+        ...(threadTs === undefined ? {} : { thread_ts: threadTs }),
       },
-      trigger_id: this.nextId('trigger'),
+      trigger_id: this.issueTrigger(userId),
       team: { id: this.options.teamId, domain: this.options.teamDomain },
-      channel: { id: channelId, name: 'ops' },
+      channel: { id: channelId, name: this.channelName(channelId) },
       state: { values: {} },
       response_url: input.response_url ?? this.responseUrl(this.nextId('action')),
       actions: input.actions.map((action) => ({
@@ -357,6 +527,47 @@ export class FakeSlack {
     };
     if (message) payload.message = this.messageObject(message);
     return payload;
+  }
+
+  private viewSubmissionPayload(
+    record: ViewRecord,
+    userId: string,
+    values: Record<string, unknown>,
+  ): Record<string, unknown> {
+    const name = this.users.get(userId)?.name ?? 'someone';
+    return {
+      type: 'view_submission',
+      team: { id: this.options.teamId, domain: this.options.teamDomain },
+      user: { id: userId, username: name, name, team_id: this.options.teamId },
+      api_app_id: this.options.appId,
+      token: 'fake-verification-token',
+      trigger_id: this.issueTrigger(userId),
+      view: this.viewObject(record, values),
+      response_urls: [],
+      is_enterprise_install: false,
+    };
+  }
+
+  private afterSubmission(record: ViewRecord, ack: unknown): void {
+    const answer = isRecord(ack) ? ack : {};
+    switch (answer.response_action) {
+      case 'errors':
+        checkErrorsAnswer(record.view, answer.errors);
+        return;
+      case 'update':
+        this.replaceView(record, checkedView(answer.view, 'update'));
+        return;
+      case 'push':
+        this.openView(checkedView(answer.view, 'push'), record.view.userId, record);
+        return;
+      case 'clear':
+        for (const other of this.viewRecords.values()) {
+          if (other.rootViewId === record.rootViewId) other.open = false;
+        }
+        return;
+      default:
+        record.open = false;
+    }
   }
 
   private eventPayload(input: FakeEventInput): Record<string, unknown> {
@@ -378,6 +589,12 @@ export class FakeSlack {
       ],
       is_ext_shared_channel: false,
     };
+  }
+
+  private dispatch(envelope: Envelope): Promise<unknown> {
+    const delivery = this.options.delivery;
+    if (delivery.mode === 'socket') return this.deliver(envelope);
+    return postToApp(delivery, httpRequest(envelope), this.options.ackTimeoutMs);
   }
 
   private deliver(envelope: Envelope): Promise<unknown> {
@@ -476,6 +693,8 @@ export class FakeSlack {
     } catch {
       return { status: 400, body: { ok: false, error: 'invalid_payload' } };
     }
+    const refused = isRecord(body) ? contentError(body) : undefined;
+    if (refused) return { status: 400, body: refused };
     this.responseUrlPosts.push({ id, body });
     return { status: 200, body: { ok: true } };
   }
@@ -528,6 +747,12 @@ export class FakeSlack {
         return (args) => this.update(args);
       case 'chat.postEphemeral':
         return (args) => this.postEphemeral(args);
+      case 'chat.delete':
+        return (args) => this.deleteMessage(args);
+      case 'views.open':
+        return (args) => this.viewsOpen(args);
+      case 'usergroups.users.list':
+        return (args) => this.userGroupMembers(args);
       case 'users.info':
         return (args) => this.usersInfo(args);
       case 'apps.connections.open':
@@ -569,9 +794,13 @@ export class FakeSlack {
   private postMessage(args: Record<string, unknown>): ChatPostMessageResponse {
     const channel = stringArg(args, 'channel');
     if (!channel) return { ok: false, error: 'channel_not_found' };
+    const unreachable = this.channelError(channel);
+    if (unreachable) return { ok: false, error: unreachable };
     const text = stringArg(args, 'text');
     const blocks = arrayArg(args, 'blocks');
     if (!text && !blocks && !arrayArg(args, 'attachments')) return { ok: false, error: 'no_text' };
+    const refused = contentError(args);
+    if (refused) return refused;
     const { metadata, warning } = readMetadata(args);
     const message: FakeSlackMessage = {
       channel,
@@ -595,9 +824,12 @@ export class FakeSlack {
     const text = stringArg(args, 'text');
     const blocks = arrayArg(args, 'blocks');
     if (text === undefined && blocks === undefined) return { ok: false, error: 'no_text' };
+    const refused = contentError(args);
+    if (refused) return refused;
     const { metadata, warning } = readMetadata(args);
     if (text !== undefined) message.text = text;
-    if (blocks !== undefined) message.blocks = blocks;
+    // An empty list clears the blocks, which is how a message loses its buttons.
+    if (Array.isArray(args.blocks)) message.blocks = blocks;
     if (metadata !== undefined) message.metadata = metadata;
     message.edits += 1;
     const updated: ChatUpdateMessage = {
@@ -620,13 +852,57 @@ export class FakeSlack {
     const channel = stringArg(args, 'channel');
     const user = stringArg(args, 'user');
     if (!channel) return { ok: false, error: 'channel_not_found' };
+    const unreachable = this.channelError(channel);
+    if (unreachable) return { ok: false, error: unreachable };
     if (!user) return { ok: false, error: 'user_not_in_channel' };
     const text = stringArg(args, 'text');
     const blocks = arrayArg(args, 'blocks');
     if (!text && !blocks && !arrayArg(args, 'attachments')) return { ok: false, error: 'no_text' };
+    const refused = contentError(args);
+    if (refused) return refused;
     const messageTs = this.nextTs();
     this.ephemerals.push({ channel, user, messageTs, text, blocks, threadTs: stringArg(args, 'thread_ts') });
     return { ok: true, message_ts: messageTs };
+  }
+
+  private deleteMessage(args: Record<string, unknown>): ChatDeleteResponse {
+    const channel = stringArg(args, 'channel');
+    const ts = stringArg(args, 'ts');
+    if (!channel) return { ok: false, error: 'channel_not_found' };
+    const message = ts === undefined ? undefined : this.findMessage(channel, ts);
+    if (!message) return { ok: false, error: 'message_not_found' };
+    this.messages.splice(this.messages.indexOf(message), 1);
+    this.deleted.push(message);
+    return { ok: true, channel, ts: message.ts };
+  }
+
+  private viewsOpen(args: Record<string, unknown>): ViewsOpenResponse {
+    const triggerId = stringArg(args, 'trigger_id');
+    const trigger = triggerId === undefined ? undefined : this.triggers.get(triggerId);
+    if (!trigger) return { ok: false, error: 'invalid_trigger_id' };
+    if (trigger.used) return { ok: false, error: 'exchanged_trigger_id' };
+    if (this.options.now() - trigger.issuedAt >= TRIGGER_LIFETIME_MS)
+      return { ok: false, error: 'expired_trigger_id' };
+    const problems = checkModalView(args.view);
+    if (problems.length > 0) {
+      // views.* report a view Slack refuses, blocks included, as invalid arguments.
+      return {
+        ok: false,
+        error: 'invalid_arguments',
+        response_metadata: { messages: problems.map((problem) => `[ERROR] ${problem}`) },
+      };
+    }
+    trigger.used = true;
+    const record = this.openView(args.view as Record<string, unknown>, trigger.userId);
+    return { ok: true, view: this.viewObject(record, {}) as ViewsOpenResponse['view'] };
+  }
+
+  private userGroupMembers(args: Record<string, unknown>): UsergroupsUsersListResponse {
+    if (this.options.userGroupsUnavailable) return { ok: false, error: 'plan_upgrade_required' };
+    const id = stringArg(args, 'usergroup');
+    const members = id === undefined ? undefined : this.userGroups.get(id);
+    if (!members) return { ok: false, error: 'no_such_subteam' };
+    return { ok: true, users: [...members] };
   }
 
   private usersInfo(args: Record<string, unknown>): UsersInfoResponse {
@@ -641,6 +917,79 @@ export class FakeSlack {
     this.tickets.add(ticket);
     const wsBase = this.baseUrl.replace(/^http/, 'ws');
     return { ok: true, url: `${wsBase}/link/?ticket=${ticket}&app_id=${this.options.appId}` };
+  }
+
+  private channelError(channel: string): string | undefined {
+    if (this.channels.size === 0) return undefined;
+    const known = this.channels.get(channel);
+    if (!known) return 'channel_not_found';
+    return known.member ? undefined : 'not_in_channel';
+  }
+
+  private channelName(channel: string): string {
+    return this.channels.get(channel)?.name ?? 'ops';
+  }
+
+  /** A trigger id as Slack issues one with every interaction, usable once for `views.open` within 3 s. */
+  private issueTrigger(userId: string, given?: string): string {
+    const id = given ?? `${this.nextTs().replace('.', '')}.${randomBytes(10).toString('hex')}`;
+    this.triggers.set(id, { userId, issuedAt: this.options.now(), used: false });
+    return id;
+  }
+
+  private openView(source: Record<string, unknown>, userId: string, previous?: ViewRecord): ViewRecord {
+    const id = this.nextId('V');
+    const view: FakeSlackView = { id, callbackId: '', privateMetadata: '', blocks: [], userId, title: '' };
+    const record: ViewRecord = {
+      view,
+      source,
+      hash: '',
+      rootViewId: previous?.rootViewId ?? id,
+      previousViewId: previous?.view.id ?? null,
+      open: true,
+    };
+    this.replaceView(record, source);
+    this.views.push(view);
+    this.viewRecords.set(id, record);
+    return record;
+  }
+
+  private replaceView(record: ViewRecord, source: Record<string, unknown>): void {
+    const blocks = withGeneratedIds(Array.isArray(source.blocks) ? source.blocks : [], () =>
+      randomBytes(3).toString('base64url'),
+    );
+    record.source = { ...source, blocks };
+    record.hash = `${Math.floor(this.options.now() / 1000)}.${randomBytes(4).toString('hex')}`;
+    record.view.callbackId = typeof source.callback_id === 'string' ? source.callback_id : '';
+    record.view.privateMetadata = typeof source.private_metadata === 'string' ? source.private_metadata : '';
+    record.view.blocks = blocks;
+    record.view.title = isRecord(source.title) ? String(source.title.text) : '';
+  }
+
+  /** The view object Slack answers `views.open` with and puts in submissions. */
+  private viewObject(record: ViewRecord, values: Record<string, unknown>): Record<string, unknown> {
+    const { source, view } = record;
+    return {
+      id: view.id,
+      team_id: this.options.teamId,
+      type: 'modal',
+      blocks: view.blocks,
+      private_metadata: view.privateMetadata,
+      callback_id: view.callbackId,
+      state: { values },
+      hash: record.hash,
+      title: withEmoji(source.title),
+      clear_on_close: source.clear_on_close === true,
+      notify_on_close: source.notify_on_close === true,
+      close: source.close === undefined ? null : withEmoji(source.close),
+      submit: source.submit === undefined ? null : withEmoji(source.submit),
+      previous_view_id: record.previousViewId,
+      root_view_id: record.rootViewId,
+      app_id: this.options.appId,
+      external_id: typeof source.external_id === 'string' ? source.external_id : '',
+      app_installed_team_id: this.options.teamId,
+      bot_id: this.options.botId,
+    };
   }
 
   private findMessage(channel: string, ts: string): FakeSlackMessage | undefined {
@@ -686,6 +1035,13 @@ interface ApiBody {
   error?: string;
 }
 
+interface RefusedContent {
+  ok: false;
+  error: string;
+  errors?: string[];
+  response_metadata?: { messages: string[] };
+}
+
 type ParsedArgs = { ok: true; args: Record<string, unknown> } | { ok: false; error: string };
 
 function parseArgs(contentType: string, raw: string): ParsedArgs {
@@ -712,6 +1068,93 @@ function parseArgs(contentType: string, raw: string): ParsedArgs {
     }
   }
   return { ok: true, args };
+}
+
+/** Slack's answer to content it refuses: Block Kit limits, then the 40,000-character `text` limit. */
+function contentError(args: Record<string, unknown>): RefusedContent | undefined {
+  if (args.blocks !== undefined) {
+    const errors = checkBlockKit(args.blocks, 'message');
+    if (errors.length > 0) {
+      return {
+        ok: false,
+        error: 'invalid_blocks',
+        errors,
+        response_metadata: { messages: errors.map((error) => `[ERROR] ${error}`) },
+      };
+    }
+  }
+  if (typeof args.text === 'string' && args.text.length > TEXT_MAX)
+    return { ok: false, error: 'msg_too_long' };
+  return undefined;
+}
+
+/** Buttons a person sees on a message: in actions blocks and as section accessories. */
+function findButtons(blocks: readonly unknown[], messageTs: string): FoundButton[] {
+  const buttons: FoundButton[] = [];
+  blocks.forEach((block, index) => {
+    if (!isRecord(block)) return;
+    // Slack fills in a block_id the sender left out, once, so every click on the block carries the same one.
+    const blockId =
+      typeof block.block_id === 'string'
+        ? block.block_id
+        : createHash('sha256').update(`${messageTs}/${index}`).digest('base64url').slice(0, 5);
+    const elements = block.type === 'actions' && Array.isArray(block.elements) ? block.elements : [];
+    const candidates = block.type === 'section' ? [block.accessory] : elements;
+    for (const element of candidates) {
+      if (isRecord(element) && element.type === 'button') buttons.push({ blockId, element });
+    }
+  });
+  return buttons;
+}
+
+/** The app's answer to a submission must name input blocks of the view, or Slack shows the person an error. */
+function checkErrorsAnswer(view: FakeSlackView, errors: unknown): void {
+  if (!isRecord(errors)) throw new Error(`response_action errors for view ${view.id} needs an errors object`);
+  const inputs = new Set(
+    view.blocks
+      .filter((b) => isRecord(b) && b.type === 'input')
+      .map((b) => String((b as { block_id: unknown }).block_id)),
+  );
+  for (const blockId of Object.keys(errors)) {
+    if (!inputs.has(blockId)) {
+      throw new Error(
+        `response_action errors names ${blockId}, which is not an input block of view ${view.id}`,
+      );
+    }
+  }
+}
+
+function checkedView(view: unknown, action: string): Record<string, unknown> {
+  const problems = checkModalView(view);
+  if (problems.length > 0) {
+    throw new Error(`response_action ${action} carries a view Slack refuses: ${problems.join('; ')}`);
+  }
+  return view as Record<string, unknown>;
+}
+
+/** The request Slack sends to a Request URL for an envelope's payload. */
+function httpRequest(envelope: Envelope): SlackHttpRequest {
+  const form = 'application/x-www-form-urlencoded';
+  switch (envelope.type) {
+    case 'slash_commands':
+      return {
+        contentType: form,
+        body: new URLSearchParams(envelope.payload as Record<string, string>).toString(),
+      };
+    case 'interactive':
+      return {
+        contentType: form,
+        body: new URLSearchParams({ payload: JSON.stringify(envelope.payload) }).toString(),
+      };
+    case 'events_api': {
+      const request: SlackHttpRequest = {
+        contentType: 'application/json',
+        body: JSON.stringify(envelope.payload),
+      };
+      if (envelope.retry_attempt) request.retry = { num: envelope.retry_attempt, reason: 'http_timeout' };
+      return request;
+    }
+  }
 }
 
 function readMetadata(args: Record<string, unknown>): { metadata?: MessageMetadata; warning?: string } {

@@ -128,6 +128,8 @@ export class Readiness {
         controller.abort();
         resolve({ ok: false, reason: `timed out after ${timeoutMs} ms` });
       }, timeoutMs);
+      // A check still hanging at shutdown must not keep the process alive.
+      timer.unref();
     });
     const answered = watched.check.run(controller.signal).then(
       (): DependencyState => ({ ok: true }),

@@ -1,0 +1,211 @@
+import type { AnyMiddlewareArgs, App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import { z } from 'zod';
+import { BoundedSet } from '../../core/bounded-set.js';
+import { HELP_TEXT, parseSlashCommand, type SlashCommand } from '../../core/slash-command.js';
+import { asTunnelbotError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { errorText, type Actor, type Reply, type RequestService } from '../../requests/service.js';
+import { ACTION_IDS, EXPOSE_FORM_CALLBACK, renderListing } from './blocks.js';
+import { exposeForm, readExposeForm } from './expose-form.js';
+import { callSlack } from './web-api-errors.js';
+
+/**
+ * What Slack sends, turned into one call of the request service each: ack at once (help and argument errors are
+ * the ack itself), then the work, then what the person should read, told to them alone. Nothing here decides:
+ * policy, state and every message of a request belong to the service.
+ */
+
+export interface ListenerDeps {
+  readonly requests: RequestService;
+  readonly logger: Logger;
+}
+
+/** Slack redelivers a Socket Mode envelope it saw no ack for; a trigger id is unique per user action. */
+const SEEN_LIMIT = 10_000;
+
+const ApproveValue = z.object({
+  pr: z.number().int().positive(),
+  sha: z.string().regex(/^[0-9a-f]{40}$/),
+});
+const RejectValue = z.object({ pr: z.number().int().positive() });
+
+function parseValue<T>(schema: z.ZodType<T>, value: string | undefined): T | undefined {
+  try {
+    const parsed = schema.safeParse(JSON.parse(value ?? ''));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Ephemeral text to the person who acted; a response_url that expired is logged, never thrown at Bolt. */
+async function tellBack(respond: RespondFn, text: string, log: Logger): Promise<void> {
+  if (text === '') return;
+  try {
+    await respond({ response_type: 'ephemeral', replace_original: false, text });
+  } catch (error) {
+    log.warn({ err: asTunnelbotError(error) }, 'could not answer through the response_url');
+  }
+}
+
+function dedupeKey(args: AnyMiddlewareArgs): string | undefined {
+  const body = args.body as { trigger_id?: unknown; event_id?: unknown; type?: unknown };
+  if (typeof body.event_id === 'string') return `event:${body.event_id}`;
+  if (typeof body.trigger_id === 'string') return `trigger:${body.trigger_id}`;
+  return undefined;
+}
+
+export function registerListeners(app: App, deps: ListenerDeps): void {
+  const { requests } = deps;
+  const log = deps.logger.child({ component: 'slack' });
+  const seen = new BoundedSet(SEEN_LIMIT);
+
+  // A redelivered envelope is acked again (Slack wants an ack) and goes no further.
+  app.use(async (args) => {
+    const key = dedupeKey(args);
+    if (key === undefined || seen.add(key)) {
+      await args.next();
+      return;
+    }
+    log.info({ key }, 'duplicate Slack delivery ignored');
+    if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)();
+  });
+
+  const runCommand = async (
+    parsed: SlashCommand,
+    actor: Actor,
+    channel: string,
+    respond: RespondFn,
+    openForm: () => Promise<void>,
+  ): Promise<void> => {
+    let reply: Reply | undefined;
+    switch (parsed.kind) {
+      case 'help':
+        return;
+      case 'open-form':
+        await openForm();
+        return;
+      case 'list': {
+        try {
+          const environments = parsed.environment ? [parsed.environment] : requests.environments();
+          const listing = await requests.list(parsed.environment ? { environment: parsed.environment } : {});
+          const message = renderListing(listing, environments);
+          await respond({ response_type: 'ephemeral', ...message });
+        } catch (error) {
+          await tellBack(respond, errorText(asTunnelbotError(error)), log);
+        }
+        return;
+      }
+      case 'expose': {
+        const { kind: _kind, ...command } = parsed;
+        reply = await requests.expose(actor, command, { channel });
+        break;
+      }
+      case 'unexpose': {
+        const { kind: _kind, ...command } = parsed;
+        reply = await requests.unexpose(actor, command, { channel });
+        break;
+      }
+    }
+    await tellBack(respond, reply.text, log);
+  };
+
+  for (const name of ['/expose', '/unexpose'] as const) {
+    app.command(name, async ({ command, ack, respond, client }) => {
+      let parsed: SlashCommand;
+      try {
+        parsed = parseSlashCommand(command.command, command.text);
+      } catch (error) {
+        // Argument errors cost nothing: they are the ack, before any state is looked up.
+        await ack({ response_type: 'ephemeral', text: errorText(asTunnelbotError(error)) });
+        return;
+      }
+      if (parsed.kind === 'help') {
+        await ack({ response_type: 'ephemeral', text: HELP_TEXT });
+        return;
+      }
+      await ack();
+      const actor = { id: command.user_id, name: command.user_name };
+      const openForm = async () => {
+        try {
+          const environments = requests.environments();
+          await callSlack('views.open', () =>
+            client.views.open({
+              trigger_id: command.trigger_id,
+              view: exposeForm({
+                channel: command.channel_id,
+                environments,
+                defaultEnvironment: environments[0] ?? '',
+              }),
+            }),
+          );
+        } catch (error) {
+          await tellBack(respond, errorText(asTunnelbotError(error)), log);
+        }
+      };
+      await runCommand(parsed, actor, command.channel_id, respond, openForm);
+    });
+  }
+
+  app.view(EXPOSE_FORM_CALLBACK, async ({ ack, view, body, client }) => {
+    const form = readExposeForm(view);
+    if (!form.ok) {
+      await ack({ response_action: 'errors', errors: form.errors });
+      return;
+    }
+    await ack();
+    const actor = { id: body.user.id, name: body.user.name };
+    const reply = await requests.expose(actor, form.command, { channel: form.channel });
+    if (reply.text === '') return;
+    try {
+      await callSlack('chat.postEphemeral', () =>
+        client.chat.postEphemeral({ channel: form.channel, user: actor.id, text: reply.text }),
+      );
+    } catch (error) {
+      log.warn({ err: asTunnelbotError(error) }, 'could not tell the requester the outcome of the form');
+    }
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTION_IDS.approve, async ({ ack, action, body, respond }) => {
+    await ack();
+    const value = parseValue(ApproveValue, action.value);
+    if (!value) {
+      await tellBack(
+        respond,
+        'This button is not one tunnelbot made; use the buttons on the request message.',
+        log,
+      );
+      return;
+    }
+    const reply = await requests.approve(actorOf(body), { prNumber: value.pr, headSha: value.sha });
+    await tellBack(respond, reply.text, log);
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTION_IDS.reject, async ({ ack, action, body, respond }) => {
+    await ack();
+    const value = parseValue(RejectValue, action.value);
+    if (!value) {
+      await tellBack(
+        respond,
+        'This button is not one tunnelbot made; use the buttons on the request message.',
+        log,
+      );
+      return;
+    }
+    const reply = await requests.reject(actorOf(body), { prNumber: value.pr });
+    await tellBack(respond, reply.text, log);
+  });
+
+  // A link button still sends an action, which Slack wants acked.
+  app.action(ACTION_IDS.viewPr, async ({ ack }) => {
+    await ack();
+  });
+
+  app.error(async (error) => {
+    log.error({ err: asTunnelbotError(error.original ?? error) }, 'a Slack listener failed');
+  });
+}
+
+function actorOf(body: BlockAction): Actor {
+  return { id: body.user.id, name: body.user.name ?? body.user.username };
+}
