@@ -27,7 +27,7 @@ test('serve on a port in use fails with TB_ERR_PORT_IN_USE and its fix', async (
   t.after(() => new Promise((resolve) => taken.server.close(resolve)));
   const io = captureIo();
   io.env = serviceEnvironment(world, { PORT: String(taken.port) });
-  await assert.rejects(serveCommand.run([], io), (error: unknown) => {
+  await assert.rejects(serveCommand.run(['--without-slack'], io), (error: unknown) => {
     assert.ok(error instanceof TunnelbotError);
     assert.equal(error.code, 'TB_ERR_PORT_IN_USE');
     assert.equal(error.kind, 'config');
@@ -46,7 +46,7 @@ test(
     const port = await freePort();
     const io = captureIo();
     io.env = serviceEnvironment(world, { PORT: String(port), LOG_LEVEL: 'info' });
-    const exited = serveCommand.run([], io);
+    const exited = serveCommand.run(['--without-slack'], io);
     let healthy = false;
     const probe = () =>
       fetch(`http://127.0.0.1:${port}/healthz`).then(
