@@ -6,6 +6,7 @@ import { run as fluxWebhook } from './flux-webhook.js';
 import { run as githubPr } from './github-pr.js';
 import { run as slackAck } from './slack-ack.js';
 import { run as sops } from './sops.js';
+import { run as webhooks } from './webhooks.js';
 
 const benchmarks: Array<[name: string, run: () => Promise<void>]> = [
   ['cloudflared-edit', cloudflaredEdit],
@@ -15,6 +16,7 @@ const benchmarks: Array<[name: string, run: () => Promise<void>]> = [
   ['flux-webhook', fluxWebhook],
   ['doctor', doctor],
   ['slack-ack', async () => void (await slackAck())],
+  ['webhooks', webhooks],
 ];
 
 for (const [name, run] of benchmarks) {

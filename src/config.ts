@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { GitHubAuth } from './adapters/github/client.js';
@@ -35,7 +36,12 @@ const envSchema = z.object({
   CLOUDFLARE_BASE_URL: optionalUrl,
   FLUX_WEBHOOK_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TUNNELBOT_SETTINGS: z.string().min(1).optional(),
-  PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  PORT: z.coerce
+    .number({ message: 'must be a port number between 1 and 65535' })
+    .int('must be a port number between 1 and 65535')
+    .min(1, 'must be a port number between 1 and 65535')
+    .max(65535, 'must be a port number between 1 and 65535')
+    .default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -62,12 +68,22 @@ export interface Config {
   };
   readonly flux: { readonly webhookToken: string | undefined };
   readonly settings: Settings;
+  /** TUNNELBOT_SETTINGS; undefined when the defaults are used. */
+  readonly settingsFile: string | undefined;
   readonly port: number;
   readonly logLevel: string;
 }
 
 /** Which parts a command needs: `doctor` checks what is there, `serve` needs everything. */
-export type ConfigNeeds = { readonly slack: boolean; readonly github: boolean; readonly cloudflare: boolean };
+export type ConfigNeeds = {
+  readonly slack: boolean;
+  readonly github: boolean;
+  readonly cloudflare: boolean;
+  /** The settings must name the GitOps repository (`serve`). */
+  readonly repository?: boolean;
+};
+
+type EnvValues = z.output<typeof envSchema>;
 
 const FIX: Record<string, string> = {
   SLACK_BOT_TOKEN:
@@ -82,24 +98,55 @@ const FIX: Record<string, string> = {
   CLOUDFLARE_ACCOUNT_ID: 'Copy the account id from the Cloudflare dashboard (Overview page, right column).',
 };
 
+/**
+ * Each variable checked on its own, so one bad value does not hide the others. An empty value counts as unset: an
+ * env file or a Secret template keeps `NAME=` lines for the variables an operator does not use.
+ */
+function parseEnvironment(env: NodeJS.ProcessEnv, problems: string[]): EnvValues {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([name, value]) => name in envSchema.shape && value !== ''),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  const invalid = new Set<string>();
+  for (const issue of parsed.error.issues) {
+    const name = String(issue.path[0]);
+    invalid.add(name);
+    problems.push(`- ${name}: ${issue.message}.${FIX[name] ? ` ${FIX[name]}` : ''}`);
+  }
+  // The valid rest still gets checked (settings file, required variables) in the same round.
+  const valid = Object.fromEntries(Object.entries(present).filter(([name]) => !invalid.has(name)));
+  return envSchema.parse(valid);
+}
+
+/**
+ * A PEM as operators paste it: `kubectl create secret --from-env-file` keeps surrounding quotes, and env files
+ * often carry the newlines as literal `\n`. The result must be a private key node can read.
+ */
+function githubAppKey(value: string, problems: string[]): string {
+  const unquoted = /^(["'])([\s\S]*)\1$/.exec(value.trim())?.[2] ?? value.trim();
+  const pem = unquoted.replace(/\\n/g, '\n');
+  try {
+    createPrivateKey(pem);
+  } catch {
+    problems.push(
+      '- GITHUB_APP_PRIVATE_KEY: not a readable PEM private key. Paste the whole .pem file the App settings page generated (-----BEGIN ... PRIVATE KEY----- to -----END ... PRIVATE KEY-----), with real newlines or \\n.',
+    );
+  }
+  return pem;
+}
+
 export function loadConfig(
   env: NodeJS.ProcessEnv,
   needs: ConfigNeeds = { slack: true, github: true, cloudflare: true },
   readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
 ): Readonly<Config> {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0]);
-      return `- ${name}: ${issue.message}.${FIX[name] ? ` ${FIX[name]}` : ''}`;
-    });
-    throw configError(problems);
-  }
-  const values = parsed.data;
   const problems: string[] = [];
-  const require = (name: keyof typeof values, needed: boolean): string => {
+  const values = parseEnvironment(env, problems);
+  const invalid = new Set(problems.map((problem) => problem.slice(2, problem.indexOf(':'))));
+  const require = (name: keyof EnvValues, needed: boolean): string => {
     const value = values[name];
-    if (needed && (value === undefined || value === ''))
+    if (needed && value === undefined && !invalid.has(name))
       problems.push(`- ${name} is not set. ${FIX[name] ?? ''}`.trimEnd());
     return typeof value === 'string' ? value : '';
   };
@@ -109,20 +156,22 @@ export function loadConfig(
   const signingSecret = require('SLACK_SIGNING_SECRET', needs.slack && values.SLACK_MODE === 'http');
 
   let auth: GitHubAuth = { kind: 'token', token: values.GITHUB_TOKEN ?? '' };
-  const appParts = [values.GITHUB_APP_ID, values.GITHUB_APP_PRIVATE_KEY, values.GITHUB_APP_INSTALLATION_ID];
-  if (values.GITHUB_TOKEN === undefined && appParts.every((part) => part !== undefined)) {
-    auth = {
-      kind: 'app',
-      appId: values.GITHUB_APP_ID!,
-      // Kubernetes Secrets and .env files often carry the PEM with literal "\n".
-      privateKey: values.GITHUB_APP_PRIVATE_KEY!.replace(/\\n/g, '\n'),
-      installationId: Number(values.GITHUB_APP_INSTALLATION_ID),
-    };
-  } else if (values.GITHUB_TOKEN === undefined && appParts.some((part) => part !== undefined)) {
+  const appNames = ['GITHUB_APP_ID', 'GITHUB_APP_PRIVATE_KEY', 'GITHUB_APP_INSTALLATION_ID'] as const;
+  const appGiven = appNames.filter((name) => values[name] !== undefined || invalid.has(name));
+  if (values.GITHUB_TOKEN === undefined && appGiven.length === appNames.length) {
+    if (appNames.every((name) => !invalid.has(name))) {
+      auth = {
+        kind: 'app',
+        appId: values.GITHUB_APP_ID!,
+        privateKey: githubAppKey(values.GITHUB_APP_PRIVATE_KEY!, problems),
+        installationId: Number(values.GITHUB_APP_INSTALLATION_ID),
+      };
+    }
+  } else if (values.GITHUB_TOKEN === undefined && appGiven.length > 0) {
     problems.push(
       `- GitHub App auth needs all of GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID. ${FIX['GITHUB']}`,
     );
-  } else if (needs.github && values.GITHUB_TOKEN === undefined) {
+  } else if (needs.github && values.GITHUB_TOKEN === undefined && !invalid.has('GITHUB_TOKEN')) {
     problems.push(`- No GitHub credentials. ${FIX['GITHUB']}`);
   }
 
@@ -130,22 +179,32 @@ export function loadConfig(
   const accountId = require('CLOUDFLARE_ACCOUNT_ID', needs.cloudflare);
 
   let settings: Settings = defaultSettings();
-  if (values.TUNNELBOT_SETTINGS !== undefined) {
+  const settingsFile = values.TUNNELBOT_SETTINGS;
+  if (settingsFile !== undefined) {
     let text: string | undefined;
     try {
-      text = readFile(values.TUNNELBOT_SETTINGS);
+      text = readFile(settingsFile);
     } catch (error) {
-      problems.push(
-        `- TUNNELBOT_SETTINGS: cannot read ${values.TUNNELBOT_SETTINGS}: ${(error as Error).message}.`,
-      );
+      problems.push(`- TUNNELBOT_SETTINGS: cannot read ${settingsFile}: ${(error as Error).message}.`);
     }
     if (text !== undefined) {
       try {
-        settings = parseSettings(text, values.TUNNELBOT_SETTINGS);
+        settings = parseSettings(text, settingsFile);
       } catch (error) {
-        problems.push(`- ${(error as Error).message}`);
+        // The settings file's own checklist joins this one, each line under the file's name.
+        const lines = (error as Error).message.split('\n');
+        const items = lines.filter((line) => line.startsWith('- '));
+        if (items.length === 0) problems.push(`- ${lines.join(' ')}`);
+        else problems.push(...items.map((item) => `- ${settingsFile}: ${item.slice(2)}`));
       }
     }
+  }
+  if (needs.repository && problems.length === 0 && !settings.repository) {
+    problems.push(
+      settingsFile === undefined
+        ? '- TUNNELBOT_SETTINGS is not set, and the defaults name no GitOps repository. Point TUNNELBOT_SETTINGS at a settings file with `repository: {owner, name}`.'
+        : `- ${settingsFile}: repository is not set. Add \`repository: {owner, name}\` (the GitOps repository).`,
+    );
   }
   if (problems.length > 0) throw configError(problems);
 
@@ -165,6 +224,7 @@ export function loadConfig(
     cloudflare: Object.freeze({ apiToken, accountId, baseURL: values.CLOUDFLARE_BASE_URL }),
     flux: Object.freeze({ webhookToken: values.FLUX_WEBHOOK_TOKEN }),
     settings,
+    settingsFile,
     port: values.PORT,
     logLevel: values.LOG_LEVEL,
   });
@@ -175,7 +235,9 @@ function configError(problems: string[]): TunnelbotError {
     'TB_ERR_CONFIG',
     `tunnelbot is not configured correctly:\n${problems.join('\n')}`,
     {
-      fix: 'Set the listed environment variables (see .env.example) and restart.',
+      fix: 'Correct each listed item (the variables: .env.example; the settings: deploy/tunnelbot.example.yaml) and restart.',
+      // Each item, for a caller that shows them as a checklist (doctor).
+      details: { problems: problems.map((problem) => problem.slice(2)) },
     },
   );
 }

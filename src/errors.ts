@@ -36,6 +36,11 @@ export const ERROR_CATALOG = {
     'Environment variables are missing or invalid.',
     'Set the listed environment variables (see .env.example) and restart.',
   ),
+  TB_ERR_PORT_IN_USE: entry(
+    'config',
+    'The port `serve` should listen on is already taken by another process.',
+    'Stop the other process (`ss -ltnp` shows which one listens), or set PORT to a free port and restart.',
+  ),
   TB_ERR_FILE_READ: entry(
     'input',
     'A file could not be read.',

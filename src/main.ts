@@ -12,8 +12,9 @@ import { fluxWebhook } from './transports/http/flux-webhook.js';
 import { githubWebhook } from './transports/http/github-webhook.js';
 import { healthRoutes } from './transports/http/health.js';
 import { metricsRoute } from './transports/http/metrics.js';
+import { BackgroundWork } from './transports/http/background.js';
 import { Readiness } from './transports/http/readiness.js';
-import { createHttpServer } from './transports/http/server.js';
+import { closeHttpServer, createHttpServer } from './transports/http/server.js';
 import { createSlackClient, SlackTransport, type SlackTransportOptions } from './transports/slack/app.js';
 import { SlackConversation, SlackDirectory } from './transports/slack/conversation.js';
 import type { WorkflowContext } from './workflows/context.js';
@@ -39,11 +40,17 @@ export interface Service {
    * while it cannot be reached); rejects when Slack refuses the token.
    */
   start(options?: { port?: number; host?: string }): Promise<{ url: string }>;
-  stop(): Promise<void>;
+  /**
+   * Stops accepting, lets requests and the work they started finish within `boundMs` (SHUTDOWN_BOUND_MS), then
+   * closes every connection left.
+   */
+  stop(boundMs?: number): Promise<void>;
 }
 
 /** DNS drift and orphan tunnels are checked this often even when no event arrives. */
 export const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000;
+/** Below Kubernetes' default 30 s grace period, so the pod exits before it is killed. */
+export const SHUTDOWN_BOUND_MS = 10_000;
 
 /** The GitOps repository the settings name, through the configured GitHub credentials. */
 export function createGitProvider(
@@ -102,8 +109,9 @@ export async function createService(
       directory: new SlackDirectory(slackClient),
     }),
   });
-  const handle = (event: PullRequestEvent) => requests.onPullRequestEvent(event);
-  const handleFlux = (event: FluxEvent, log: Logger) => requests.onFluxEvent(event, log);
+  const work = new BackgroundWork();
+  const handle = (event: PullRequestEvent) => work.track(requests.onPullRequestEvent(event));
+  const handleFlux = (event: FluxEvent, log: Logger) => work.track(requests.onFluxEvent(event, log));
   const server = createHttpServer({ logger, metrics });
   const readiness = new Readiness(logger);
   readiness.watch('github', { run: () => context.git.defaultBranch() });
@@ -122,7 +130,7 @@ export async function createService(
   await server.ready();
   const poller = new PullRequestPoller({ provider: context.git, onPullRequestEvent: handle, logger });
   let housekeeping: NodeJS.Timeout | undefined;
-  const houseKeep = () => requests.housekeeping();
+  const houseKeep = () => work.track(requests.housekeeping());
 
   return {
     context,
@@ -150,12 +158,15 @@ export async function createService(
       await slack?.start();
       return { url };
     },
-    async stop() {
+    async stop(boundMs = SHUTDOWN_BOUND_MS) {
+      const started = Date.now();
       await slack?.stop();
       if (housekeeping) clearInterval(housekeeping);
       poller.stop();
       readiness.stop();
-      await server.close();
+      await closeHttpServer(server, boundMs);
+      const finished = await work.drain(Math.max(0, boundMs - (Date.now() - started)));
+      if (!finished) logger.warn({ running: work.size, boundMs }, 'stopped with background work unfinished');
     },
   };
 }

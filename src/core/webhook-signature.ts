@@ -6,6 +6,20 @@ const DIGEST_BYTES: Readonly<Record<string, number>> = { sha224: 28, sha256: 32,
 const GITHUB_SIGNATURE_ALGORITHMS: readonly string[] = ['sha256'];
 const FLUX_SIGNATURE_ALGORITHMS: readonly string[] = ['sha224', 'sha256', 'sha384', 'sha512'];
 
+/** The algorithm and digest of a `<algo>=<hex>` header, when it names one of `algorithms` with a digest of its size. */
+function parseSignature(
+  header: string | undefined,
+  algorithms: readonly string[],
+): { algorithm: string; digest: Buffer } | undefined {
+  const match = /^([a-z0-9]+)=([0-9a-fA-F]+)$/.exec(header ?? '');
+  if (!match) return undefined;
+  const algorithm = match[1]!;
+  const hex = match[2]!;
+  const size = DIGEST_BYTES[algorithm];
+  if (!algorithms.includes(algorithm) || size === undefined || hex.length !== size * 2) return undefined;
+  return { algorithm, digest: Buffer.from(hex, 'hex') };
+}
+
 /**
  * Checks a `<algo>=<hex HMAC of the exact raw body>` header (GitHub's `X-Hub-Signature-256`, Flux's `X-Signature`)
  * in constant time. The key is used as its raw bytes; hex case does not matter.
@@ -16,14 +30,20 @@ export function verifyHmacSignature(
   header: string | undefined,
   algorithms: readonly string[],
 ): boolean {
-  const match = /^([a-z0-9]+)=([0-9a-fA-F]+)$/.exec(header ?? '');
-  if (!match || key.length === 0) return false;
-  const algorithm = match[1]!;
-  const hex = match[2]!;
-  const size = DIGEST_BYTES[algorithm];
-  if (!algorithms.includes(algorithm) || size === undefined || hex.length !== size * 2) return false;
-  const expected = createHmac(algorithm, Buffer.from(key, 'utf8')).update(rawBody).digest();
-  return timingSafeEqual(Buffer.from(hex, 'hex'), expected);
+  const signature = parseSignature(header, algorithms);
+  if (!signature || key.length === 0) return false;
+  const expected = createHmac(signature.algorithm, Buffer.from(key, 'utf8')).update(rawBody).digest();
+  return timingSafeEqual(signature.digest, expected);
+}
+
+/** Whether a header could be GitHub's signature at all: checked before the body is read. */
+export function isGitHubSignatureHeader(header: string): boolean {
+  return parseSignature(header, GITHUB_SIGNATURE_ALGORITHMS) !== undefined;
+}
+
+/** Whether a header could be Flux's signature at all: checked before the body is read. */
+export function isFluxSignatureHeader(header: string): boolean {
+  return parseSignature(header, FLUX_SIGNATURE_ALGORITHMS) !== undefined;
 }
 
 /** GitHub's `X-Hub-Signature-256` is `sha256=<hex HMAC of the exact raw body>` keyed with the webhook secret. */

@@ -88,6 +88,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       // Flux "reports" in-process; the token only turns on the wait for Flux after a merge.
       flux: { webhookToken: randomBytes(16).toString('hex') },
       settings,
+      settingsFile: undefined,
       port: options.port ?? 8080,
       logLevel: 'info',
     };

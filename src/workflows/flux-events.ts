@@ -152,24 +152,41 @@ function appliesEnvironment(
   );
 }
 
+/** Whether an error says GitHub has no such commit in the repository. */
+function isUnknownCommit(error: unknown): boolean {
+  return isTunnelbotError(error) && error.code === 'TB_ERR_GITHUB_NOT_FOUND';
+}
+
+/**
+ * The merged tunnelbot PR of the commit itself, looked up first: it also tells whether the repository has the
+ * commit at all (a Kustomization applying another repository reports commits GitHub does not know here).
+ */
+async function ownPullRequest(
+  commitSha: string,
+  context: WorkflowContext,
+): Promise<AppliedPullRequest | undefined> {
+  const own = await context.git.prForCommit(commitSha);
+  return own?.merged && own.metadata && own.mergeSha
+    ? { number: own.number, mergeSha: own.mergeSha, metadata: own.metadata }
+    : undefined;
+}
+
 /** The merged tunnelbot PRs a commit includes: the PR of the commit itself, and waiting PRs it descends from. */
 async function pullRequestsIn(
   commitSha: string,
+  own: AppliedPullRequest | undefined,
   context: WorkflowContext,
   memory: FluxEventMemory,
 ): Promise<AppliedPullRequest[]> {
   const found = new Map<number, AppliedPullRequest>();
-  const own = await context.git.prForCommit(commitSha);
-  if (own?.merged && own.metadata && own.mergeSha) {
-    found.set(own.number, { number: own.number, mergeSha: own.mergeSha, metadata: own.metadata });
-  }
+  if (own) found.set(own.number, own);
   for (const waiting of memory.waitingForFlux()) {
     if (found.has(waiting.number)) continue;
     try {
       if (await context.git.commitContains(waiting.mergeSha, commitSha)) found.set(waiting.number, waiting);
     } catch (error) {
       // A merge commit GitHub no longer knows (history rewritten) would fail every later event: stop waiting.
-      if (!isTunnelbotError(error) || error.code !== 'TB_ERR_GITHUB_NOT_FOUND') throw error;
+      if (!isUnknownCommit(error)) throw error;
       context.logger.warn(
         { pr: waiting.number, mergeSha: waiting.mergeSha },
         'merge commit of a pull request waiting for Flux is gone; no longer waiting for it',
@@ -212,8 +229,20 @@ export async function onFluxEvent(
   if (!memory.claim(key) && !recheck()) return { kind: 'duplicate', commitSha };
   const log = context.logger.child({ workflow: 'flux-event', object, reason: event.reason, commitSha });
   try {
+    let own: AppliedPullRequest | undefined;
+    try {
+      own = await ownPullRequest(commitSha, context);
+    } catch (error) {
+      if (!isUnknownCommit(error)) throw error;
+      // Kept as handled: every repeat of this revision is free, and it is logged this once.
+      log.info('Flux reports a commit the GitOps repository does not have (another source); nothing to do');
+      return {
+        kind: 'ignored',
+        reason: `${object} applied commit ${commitSha}, which the repository does not have`,
+      };
+    }
     if (eventClass === 'failed') {
-      const pullRequests = await pullRequestsIn(commitSha, context, memory);
+      const pullRequests = await pullRequestsIn(commitSha, own, context, memory);
       const failure = {
         reason: event.reason,
         message: truncate(event.message, FAILURE_MESSAGE_LIMIT),
@@ -223,7 +252,7 @@ export async function onFluxEvent(
       return { kind: 'failed', commitSha, pullRequests, failure };
     }
     const { dns, snapshot } = await reconcileDns(context);
-    const included = await pullRequestsIn(commitSha, context, memory);
+    const included = await pullRequestsIn(commitSha, own, context, memory);
     const applied = included.filter((pr) => appliesEnvironment(event, pr, snapshot, context.settings));
     // Exposes this commit includes wait with the others until their hostname is live (also after a restart).
     for (const pr of included) if (pr.metadata.action === 'expose') memory.awaitFlux(pr);

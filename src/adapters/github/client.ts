@@ -54,6 +54,7 @@ export async function createOctokit(options: GitHubClientOptions): Promise<Octok
   const Configured = Octokit.defaults({
     baseUrl: options.baseUrl ?? DEFAULT_GITHUB_API_URL,
     userAgent: 'tunnelbot',
+    request: { fetch: fetchWithTimeout(options.timeoutMs ?? DEFAULT_GITHUB_TIMEOUT_MS) },
     log: {
       debug: (message: string) => logger.debug(message),
       info: (message: string) => logger.debug(message),

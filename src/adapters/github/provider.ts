@@ -718,9 +718,20 @@ export class GitHubProvider implements GitProvider {
   }
 
   async prForCommit(sha: string): Promise<PullRequestInfo | undefined> {
-    const { data } = await this.call(`looking up the pull request of commit ${sha}`, (o) =>
-      o.rest.repos.listPullRequestsAssociatedWithCommit({ ...this.repoRef, commit_sha: sha }),
-    );
+    const doing = `looking up the pull request of commit ${sha}`;
+    const { data } = await this.call(doing, async (o) => {
+      try {
+        return await o.rest.repos.listPullRequestsAssociatedWithCommit({ ...this.repoRef, commit_sha: sha });
+      } catch (error) {
+        // GitHub answers 422 "No commit found for SHA" for a commit the repository does not have.
+        if (isRequestError(error, 422) && /no commit found/i.test(requestMessage(error))) {
+          throw new TunnelbotError('TB_ERR_GITHUB_NOT_FOUND', `${this.repoName} has no commit ${sha}.`, {
+            details: { status: 422 },
+          });
+        }
+        throw error;
+      }
+    });
     const pull =
       data.find((candidate) => candidate.merge_commit_sha === sha) ??
       data.find((candidate) => candidate.merged_at !== null) ??

@@ -1,6 +1,8 @@
 import { checkCloudflare } from '../../adapters/cloudflare/doctor.js';
 import { checkGitHub } from '../../adapters/github/doctor.js';
+import type { Config } from '../../config.js';
 import type { DoctorCheck } from '../../core/doctor.js';
+import { isTunnelbotError } from '../../errors.js';
 import { accessOf, environmentZones } from '../../core/settings.js';
 import { parseCommandArgs, type CliCommand } from '../command.js';
 import { commandLogger, loadServiceConfig } from '../service-io.js';
@@ -26,17 +28,31 @@ export const doctorCommand: CliCommand = {
   usage,
   async run(argv, io) {
     parseCommandArgs('doctor', argv, {});
-    const config = loadServiceConfig(io, { slack: false, github: false, cloudflare: false });
+    let config: Readonly<Config>;
+    try {
+      config = loadServiceConfig(io, { slack: false, github: false, cloudflare: false });
+    } catch (error) {
+      const problems = isTunnelbotError(error) ? error.details['problems'] : undefined;
+      if (!Array.isArray(problems)) throw error;
+      // Invalid values are a checklist like missing ones, each with its own fix.
+      for (const problem of problems as string[]) io.stdout(`✖ Configuration: ${problem}\n`);
+      io.stdout(`${problems.length} check(s) failed.\n`);
+      return 1;
+    }
     const logger = commandLogger(io, config);
     const { settings } = config;
+    const environments = `${settings.environments.length} environment(s): ${settings.environments
+      .map((environment) => `${environment.name} (${environment.tunnelMode}, ${environment.path})`)
+      .join(', ')}`;
     const checks: DoctorCheck[] = [
-      {
-        name: 'Settings',
-        ok: true,
-        detail: `${settings.environments.length} environment(s): ${settings.environments
-          .map((environment) => `${environment.name} (${environment.tunnelMode}, ${environment.path})`)
-          .join(', ')}`,
-      },
+      config.settingsFile === undefined
+        ? {
+            name: 'Settings',
+            ok: false,
+            detail: `settings file not set: using defaults (${environments}, no repository)`,
+            fix: 'Point TUNNELBOT_SETTINGS at your settings file (deploy/tunnelbot.example.yaml shows every setting).',
+          }
+        : { name: 'Settings', ok: true, detail: `${config.settingsFile}: ${environments}` },
     ];
 
     const auth = config.github.auth;

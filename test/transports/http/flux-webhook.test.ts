@@ -70,7 +70,7 @@ describe('POST /webhooks/flux', () => {
     assert.equal(events[0]!.involvedObject.name, 'webapp');
     assert.match(
       logs(),
-      /"reqId":"req-flux-1".*"gotkComponent":"kustomize-controller".*"msg":"Flux event accepted"/,
+      /"reqId":"req-flux-1".*"gotkComponent":"kustomize-controller".*"status":202.*"msg":"request completed"/,
     );
     assert.match(logs(), /"reqId":"req-flux-1".*"msg":"handler ran"/);
   });
