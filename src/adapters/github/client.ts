@@ -18,14 +18,15 @@ export interface GitHubClientOptions {
    * throttling spaces writes a second apart and retries turn injected faults into minutes of backoff.
    */
   retryAndThrottle?: boolean;
-  /** Per attempt, connecting included; 30 s when not given. `tunnelbot doctor` uses a few seconds. */
+  /** Per attempt, connecting included; 10 s when not given. `tunnelbot doctor` uses a few seconds. */
   timeoutMs?: number;
   /** Retries of a failed request (5xx, no answer); octokit's 3 when not given. */
   retries?: number;
 }
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
-export const DEFAULT_GITHUB_TIMEOUT_MS = 30_000;
+/** GitHub answers API calls in well under a second; a call still open after this is an outage, not a slow day. */
+export const DEFAULT_GITHUB_TIMEOUT_MS = 10_000;
 
 /** fetch with a deadline per attempt: without one, an address that drops packets holds a request for minutes. */
 function fetchWithTimeout(timeoutMs: number): typeof fetch {
@@ -67,7 +68,6 @@ export async function createOctokit(options: GitHubClientOptions): Promise<Octok
     retry: resilient
       ? { doNotRetry: DO_NOT_RETRY, ...(options.retries !== undefined && { retries: options.retries }) }
       : { enabled: false },
-    request: { fetch: fetchWithTimeout(options.timeoutMs ?? DEFAULT_GITHUB_TIMEOUT_MS) },
   });
   if (options.auth.kind === 'token') return new Configured({ auth: options.auth.token });
   const app = new App({
