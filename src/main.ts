@@ -7,7 +7,7 @@ import type { PullRequestEvent } from './core/pull-request-event.js';
 import { TunnelbotError } from './errors.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
-import { RequestService } from './requests/service.js';
+import { RequestService, type RequestServiceOptions } from './requests/service.js';
 import { fluxWebhook } from './transports/http/flux-webhook.js';
 import { githubWebhook } from './transports/http/github-webhook.js';
 import { healthRoutes } from './transports/http/health.js';
@@ -70,6 +70,16 @@ export function createContext(config: Config, logger: Logger): WorkflowContext {
   return { git, cloudflare, settings: config.settings, logger, now: () => new Date() };
 }
 
+/** The one request service of a process; every transport (HTTP, the poller, the CLI's request commands) calls it. */
+export function createRequestService(
+  config: Config,
+  context: WorkflowContext,
+  extra: Pick<RequestServiceOptions, 'metrics' | 'conversation' | 'directory'> = {},
+): RequestService {
+  // With Flux notifications configured, a merged expose is live when Flux says so, not at the merge.
+  return new RequestService({ context, ...extra, dnsAwaitsFlux: config.flux.webhookToken !== undefined });
+}
+
 export async function createService(
   config: Config,
   logger: Logger,
@@ -77,7 +87,7 @@ export async function createService(
   metrics = new Metrics(),
 ): Promise<Service> {
   const fluxToken = config.flux.webhookToken;
-  const requests = new RequestService({ context, metrics, dnsAwaitsFlux: fluxToken !== undefined });
+  const requests = createRequestService(config, context, { metrics });
   const handle = (event: PullRequestEvent) => requests.onPullRequestEvent(event);
   const handleFlux = (event: FluxEvent, log: Logger) => requests.onFluxEvent(event, log);
   const server = createHttpServer({ logger, metrics });

@@ -25,8 +25,6 @@ export async function loadSandboxDemo(
 }
 
 export const demoCommand: CliCommand = {
-  name: 'demo',
-  summary: 'Run expose -> approve -> live -> unexpose on this machine against local fakes (no accounts).',
   usage: `Usage: tunnelbot demo
 
 Starts a fake GitHub (backed by a real git repository) and a fake Cloudflare API on 127.0.0.1, then runs the

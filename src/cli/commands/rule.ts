@@ -4,8 +4,6 @@ import { parseCommandArgs, type CliCommand } from '../command.js';
 import { loadValidConfig } from './validate.js';
 
 export const ruleCommand: CliCommand = {
-  name: 'rule',
-  summary: 'Show which ingress rule of a cloudflared config.yaml serves a URL.',
   usage: `Usage: tunnelbot rule FILE URL
 
 Prints "Matched rule #<i>" (0-based), the rule cloudflared would pick for URL, like
@@ -16,13 +14,9 @@ hostname or a scheme (e.g. https://app.example.com/path).
     const { positionals } = parseCommandArgs('rule', argv, {});
     const [file, url, ...extra] = positionals;
     if (file === undefined || url === undefined || extra.length > 0) {
-      throw new TunnelbotError(
-        'TB_ERR_USAGE',
-        'tunnelbot rule expects two arguments, the config file and a URL',
-        {
-          fix: 'Run `tunnelbot rule path/to/config.yaml https://app.example.com/`.',
-        },
-      );
+      throw new TunnelbotError('TB_ERR_USAGE', 'expected two arguments, the config file and a URL', {
+        fix: 'Run `tunnelbot rule path/to/config.yaml https://app.example.com/`.',
+      });
     }
     const config = await loadValidConfig(file, io);
     io.stdout(`Matched rule #${findMatchingRule(config, url)}\n`);

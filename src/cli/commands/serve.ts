@@ -14,8 +14,6 @@ The Slack commands (/expose, /unexpose) are not part of this version yet; see RE
 `;
 
 export const serveCommand: CliCommand = {
-  name: 'serve',
-  summary: 'Run the service: webhooks, PR polling, DNS reconciliation, orphan cleanup.',
   usage,
   async run(argv, io) {
     parseCommandArgs('serve', argv, {});

@@ -48,8 +48,6 @@ function printUnusedKeys(unusedKeys: readonly string[], io: CliIo): void {
 }
 
 export const validateCommand: CliCommand = {
-  name: 'validate',
-  summary: 'Check a cloudflared config.yaml like `cloudflared tunnel ingress validate`.',
   usage: `Usage: tunnelbot validate FILE
 
 Checks the ingress rules of a cloudflared config.yaml with the rules and messages of
@@ -60,13 +58,9 @@ error and exits 1. Keys cloudflared ignores are listed on stderr as warnings.
     const { positionals } = parseCommandArgs('validate', argv, {});
     const [file, ...extra] = positionals;
     if (file === undefined || extra.length > 0) {
-      throw new TunnelbotError(
-        'TB_ERR_USAGE',
-        'tunnelbot validate expects exactly one argument, the config file',
-        {
-          fix: 'Run `tunnelbot validate path/to/config.yaml`.',
-        },
-      );
+      throw new TunnelbotError('TB_ERR_USAGE', 'expected exactly one argument, the config file', {
+        fix: 'Run `tunnelbot validate path/to/config.yaml`.',
+      });
     }
     await loadValidConfig(file, io);
     io.stdout('OK\n');
