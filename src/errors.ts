@@ -193,7 +193,12 @@ export const ERROR_CATALOG = {
   TB_ERR_PLAN_AMBIGUOUS_SERVICE: entry(
     'input',
     'Several Services match the app name and port in different namespaces.',
-    'Say which namespace, e.g. `ns=linkding` (CLI: `--ns linkding`).',
+    'Say which namespace: `ns=linkding` in Slack, `--namespace linkding` with `tunnelbot expose`, `--ns linkding` with `tunnelbot plan`.',
+  ),
+  TB_ERR_PLAN_SERVICE_PORT: entry(
+    'input',
+    "The app's Service is in the repository but does not have the port asked for.",
+    "Ask for one of the ports the message names, or add the port to the Service's manifest first.",
   ),
   TB_ERR_PLAN_NO_PARENT_KUSTOMIZATION: entry(
     'config',

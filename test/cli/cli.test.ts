@@ -39,3 +39,23 @@ test('--help loads no command module: the registry names them and loads one only
   );
   assert.deepEqual(commands, ['src/cli/commands/validate.ts']);
 });
+
+test("an error is prefixed once with the command's name, from the dispatcher", async () => {
+  for (const [argv, message] of [
+    [['plan', 'expose', 'linkding'], '--repo DIR is required.'],
+    [['validate', '--bogus'], "Unknown option '--bogus'"],
+    [['init'], '--age'],
+    [['rule', 'config.yaml'], 'expected two arguments'],
+  ] as const) {
+    const io = captureIo();
+    assert.equal(await main([...argv], io), 1);
+    assert.ok(io.err.startsWith(`tunnelbot ${argv[0]}: `), io.err);
+    assert.ok(io.err.includes(message), io.err);
+    const firstLine = io.err.split('\n')[0]!;
+    assert.equal(
+      firstLine.split('tunnelbot ').length,
+      2,
+      `one prefix and no other "tunnelbot ": ${firstLine}`,
+    );
+  }
+});
