@@ -6,7 +6,7 @@ import { loadValidConfig } from './validate.js';
 export const ruleCommand: CliCommand = {
   usage: `Usage: tunnelbot rule FILE URL
 
-FILE may be a ConfigMap manifest holding the config, as for `tunnelbot validate`.
+FILE may be a ConfigMap manifest holding the config, as for \`tunnelbot validate\`.
 Prints "Matched rule #<i>" (0-based), the rule cloudflared would pick for URL, like
 \`cloudflared tunnel ingress rule URL\`. The config must be valid; the URL needs a
 hostname or a scheme (e.g. https://app.example.com/path).
