@@ -98,6 +98,11 @@ export const ERROR_CATALOG = {
     'None of the given identities can unwrap the data key of the file.',
     'Use the private key that matches one of the recipients listed under `sops.age` in the file.',
   ),
+  TB_ERR_SOPS_AGE_CORRUPT: entry(
+    'input',
+    'The age-encrypted data key in `sops.age` is damaged (armor, header, header MAC or payload), not merely for another key.',
+    'Restore the file from git history; if the plaintext is at hand, encrypt it again (`tunnelbot encrypt`).',
+  ),
   TB_ERR_SOPS_METADATA: entry(
     'input',
     'The `sops` metadata block is missing or malformed.',
