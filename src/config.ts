@@ -173,7 +173,7 @@ export function loadConfig(
 function configError(problems: string[]): TunnelbotError {
   return new TunnelbotError(
     'TB_ERR_CONFIG',
-    `tunnelbot is not configured correctly:\n${problems.join('\n')}`,
+    `The configuration is incomplete or invalid:\n${problems.join('\n')}`,
     {
       fix: 'Set the listed environment variables (see .env.example) and restart.',
     },

@@ -29,7 +29,7 @@ export const ERROR_CATALOG = {
   TB_ERR_USAGE: entry(
     'input',
     'A command was called with missing or invalid arguments.',
-    'Run `tunnelbot --help` or `tunnelbot <command> --help` for the usage.',
+    'Run `tunnelbot --help` for the commands; `--help` after a command shows its options.',
   ),
   TB_ERR_CONFIG: entry(
     'config',
@@ -208,7 +208,7 @@ export const ERROR_CATALOG = {
   TB_ERR_PLAN_NO_PARENT_KUSTOMIZATION: entry(
     'config',
     'The environment directory has no kustomization.yaml to add the tunnel to.',
-    'Create <environment path>/kustomization.yaml (with `resources: []`) and include it in the Flux Kustomization, or fix `environments[].path`.',
+    "Create a kustomization.yaml (with `resources: []`) in the environment's directory (`environments[].path` in the settings) and include it in the Flux Kustomization, or fix the path.",
   ),
   TB_ERR_PLAN_INVALID_KUSTOMIZATION: entry(
     'config',
