@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { GitHubAuth } from './adapters/github/client.js';
 import { TunnelbotError } from './errors.js';
 import { defaultSettings, parseSettings, type Settings } from './core/settings.js';
+import { describeIssue } from './core/zod-issues.js';
 
 /**
  * The service configuration: secrets and endpoints from the environment (the names are a contract, see
@@ -91,7 +92,7 @@ export function loadConfig(
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);
-      return `- ${name}: ${issue.message}.${FIX[name] ? ` ${FIX[name]}` : ''}`;
+      return `- ${describeIssue(issue, '(environment)')}.${FIX[name] ? ` ${FIX[name]}` : ''}`;
     });
     throw configError(problems);
   }

@@ -1,6 +1,7 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { TunnelbotError } from '../errors.js';
+import { describeIssue } from './zod-issues.js';
 
 /**
  * The operator's settings file (YAML). Everything that is not a secret lives here; secrets come from the
@@ -144,8 +145,7 @@ export function validateSettings(raw: unknown, fileName: string): Readonly<Setti
   const result = settingsSchema.safeParse(raw);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
-      const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-      return `- ${where}: ${issue.message}. ${fixFor(issue.path)}`;
+      return `- ${describeIssue(issue, '(top level)')}. ${fixFor(issue.path)}`;
     });
     throw new TunnelbotError('TB_ERR_SETTINGS', `${fileName} is invalid:\n${problems.join('\n')}`, {
       fix: 'Correct each listed field; deploy/tunnelbot.example.yaml shows every setting with comments.',

@@ -58,7 +58,7 @@ environments:
     'ageRecipients.0: must be an age public key',
     'environments.0.path: must be a path relative to the repository root',
     'environments.0.tunnelMode:',
-    'environments.0: Unrecognized key: "colour"',
+    'environments.0: has unknown key "colour" (a typo?)',
   ]) {
     assert.ok(error.message.includes(fragment), `missing "${fragment}" in:\n${error.message}`);
   }
