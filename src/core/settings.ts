@@ -2,6 +2,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { TunnelbotError } from '../errors.js';
 import { describeIssue } from './zod-issues.js';
+import { describeYamlError } from '../gitops/yaml-error.js';
 
 /**
  * The operator's settings file (YAML). Everything that is not a secret lives here; secrets come from the
@@ -136,7 +137,7 @@ function fixFor(path: PropertyKey[]): string {
 export function parseSettings(text: string, fileName: string): Readonly<Settings> {
   const document = parseDocument(text, { uniqueKeys: true });
   if (document.errors.length > 0) {
-    throw new TunnelbotError('TB_ERR_SETTINGS', `${fileName}: invalid YAML: ${document.errors[0]!.message}`);
+    throw new TunnelbotError('TB_ERR_SETTINGS', `${describeYamlError(document.errors[0]!, text, fileName)}`);
   }
   return validateSettings(document.toJS() ?? {}, fileName);
 }

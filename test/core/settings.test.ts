@@ -73,7 +73,10 @@ test('duplicate environment names, sharedConfig in per-app mode and bad YAML are
     settingsError('environments:\n  - {name: a, path: x, sharedConfig: x/cm.yaml}\n').message,
     /only valid with tunnelMode: shared/,
   );
-  assert.match(settingsError('environments: [\n').message, /tunnelbot.yaml: invalid YAML/);
+  assert.match(
+    settingsError('environments: [\n').message,
+    /^tunnelbot.yaml line 2, column 1: .*\n +1 \| environments: \[\n +2 \| \n +\| \^$/,
+  );
 });
 
 test('paths are normalised and environments are found by name', () => {
