@@ -23,7 +23,24 @@ const TOKEN = 'ghp_demoTokenForTheLocalFakeOnly000000000';
  * and Cloudflare fakes, through the same adapters and workflows `serve` uses. Slack's part is narrated: the
  * Slack transport is not built yet, so the demo calls the workflows a slash command and a button will call.
  */
-export async function runDemo(print: (line: string) => void, logger: Logger): Promise<void> {
+/** Where the demo's stand-ins are while `--keep` holds them. */
+export interface DemoPlaces {
+  readonly githubUrl: string;
+  readonly token: string;
+  readonly repository: string;
+  readonly cloudflareUrl: string;
+}
+
+export interface DemoOptions {
+  /** Resolves when the person is done looking (Ctrl-C); until then the fakes keep running and the repo stays. */
+  readonly keep?: (places: DemoPlaces) => Promise<void>;
+}
+
+export async function runDemo(
+  print: (line: string) => void,
+  logger: Logger,
+  options: DemoOptions = {},
+): Promise<void> {
   const key = await generateAgeKeyPair();
   const github = await FakeGitHub.start({
     files: sampleRepository(key.recipient),
@@ -61,7 +78,9 @@ export async function runDemo(print: (line: string) => void, logger: Logger): Pr
     };
 
     print('tunnelbot demo: fake GitHub and Cloudflare APIs on 127.0.0.1, no account needed.');
-    print(`GitOps repository: ${github.repoPath} (a real git repository, removed at the end)\n`);
+    print(
+      `GitOps repository: ${github.repoPath} (a real git repository, removed at the end${options.keep ? ' unless kept' : ''})\n`,
+    );
 
     print('1. Alice types `/expose linkding 9090` in Slack.');
     const exposed = await expose({ app: 'linkding', port: 9090, requester: ALICE }, context);
@@ -149,6 +168,32 @@ export async function runDemo(print: (line: string) => void, logger: Logger): Pr
     print(`   repository identical to the start: ${identical ? 'yes' : 'NO'}`);
     if (!holdsTheTunnel || !identical || cloudflare.tunnels().length > 0 || cloudflare.records().length > 0) {
       throw new Error('the demo did not end where it should have; please report this as a bug');
+    }
+    print('\nWhat to try next:');
+    print('   the planner on your own Flux repository, offline and without writing a commit:');
+    print(
+      '     tunnelbot plan expose APP PORT --repo path/to/checkout --dry-run ... (tunnelbot plan --help)',
+    );
+    print(
+      '   tunnelbot in your own Slack workspace before you connect GitHub and Cloudflare: `tunnelbot sandbox`, which',
+    );
+    print(
+      '   comes with the Slack transport (README.md); the real thing: docs/install.md, then `tunnelbot doctor`.',
+    );
+    if (options.keep) {
+      print('\nKept running until Ctrl-C:');
+      print(`   fake GitHub API: ${github.url} (token ${TOKEN}), e.g.`);
+      print(
+        `     curl -H 'authorization: Bearer ${TOKEN}' ${github.url}/repos/${github.owner.login}/${github.repoName}/pulls?state=all`,
+      );
+      print(`   the repository: git clone ${github.repoPath} && git -C ${github.repoName} log --stat`);
+      print(`   fake Cloudflare API: ${baseURL}`);
+      await options.keep({
+        githubUrl: github.url,
+        token: TOKEN,
+        repository: github.repoPath,
+        cloudflareUrl: baseURL,
+      });
     }
   } finally {
     await cloudflare.stop();

@@ -24,18 +24,30 @@ export async function loadSandboxDemo(
   }
 }
 
+function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
 export const demoCommand: CliCommand = {
-  usage: `Usage: tunnelbot demo
+  usage: `Usage: tunnelbot demo [--keep]
 
 Starts a fake GitHub (backed by a real git repository) and a fake Cloudflare API on 127.0.0.1, then runs the
 request lifecycle through the same adapters and workflows as \`tunnelbot serve\`: Alice exposes linkding, Bob
 approves, DNS follows the merge, Alice unexposes it, and nothing is left behind. Needs git. Slack is narrated:
 the Slack transport is not built yet.
+
+  --keep   leave the fake GitHub and Cloudflare APIs running and the repository on disk until Ctrl-C,
+           and print where they are
 `,
   async run(argv, io) {
-    parseCommandArgs('demo', argv, {});
+    const { values } = parseCommandArgs('demo', argv, { keep: { type: 'boolean', default: false } });
     const { runDemo } = await loadSandboxDemo();
-    await runDemo((line) => io.stdout(`${line}\n`), stderrLogger(io, 'warn'));
+    await runDemo((line) => io.stdout(`${line}\n`), stderrLogger(io, 'warn'), {
+      ...(values.keep && { keep: untilInterrupted }),
+    });
     return 0;
   },
 };
