@@ -1,4 +1,5 @@
 /** `npm run bench`: runs every benchmark module below in sequence; each prints its own figures. */
+import { run as cliStartup } from './cli-startup.js';
 import { run as cloudflareDns } from './cloudflare-dns.js';
 import { run as cloudflaredEdit } from './cloudflared-edit.js';
 import { run as doctor } from './doctor.js';
@@ -17,6 +18,7 @@ const benchmarks: Array<[name: string, run: () => Promise<void>]> = [
   ['doctor', doctor],
   ['slack-ack', async () => void (await slackAck())],
   ['webhooks', webhooks],
+  ['cli-startup', cliStartup],
 ];
 
 for (const [name, run] of benchmarks) {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { asTunnelbotError } from './errors.js';
-import type { CliCommand, CliIo } from './cli/command.js';
-import { commands } from './cli/commands/index.js';
+import type { CliIo } from './cli/command.js';
+import { commands, type CommandEntry } from './cli/commands/index.js';
 
 function globalHelp(): string {
   const width = Math.max(...commands.map((command) => command.name.length));
@@ -39,16 +39,17 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     io.stdout(`${pkg.version}\n`);
     return 0;
   }
-  const command: CliCommand | undefined = commands.find((candidate) => candidate.name === name);
-  if (!command) {
+  const entry: CommandEntry | undefined = commands.find((candidate) => candidate.name === name);
+  if (!entry) {
     io.stderr(`tunnelbot: unknown command "${name}".\n\n${globalHelp()}`);
     return 1;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout(`${command.usage.trimEnd()}\n`);
-    return 0;
-  }
   try {
+    const command = await entry.load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout(`${command.usage.trimEnd()}\n`);
+      return 0;
+    }
     return await command.run(rest, io);
   } catch (thrown) {
     const error = asTunnelbotError(thrown);

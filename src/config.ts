@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { GitHubAuth } from './adapters/github/client.js';
 import { TunnelbotError } from './errors.js';
 import { defaultSettings, parseSettings, type Settings } from './core/settings.js';
+import { describeIssue } from './core/zod-issues.js';
 
 /**
  * The service configuration: secrets and endpoints from the environment (the names are a contract, see
@@ -233,7 +234,7 @@ export function loadConfig(
 function configError(problems: string[]): TunnelbotError {
   return new TunnelbotError(
     'TB_ERR_CONFIG',
-    `tunnelbot is not configured correctly:\n${problems.join('\n')}`,
+    `The configuration is incomplete or invalid:\n${problems.join('\n')}`,
     {
       fix: 'Correct each listed item (the variables: .env.example; the settings: deploy/tunnelbot.example.yaml) and restart.',
       // Each item, for a caller that shows them as a checklist (doctor).

@@ -29,7 +29,7 @@ export const ERROR_CATALOG = {
   TB_ERR_USAGE: entry(
     'input',
     'A command was called with missing or invalid arguments.',
-    'Run `tunnelbot --help` or `tunnelbot <command> --help` for the usage.',
+    'Run `tunnelbot --help` for the commands; `--help` after a command shows its options.',
   ),
   TB_ERR_CONFIG: entry(
     'config',
@@ -102,6 +102,11 @@ export const ERROR_CATALOG = {
     'input',
     'None of the given identities can unwrap the data key of the file.',
     'Use the private key that matches one of the recipients listed under `sops.age` in the file.',
+  ),
+  TB_ERR_SOPS_AGE_CORRUPT: entry(
+    'input',
+    'The age-encrypted data key in `sops.age` is damaged (armor, header, header MAC or payload), not merely for another key.',
+    'Restore the file from git history; if the plaintext is at hand, encrypt it again (`tunnelbot encrypt`).',
   ),
   TB_ERR_SOPS_METADATA: entry(
     'input',
@@ -198,12 +203,17 @@ export const ERROR_CATALOG = {
   TB_ERR_PLAN_AMBIGUOUS_SERVICE: entry(
     'input',
     'Several Services match the app name and port in different namespaces.',
-    'Say which namespace, e.g. `ns=linkding` (CLI: `--ns linkding`).',
+    'Say which namespace: `ns=linkding` in Slack, `--namespace linkding` with `tunnelbot expose`, `--ns linkding` with `tunnelbot plan`.',
+  ),
+  TB_ERR_PLAN_SERVICE_PORT: entry(
+    'input',
+    "The app's Service is in the repository but does not have the port asked for.",
+    "Ask for one of the ports the message names, or add the port to the Service's manifest first.",
   ),
   TB_ERR_PLAN_NO_PARENT_KUSTOMIZATION: entry(
     'config',
     'The environment directory has no kustomization.yaml to add the tunnel to.',
-    'Create <environment path>/kustomization.yaml (with `resources: []`) and include it in the Flux Kustomization, or fix `environments[].path`.',
+    "Create a kustomization.yaml (with `resources: []`) in the environment's directory (`environments[].path` in the settings) and include it in the Flux Kustomization, or fix the path.",
   ),
   TB_ERR_PLAN_INVALID_KUSTOMIZATION: entry(
     'config',

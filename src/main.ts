@@ -7,7 +7,7 @@ import type { PullRequestEvent } from './core/pull-request-event.js';
 import { TunnelbotError } from './errors.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
-import { RequestService } from './requests/service.js';
+import { RequestService, type RequestServiceOptions } from './requests/service.js';
 import { fluxWebhook } from './transports/http/flux-webhook.js';
 import { githubWebhook } from './transports/http/github-webhook.js';
 import { healthRoutes } from './transports/http/health.js';
@@ -89,6 +89,16 @@ export function createContext(config: Config, logger: Logger): WorkflowContext {
 /** Test and sandbox knobs for the Slack transport (retries, backoff, ping timeout); production uses the defaults. */
 export type SlackTuning = Pick<SlackTransportOptions, 'retries' | 'backoff' | 'clientPingTimeoutMs'>;
 
+/** The one request service of a process; every transport (HTTP, the poller, the CLI's request commands) calls it. */
+export function createRequestService(
+  config: Config,
+  context: WorkflowContext,
+  extra: Pick<RequestServiceOptions, 'metrics' | 'conversation' | 'directory'> = {},
+): RequestService {
+  // With Flux notifications configured, a merged expose is live when Flux says so, not at the merge.
+  return new RequestService({ context, ...extra, dnsAwaitsFlux: config.flux.webhookToken !== undefined });
+}
+
 export async function createService(
   config: Config,
   logger: Logger,
@@ -100,10 +110,8 @@ export async function createService(
   const slackClient = config.slack.botToken
     ? createSlackClient(config.slack, logger, tuning.slack?.retries)
     : undefined;
-  const requests = new RequestService({
-    context,
+  const requests = createRequestService(config, context, {
     metrics,
-    dnsAwaitsFlux: fluxToken !== undefined,
     ...(slackClient && {
       conversation: new SlackConversation(slackClient),
       directory: new SlackDirectory(slackClient),

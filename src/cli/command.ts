@@ -9,10 +9,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
+/** A command's module; the registry (commands/index.ts) names it and loads it only when it runs. */
 export interface CliCommand {
-  name: string;
-  /** One line for `tunnelbot --help`. */
-  summary: string;
   /** Full usage text for `tunnelbot <name> --help`. */
   usage: string;
   /** Returns the process exit code. Throw TunnelbotError for failures; the dispatcher prints them. */
@@ -21,12 +19,12 @@ export interface CliCommand {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** node:util parseArgs with errors turned into TB_ERR_USAGE naming the command. */
+/** node:util parseArgs with errors turned into TB_ERR_USAGE; the dispatcher prefixes the command's name. */
 export function parseCommandArgs<O extends Options>(command: string, argv: string[], options: O) {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new TunnelbotError('TB_ERR_USAGE', `tunnelbot ${command}: ${(error as Error).message}`, {
+    throw new TunnelbotError('TB_ERR_USAGE', (error as Error).message, {
       fix: `Run \`tunnelbot ${command} --help\` for the usage.`,
     });
   }

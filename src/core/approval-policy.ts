@@ -83,7 +83,9 @@ export function decide(
       error: new TunnelbotError(
         'TB_ERR_POLICY_SELF_APPROVAL',
         'You asked for this change, so you cannot approve it: four-eyes approval is on.',
-        { fix: 'Ask a teammate who may approve to press Approve (settings: `policy.fourEyes`).' },
+        {
+          fix: 'Ask a teammate who may approve: the Approve button in Slack, `tunnelbot approve` on the command line (settings: `policy.fourEyes`).',
+        },
       ),
     };
   }

@@ -9,9 +9,16 @@ export interface FluxFailureHint {
   readonly fix: string;
 }
 
-interface KnownCause extends FluxFailureHint {
+interface KnownCause {
+  readonly cause: string;
   readonly matches: (reason: string, message: string) => boolean;
+  /** Built from Flux's message when it names what to look at, so the fix is a command to run as it stands. */
+  readonly fix: string | ((message: string) => string);
 }
+
+const AGE_SECRET_COMMAND =
+  '`kubectl create secret generic sops-age --namespace=flux-system --from-file=age.agekey=./age.agekey`, run where ' +
+  'age.agekey is the private key file `age-keygen -o age.agekey` wrote';
 
 const KNOWN_CAUSES: readonly KnownCause[] = [
   {
@@ -19,15 +26,13 @@ const KNOWN_CAUSES: readonly KnownCause[] = [
     matches: (_reason, message) =>
       /failed to load age identities|\.config\/sops\/age\/keys\.txt/i.test(message),
     cause: 'Flux found no age identity: the entry of the decryption Secret does not end in `.agekey`.',
-    fix:
-      'Recreate the Secret with the key file under a name ending in .agekey: `kubectl create secret generic sops-age ' +
-      '--namespace=flux-system --from-file=age.agekey=<your age key file>`.',
+    fix: `Recreate the Secret with the key file under a name ending in .agekey: ${AGE_SECRET_COMMAND}.`,
   },
   {
     matches: (_reason, message) =>
       /secrets? "[^"]+" not found/i.test(message) && /decrypt|sops/i.test(message),
     cause: 'The decryption Secret named by the Kustomization does not exist.',
-    fix: 'Create it: `kubectl create secret generic sops-age --namespace=flux-system --from-file=age.agekey=<your age key file>`.',
+    fix: `Create it: ${AGE_SECRET_COMMAND}.`,
   },
   {
     matches: (_reason, message) => /configuring decryption is required/i.test(message),
@@ -38,13 +43,16 @@ const KNOWN_CAUSES: readonly KnownCause[] = [
     matches: (_reason, message) =>
       /Failed to get the data key|no identity matched|cannot get sops data key/i.test(message),
     cause: "Flux's age key cannot decrypt the tunnel credentials: they were encrypted for another recipient.",
-    fix: "Make the repository's .sops.yaml rule for the tunnel path name the public key of Flux's age key, then /unexpose and /expose again.",
+    fix: "Make the repository's .sops.yaml rule for the tunnel path name the public key of Flux's age key, then unexpose and expose the app again (`/unexpose` and `/expose` in Slack, `tunnelbot unexpose` and `tunnelbot expose`).",
   },
   {
     matches: (reason, message) =>
       reason === 'HealthCheckFailed' && /Deployment\/[^/\s]+\/cloudflared/i.test(message),
     cause: 'cloudflared did not become ready: it cannot reach Cloudflare or its credentials are refused.',
-    fix: 'Look at the pod logs: `kubectl logs -n <namespace> deploy/cloudflared-<app>`; the tunnel stays closed until it connects.',
+    fix: (message) => {
+      const [, namespace, name] = /Deployment\/([^/\s]+)\/(cloudflared[^\s,'"\]]*)/i.exec(message) ?? [];
+      return `Look at the pod logs: \`kubectl logs -n ${namespace} deploy/${name}\`; the tunnel stays closed until it connects.`;
+    },
   },
   {
     matches: (reason, message) => reason === 'HealthCheckFailed' || /timeout waiting for/i.test(message),
@@ -56,5 +64,5 @@ const KNOWN_CAUSES: readonly KnownCause[] = [
 /** The plain reason and fix for a known Flux failure, or undefined when Flux's own message is all there is. */
 export function explainFluxFailure(reason: string, message: string): FluxFailureHint | undefined {
   const known = KNOWN_CAUSES.find((cause) => cause.matches(reason, message));
-  return known && { cause: known.cause, fix: known.fix };
+  return known && { cause: known.cause, fix: typeof known.fix === 'string' ? known.fix : known.fix(message) };
 }

@@ -101,6 +101,9 @@ export function prepareExpose(
     throw new TunnelbotError(
       'TB_ERR_PLAN_NO_PARENT_KUSTOMIZATION',
       `${parent} does not exist, so environment "${environment.name}" has nowhere to add the tunnel.`,
+      {
+        fix: `Create ${parent} (with \`resources: []\`) and have a Flux Kustomization apply ${environment.path}, or point \`environments[].path\` of "${environment.name}" in the settings at the right directory.`,
+      },
     );
   }
 

@@ -254,7 +254,9 @@ function tunnelsPathFor(
   if (existing.domain !== domain) {
     throw conflict(
       `${SETTINGS_FILE} gives environment "${environment}" ${existing.domain ? `the domain ${existing.domain}` : 'no domain'}, not ${domain}.`,
-      `Run init with --domain ${existing.domain ?? '<the domain>'} or edit the domain in ${SETTINGS_FILE}.`,
+      existing.domain
+        ? `Run init with --domain ${existing.domain}, or change the domain in ${SETTINGS_FILE} to ${domain}.`
+        : `Add \`domain: ${domain}\` to environment "${environment}" in ${SETTINGS_FILE}, then run init again.`,
     );
   }
   return existing.path;

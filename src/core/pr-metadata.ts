@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TunnelbotError } from '../errors.js';
+import { describeIssues } from './zod-issues.js';
 
 /**
  * The request record a tunnelbot pull request carries in its body. The bot keeps no database: an open PR with this
@@ -76,20 +77,18 @@ const BLOCK_OPEN = '<!-- tunnelbot:';
 const BLOCK_CLOSE = ' -->';
 const BLOCK_PATTERN = /<!-- tunnelbot:(.*?) -->/gs;
 
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
-    .join('; ');
-}
-
 function validate(value: unknown, where: string): PrBlock {
   const isInit =
     typeof value === 'object' && value !== null && (value as { action?: unknown }).action === 'init';
   const result = (isInit ? initMetadataSchema : prMetadataSchema).safeParse(value);
   if (!result.success) {
-    throw new TunnelbotError('TB_ERR_GITHUB_PR_METADATA', `${where}: ${describeIssues(result.error)}.`, {
-      details: { issues: result.error.issues.map((issue) => issue.path.join('.')) },
-    });
+    throw new TunnelbotError(
+      'TB_ERR_GITHUB_PR_METADATA',
+      `${where}: ${describeIssues(result.error.issues, '(root)').join('; ')}.`,
+      {
+        details: { issues: result.error.issues.map((issue) => issue.path.join('.')) },
+      },
+    );
   }
   return result.data;
 }

@@ -2,6 +2,8 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { TunnelbotError } from '../errors.js';
 import { MERGE_METHODS } from './merge-method.js';
+import { describeIssue } from './zod-issues.js';
+import { describeYamlError } from '../gitops/yaml-error.js';
 
 /**
  * The operator's settings file (YAML). Everything that is not a secret lives here; secrets come from the
@@ -182,7 +184,7 @@ function fixFor(path: PropertyKey[]): string {
 export function parseSettings(text: string, fileName: string): Readonly<Settings> {
   const document = parseDocument(text, { uniqueKeys: true });
   if (document.errors.length > 0) {
-    throw new TunnelbotError('TB_ERR_SETTINGS', `${fileName}: invalid YAML: ${document.errors[0]!.message}`);
+    throw new TunnelbotError('TB_ERR_SETTINGS', `${describeYamlError(document.errors[0]!, text, fileName)}`);
   }
   return validateSettings(document.toJS() ?? {}, fileName);
 }
@@ -191,8 +193,7 @@ export function validateSettings(raw: unknown, fileName: string): Readonly<Setti
   const result = settingsSchema.safeParse(raw);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
-      const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-      return `- ${where}: ${issue.message}. ${fixFor(issue.path)}`;
+      return `- ${describeIssue(issue, '(top level)')}. ${fixFor(issue.path)}`;
     });
     throw new TunnelbotError('TB_ERR_SETTINGS', `${fileName} is invalid:\n${problems.join('\n')}`, {
       fix: 'Correct each listed field; deploy/tunnelbot.example.yaml shows every setting with comments.',

@@ -125,8 +125,7 @@ export function parseSlashCommand(command: string, text: string): SlashCommand {
       ...(host !== undefined && { hostname: normalizeHostname(host) }),
     };
   }
-  if (command !== '/expose')
-    throw usageError(`tunnelbot does not know the command ${command}.`, EXPOSE_USAGE);
+  if (command !== '/expose') throw usageError(`${command} is not a tunnelbot command.`, EXPOSE_USAGE);
   if (first === undefined) return { kind: 'open-form' };
   if (first === 'help') return { kind: 'help', command: '/expose' };
   if (first === 'list') {

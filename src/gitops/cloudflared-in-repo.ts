@@ -55,6 +55,20 @@ export function findTunnelConfigs(
     .sort((a, b) => a.location.path.localeCompare(b.location.path));
 }
 
+/**
+ * The cloudflared configs inside the ConfigMaps of one manifest file (`tunnelbot validate` on what `plan` edits),
+ * each named by where it sits; none when the file is no such manifest (a plain config.yaml, or invalid YAML).
+ */
+export function configMapConfigs(text: string, path: string): { name: string; text: string }[] {
+  // parseRepository reads YAML paths only; the name the user gave comes back through describeLocation.
+  const { documents } = parseRepository({ files: new Map([['manifest.yaml', text]]) });
+  return locateConfigs(documents).flatMap((location) =>
+    location.kind === 'configmap'
+      ? [{ name: describeLocation({ ...location, path }), text: readConfig(text, location) }]
+      : [],
+  );
+}
+
 function locateConfigs(documents: readonly ManifestDocument[]): ConfigLocation[] {
   const locations: ConfigLocation[] = [];
   for (const { path, index, documentsInFile, value } of documents) {

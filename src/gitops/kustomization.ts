@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, parseDocument, type Pair, type YAMLSeq } from 'yaml';
 import { TunnelbotError } from '../errors.js';
+import { describeYamlError } from './yaml-error.js';
 
 /**
  * Surgical edits of a kustomization.yaml `resources` list: one entry added or removed, every other byte kept,
@@ -18,7 +19,12 @@ interface ResourcesList {
 
 function readResources(text: string, fileName: string): ResourcesList {
   const document = parseDocument(text, { keepSourceTokens: true });
-  if (document.errors.length > 0) throw invalid(fileName, `invalid YAML: ${document.errors[0]!.message}`);
+  if (document.errors.length > 0) {
+    throw new TunnelbotError(
+      'TB_ERR_PLAN_INVALID_KUSTOMIZATION',
+      describeYamlError(document.errors[0]!, text, fileName),
+    );
+  }
   const root = document.contents;
   if (root === null) return { pair: undefined, seq: undefined, entries: [] };
   if (!isMap(root)) throw invalid(fileName, 'the top level is not a mapping');

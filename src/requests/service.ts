@@ -185,14 +185,23 @@ export class RequestService {
     }
   }
 
-  /** Approve & merge: policy (four-eyes), then the merge pinned to the head commit the approver was shown. */
-  async approve(actor: Actor, input: { prNumber: number; headSha: string }): Promise<Reply> {
+  /**
+   * Approve & merge: policy (four-eyes), then the merge pinned to the head commit the approver was shown. Without
+   * `headSha` (an operator at the command line who did not give one) it is pinned to the head read now, and the
+   * reply names it.
+   */
+  async approve(actor: Actor, input: { prNumber: number; headSha?: string }): Promise<Reply> {
     return this.once(input.prNumber, () => this.approveOnce(actor, input));
   }
 
-  private async approveOnce(actor: Actor, input: { prNumber: number; headSha: string }): Promise<Reply> {
+  private async approveOnce(actor: Actor, input: { prNumber: number; headSha?: string }): Promise<Reply> {
     try {
       const pr = await this.openRequest(input.prNumber);
+      const headSha = input.headSha ?? pr.headSha;
+      const pinned =
+        input.headSha === undefined
+          ? `No head commit was given: approved the pull request's current head ${pr.headSha.slice(0, 7)}. `
+          : '';
       const metadata = pr.metadata!;
       await this.authorize({
         action: 'approve',
@@ -205,7 +214,7 @@ export class RequestService {
       let result;
       try {
         result = await approve(
-          { prNumber: pr.number, expectedHeadSha: input.headSha, approver: person(actor) },
+          { prNumber: pr.number, expectedHeadSha: headSha, approver: person(actor) },
           this.context,
         );
       } catch (error) {
@@ -230,7 +239,7 @@ export class RequestService {
       await this.afterMerge(pr, metadata, actor, result.mergeSha, result.outcome);
       return {
         ok: true,
-        text: ref ? '' : `Merged pull request #${pr.number} as ${result.mergeSha}.`,
+        text: ref ? '' : `${pinned}Merged pull request #${pr.number} as ${result.mergeSha}.`,
         pr: prRef(pr),
       };
     } catch (error) {

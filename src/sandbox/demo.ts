@@ -23,9 +23,19 @@ const WAIT_MS = 15_000;
 
 const run = promisify(execFile);
 
+/** Where the demo's stand-ins are while `--keep` holds them. */
+export interface DemoPlaces {
+  readonly githubUrl: string;
+  readonly token: string;
+  readonly repository: string;
+  readonly cloudflareUrl: string;
+}
+
 export interface DemoOptions {
   /** Flux's simulated delay after a merge. */
   readonly fluxDelayMs?: number;
+  /** Resolves when the person is done looking (Ctrl-C); until then the fakes keep running and the repo stays. */
+  readonly keep?: (places: DemoPlaces) => Promise<void>;
 }
 
 async function until<T>(what: string, read: () => T | undefined): Promise<T> {
@@ -188,6 +198,27 @@ export async function runDemo(
     print(`  repository identical to the start: ${identical ? 'yes' : 'NO'}`);
     if (!sealed || !identical || cloudflare.tunnels().length > 0 || cloudflare.records().length > 0) {
       throw new Error('the demo did not end where it should have; please report this as a bug');
+    }
+    print('\nWhat to try next:');
+    print('  the planner on your own Flux repository, offline and without writing a commit:');
+    print('    tunnelbot plan expose APP PORT --repo path/to/checkout --dry-run ... (tunnelbot plan --help)');
+    print('  tunnelbot in your own Slack workspace before you connect GitHub and Cloudflare: tunnelbot sandbox');
+    print('  the real thing: docs/install.md, then tunnelbot doctor');
+    if (options.keep) {
+      const token = sandbox.githubToken;
+      print('\nKept running until Ctrl-C:');
+      print(`  fake GitHub API: ${github.url} (token ${token}), e.g.`);
+      print(
+        `    curl -H 'authorization: Bearer ${token}' ${github.url}/repos/${github.owner.login}/${github.repoName}/pulls?state=all`,
+      );
+      print(`  the repository: git clone ${github.repoPath} && git -C ${github.repoName} log --stat`);
+      print(`  fake Cloudflare API: ${sandbox.cloudflareUrl}`);
+      await options.keep({
+        githubUrl: github.url,
+        token,
+        repository: github.repoPath,
+        cloudflareUrl: sandbox.cloudflareUrl,
+      });
     }
   } finally {
     await sandbox?.stop();

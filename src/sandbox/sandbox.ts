@@ -41,6 +41,9 @@ export interface Sandbox {
   /** The age identity that decrypts the tunnel credentials in the sandbox repository (printed for inspection). */
   readonly ageIdentity: string;
   readonly url: string;
+  /** The token the fake GitHub accepts, for looking at it with curl while the demo is kept. */
+  readonly githubToken: string;
+  readonly cloudflareUrl: string;
   stop(): Promise<void>;
 }
 
@@ -131,6 +134,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       cloudflare,
       settings,
       ageIdentity: key.identity,
+      githubToken: GITHUB_TOKEN,
+      cloudflareUrl: baseURL,
       url,
       async stop() {
         simulated.stop();

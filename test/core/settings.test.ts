@@ -88,7 +88,7 @@ environments:
     'ageRecipients.0: must be an age public key',
     'environments.0.path: must be a path relative to the repository root',
     'environments.0.tunnelMode:',
-    'environments.0: Unrecognized key: "colour"',
+    'environments.0: has unknown key "colour" (a typo?)',
   ]) {
     assert.ok(error.message.includes(fragment), `missing "${fragment}" in:\n${error.message}`);
   }
@@ -103,7 +103,10 @@ test('duplicate environment names, sharedConfig in per-app mode and bad YAML are
     settingsError('environments:\n  - {name: a, path: x, sharedConfig: x/cm.yaml}\n').message,
     /only valid with tunnelMode: shared/,
   );
-  assert.match(settingsError('environments: [\n').message, /tunnelbot.yaml: invalid YAML/);
+  assert.match(
+    settingsError('environments: [\n').message,
+    /^tunnelbot.yaml line 2, column 1: .*\n +1 \| environments: \[\n +2 \| \n +\| \^$/,
+  );
 });
 
 test('paths are normalised and environments are found by name', () => {

@@ -31,14 +31,22 @@ test('the same Service and port in two namespaces needs ns=, which then picks on
   assert.equal(picked.namespace, 'podinfo-canary');
 });
 
-test('no such Service, or not on that port: a warning and the requested or default namespace', () => {
+test('no such Service: a warning and the requested or default namespace', () => {
   const missing = resolveService(repository.documents, 'grafana', 3000, undefined, 'monitoring');
   assert.equal(missing.found, false);
   assert.equal(missing.namespace, 'monitoring');
   assert.match(missing.warnings[0]!, /No Service "grafana" with port 3000/);
-  const wrongPort = resolveService(repository.documents, 'linkding', 8080, undefined, 'default');
-  assert.equal(wrongPort.found, false);
-  assert.match(wrongPort.warnings[0]!, /has port\(s\) 9090, not 8080/);
+});
+
+test('a Service without the port asked for is an error naming its namespace and ports', () => {
+  assert.throws(
+    () => resolveService(repository.documents, 'linkding', 8080, undefined, 'default'),
+    (error: unknown) =>
+      error instanceof TunnelbotError &&
+      error.code === 'TB_ERR_PLAN_SERVICE_PORT' &&
+      error.message === 'linkding in namespace linkding has port 9090, not 8080.' &&
+      error.fix.includes('`tunnelbot expose linkding 9090`'),
+  );
 });
 
 test('Flux coverage: sops-decrypting Kustomization, one without decryption, and none at all', () => {

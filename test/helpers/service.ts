@@ -8,13 +8,18 @@ import { BOT_TOKEN, type World } from './world.js';
 export const WEBHOOK_SECRET = 'webhook-secret-0123456789';
 
 /** The environment an operator would give `tunnelbot serve`, pointing at the fakes. */
-export function serviceEnvironment(world: World, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+export function serviceEnvironment(
+  world: World,
+  extra: NodeJS.ProcessEnv = {},
+  moreSettings = '',
+): NodeJS.ProcessEnv {
   const { directory } = world.checkout();
   const settings = join(directory, 'tunnelbot.yaml');
   writeFileSync(
     settings,
     `repository: {owner: ${world.github.owner.login}, name: ${world.github.repoName}}\n` +
-      'environments:\n  - {name: staging, path: apps/staging/tunnels, domain: example.com}\n',
+      'environments:\n  - {name: staging, path: apps/staging/tunnels, domain: example.com}\n' +
+      moreSettings,
   );
   return {
     GITHUB_TOKEN: BOT_TOKEN,

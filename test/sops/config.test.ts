@@ -126,7 +126,7 @@ stores:
     throwsCode(
       () => parseSopsConfig('creation_rules: [\n', 'x/.sops.yaml'),
       'TB_ERR_SOPS_CONFIG',
-      /x\/\.sops\.yaml: not valid YAML/,
+      /x\/\.sops\.yaml line 2, column 1: .*\n +1 \| creation_rules: \[\n/,
     );
     throwsCode(
       () => select('creation_rules:\n  - age: age1bogus\n', 'a.yaml'),

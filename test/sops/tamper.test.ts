@@ -257,6 +257,6 @@ describe('files from other sops versions and producers', () => {
     const rewrapped = (body.match(/.{1,76}/g) ?? []).map((line) => `${indent}${line}\n`).join('');
     const wide = text.replace(armor[2] ?? '', rewrapped);
     assert.notEqual(wide, text);
-    await rejectsWith(wide, 'TB_ERR_SOPS_NO_MATCHING_KEY', /enc is not a valid age armor/);
+    await rejectsWith(wide, 'TB_ERR_SOPS_AGE_CORRUPT', /enc is not a valid age armor/);
   });
 });

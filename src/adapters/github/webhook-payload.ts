@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parsePrMetadata, type PrMetadata } from '../../core/pr-metadata.js';
 import type { PullRequestEvent } from '../../core/pull-request-event.js';
 import { TunnelbotError } from '../../errors.js';
+import { describeIssues } from '../../core/zod-issues.js';
 
 /**
  * GitHub webhook deliveries as tunnelbot reads them. Only the fields tunnelbot uses are checked; GitHub sends many
@@ -45,9 +46,7 @@ function check<T extends z.ZodType>(schema: T, value: unknown, name: string): z.
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const { issues } = result.error;
-  const problems = issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(body)'}: ${issue.message}`);
+  const problems = describeIssues(issues.slice(0, 3), '(body)');
   throw invalid(
     `not a GitHub ${name || 'webhook'} delivery: ${problems.join('; ')}`,
     issues.map((issue) => issue.path.join('.')),

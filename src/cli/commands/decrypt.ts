@@ -32,8 +32,6 @@ function readIdentityFile(absolutePath: string, shownAs: string): string[] {
 }
 
 export const decryptCommand: CliCommand = {
-  name: 'decrypt',
-  summary: 'Decrypt a SOPS/age YAML file, verify its MAC and print the plaintext.',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('decrypt', argv, {
@@ -42,13 +40,9 @@ export const decryptCommand: CliCommand = {
     });
     const [file, ...extra] = positionals;
     if (file === undefined || extra.length > 0 || values.identity === undefined) {
-      throw new TunnelbotError(
-        'TB_ERR_USAGE',
-        'tunnelbot decrypt needs exactly one FILE and --identity AGE_KEY_FILE.',
-        {
-          fix: 'Run `tunnelbot decrypt --help` for the usage.',
-        },
-      );
+      throw new TunnelbotError('TB_ERR_USAGE', 'needs exactly one FILE and --identity AGE_KEY_FILE.', {
+        fix: 'Run `tunnelbot decrypt --help` for the usage.',
+      });
     }
     const identities = readIdentityFile(resolve(io.cwd, values.identity), values.identity);
     const encrypted = readInputFile(resolve(io.cwd, file), file);

@@ -24,11 +24,15 @@ export async function loadSandboxDemo(
   }
 }
 
+function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
 export const demoCommand: CliCommand = {
-  name: 'demo',
-  summary:
-    'Watch /expose -> approve -> live -> /unexpose in a local Slack, GitHub and Cloudflare (no accounts).',
-  usage: `Usage: tunnelbot demo
+  usage: `Usage: tunnelbot demo [--keep]
 
 Runs the real service (the Slack app over Socket Mode, the request service, the workflows) against local
 stand-ins on 127.0.0.1: the project's Slack fake, a fake GitHub backed by a real git repository, and a fake
@@ -36,11 +40,16 @@ Cloudflare API, with Flux simulated. Alice types /expose linkding 9090, her own 
 the request goes live, Alice unexposes it and Bob approves, and nothing is left behind. It prints the
 conversation as people in Slack read it, the pull request's diff, and the final check. Needs git; no accounts,
 no network.
+
+  --keep   leave the fake Slack, GitHub and Cloudflare running and the repository on disk until Ctrl-C,
+           and print where they are
 `,
   async run(argv, io) {
-    parseCommandArgs('demo', argv, {});
+    const { values } = parseCommandArgs('demo', argv, { keep: { type: 'boolean', default: false } });
     const { runDemo } = await loadSandboxDemo();
-    await runDemo((line) => io.stdout(`${line}\n`), stderrLogger(io, 'warn'));
+    await runDemo((line) => io.stdout(`${line}\n`), stderrLogger(io, 'warn'), {
+      ...(values.keep && { keep: untilInterrupted }),
+    });
     return 0;
   },
 };

@@ -23,8 +23,6 @@ function render(check: DoctorCheck): string {
 }
 
 export const doctorCommand: CliCommand = {
-  name: 'doctor',
-  summary: 'Check the settings, GitHub access and the Cloudflare token and permissions (read-only).',
   usage,
   async run(argv, io) {
     parseCommandArgs('doctor', argv, {});

@@ -33,8 +33,6 @@ function splitRecipients(values: readonly string[]): string[] {
 }
 
 export const encryptCommand: CliCommand = {
-  name: 'encrypt',
-  summary: 'Encrypt a YAML file with SOPS/age and print it (recipients from --age or .sops.yaml).',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('encrypt', argv, {
@@ -44,7 +42,7 @@ export const encryptCommand: CliCommand = {
     });
     const [file, ...extra] = positionals;
     if (file === undefined || extra.length > 0) {
-      throw new TunnelbotError('TB_ERR_USAGE', 'tunnelbot encrypt needs exactly one FILE.', {
+      throw new TunnelbotError('TB_ERR_USAGE', 'needs exactly one FILE.', {
         fix: 'Run `tunnelbot encrypt --help` for the usage.',
       });
     }

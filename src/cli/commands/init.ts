@@ -51,7 +51,7 @@ const options = {
 } as const;
 
 function usageError(message: string): TunnelbotError {
-  return new TunnelbotError('TB_ERR_USAGE', `tunnelbot init: ${message}`, {
+  return new TunnelbotError('TB_ERR_USAGE', message, {
     fix: 'Run `tunnelbot init --help`.',
   });
 }
@@ -201,8 +201,6 @@ function initAccess(team: string | undefined, policies: string[], none: boolean)
 }
 
 export const initCommand: CliCommand = {
-  name: 'init',
-  summary: 'Ready a Flux repository for tunnelbot (SOPS, Flux notifications, tunnels directory, settings).',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('init', argv, options);

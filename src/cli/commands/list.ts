@@ -52,8 +52,6 @@ export function renderListing(listing: Listing): string {
 }
 
 export const listCommand: CliCommand = {
-  name: 'list',
-  summary: 'List exposed apps with their tunnel health, and the requests waiting for approval.',
   usage: `Usage: tunnelbot list
 
 Lists what the GitOps repository's default branch exposes (environment, app, hostname, protection, tunnel) with each

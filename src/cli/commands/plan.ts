@@ -47,7 +47,7 @@ const options = {
 } as const;
 
 function usageError(message: string): TunnelbotError {
-  return new TunnelbotError('TB_ERR_USAGE', `tunnelbot plan: ${message}`, {
+  return new TunnelbotError('TB_ERR_USAGE', message, {
     fix: 'Run `tunnelbot plan --help`.',
   });
 }
@@ -84,8 +84,6 @@ function report(
 }
 
 export const planCommand: CliCommand = {
-  name: 'plan',
-  summary: 'Write the change of an /expose or /unexpose into a local checkout (no network).',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('plan', argv, options);

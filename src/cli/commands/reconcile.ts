@@ -17,8 +17,6 @@ Reads the same environment as \`tunnelbot serve\` (GitHub and Cloudflare credent
 `;
 
 export const reconcileCommand: CliCommand = {
-  name: 'reconcile',
-  summary: 'Converge Cloudflare DNS to the default branch (--dry-run prints the plan).',
   usage,
   async run(argv, io) {
     const { values } = parseCommandArgs('reconcile', argv, {

@@ -4,10 +4,9 @@ import { parseCommandArgs, type CliCommand } from '../command.js';
 import { loadValidConfig } from './validate.js';
 
 export const ruleCommand: CliCommand = {
-  name: 'rule',
-  summary: 'Show which ingress rule of a cloudflared config.yaml serves a URL.',
   usage: `Usage: tunnelbot rule FILE URL
 
+FILE may be a ConfigMap manifest holding the config, as for \`tunnelbot validate\`.
 Prints "Matched rule #<i>" (0-based), the rule cloudflared would pick for URL, like
 \`cloudflared tunnel ingress rule URL\`. The config must be valid; the URL needs a
 hostname or a scheme (e.g. https://app.example.com/path).
@@ -16,13 +15,9 @@ hostname or a scheme (e.g. https://app.example.com/path).
     const { positionals } = parseCommandArgs('rule', argv, {});
     const [file, url, ...extra] = positionals;
     if (file === undefined || url === undefined || extra.length > 0) {
-      throw new TunnelbotError(
-        'TB_ERR_USAGE',
-        'tunnelbot rule expects two arguments, the config file and a URL',
-        {
-          fix: 'Run `tunnelbot rule path/to/config.yaml https://app.example.com/`.',
-        },
-      );
+      throw new TunnelbotError('TB_ERR_USAGE', 'expected two arguments, the config file and a URL', {
+        fix: 'Run `tunnelbot rule path/to/config.yaml https://app.example.com/`.',
+      });
     }
     const config = await loadValidConfig(file, io);
     io.stdout(`Matched rule #${findMatchingRule(config, url)}\n`);

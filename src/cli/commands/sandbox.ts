@@ -19,8 +19,6 @@ Try: /expose linkding 9090, then ask a teammate to press Approve & merge; /expos
 `;
 
 export const sandboxCommand: CliCommand = {
-  name: 'sandbox',
-  summary: 'Try tunnelbot in your Slack workspace with GitHub and Cloudflare simulated locally.',
   usage,
   async run(argv, io) {
     parseCommandArgs('sandbox', argv, {});

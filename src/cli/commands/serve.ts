@@ -30,8 +30,6 @@ async function listen(service: Service, port: number): Promise<void> {
 }
 
 export const serveCommand: CliCommand = {
-  name: 'serve',
-  summary: 'Run the service: Slack, webhooks, PR polling, DNS reconciliation, orphan cleanup.',
   usage,
   async run(argv, io) {
     const { values } = parseCommandArgs('serve', argv, {

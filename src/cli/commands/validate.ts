@@ -6,6 +6,7 @@ import {
   validateIngressRules,
   type ParsedCloudflaredConfig,
 } from '../../gitops/cloudflared/index.js';
+import { configMapConfigs } from '../../gitops/cloudflared-in-repo.js';
 import { parseCommandArgs, type CliCommand, type CliIo } from '../command.js';
 
 const UNUSED_KEYS_HEADER =
@@ -13,10 +14,21 @@ const UNUSED_KEYS_HEADER =
 
 /**
  * Reads, parses and validates a config file for `validate` and `rule` as cloudflared does: unused keys are
- * warned about on stderr, the first invalid rule fails the command.
+ * warned about on stderr, the first invalid rule fails the command. A ConfigMap manifest holding the config (the
+ * shape `plan` edits in shared mode) is read for the config inside it.
  */
 export async function loadValidConfig(file: string, io: CliIo): Promise<ParsedCloudflaredConfig> {
-  const config = parseCloudflaredConfig(await readConfigFile(file, io), file);
+  const text = await readConfigFile(file, io);
+  const embedded = configMapConfigs(text, file);
+  if (embedded.length > 1) {
+    throw new TunnelbotError(
+      'TB_ERR_USAGE',
+      `${file} holds ${embedded.length} cloudflared configs (${embedded.map((config) => config.name).join(', ')}); name a file with one.`,
+      { fix: 'Split the ConfigMaps into one file each, or validate the config.yaml files they come from.' },
+    );
+  }
+  const [inConfigMap] = embedded;
+  const config = parseCloudflaredConfig(inConfigMap?.text ?? text, inConfigMap?.name ?? file);
   printUnusedKeys(config.unusedKeys, io);
   const verdict = validateIngressRules(config.ingress, config.originRequest);
   if (!verdict.ok) {
@@ -48,11 +60,10 @@ function printUnusedKeys(unusedKeys: readonly string[], io: CliIo): void {
 }
 
 export const validateCommand: CliCommand = {
-  name: 'validate',
-  summary: 'Check a cloudflared config.yaml like `cloudflared tunnel ingress validate`.',
   usage: `Usage: tunnelbot validate FILE
 
-Checks the ingress rules of a cloudflared config.yaml with the rules and messages of
+FILE is a cloudflared config.yaml, or a Kubernetes ConfigMap manifest whose data holds one.
+Checks the ingress rules of the config with the rules and messages of
 \`cloudflared tunnel ingress validate\`, offline. Prints OK and exits 0, or prints the first
 error and exits 1. Keys cloudflared ignores are listed on stderr as warnings.
 `,
@@ -60,13 +71,9 @@ error and exits 1. Keys cloudflared ignores are listed on stderr as warnings.
     const { positionals } = parseCommandArgs('validate', argv, {});
     const [file, ...extra] = positionals;
     if (file === undefined || extra.length > 0) {
-      throw new TunnelbotError(
-        'TB_ERR_USAGE',
-        'tunnelbot validate expects exactly one argument, the config file',
-        {
-          fix: 'Run `tunnelbot validate path/to/config.yaml`.',
-        },
-      );
+      throw new TunnelbotError('TB_ERR_USAGE', 'expected exactly one argument, the config file', {
+        fix: 'Run `tunnelbot validate path/to/config.yaml`.',
+      });
     }
     await loadValidConfig(file, io);
     io.stdout('OK\n');

@@ -12,6 +12,7 @@ import {
 } from 'yaml';
 import { TunnelbotError } from '../../errors.js';
 import type { IngressRule, ParsedCloudflaredConfig, SourceSpan } from './model.js';
+import { describeYamlError, yamlErrorPosition } from '../yaml-error.js';
 
 export const DEFAULT_FILE_NAME = 'config.yaml';
 
@@ -65,13 +66,12 @@ export function loadConfigDocument(text: string, fileName = DEFAULT_FILE_NAME): 
   });
   const [first] = doc.errors;
   if (first) {
-    const { line, col } = lines.linePos(first.pos[0]);
-    const reason = (first.message.split('\n')[0] ?? first.message).replace(/ at line \d+, column \d+:?$/, '');
+    const { line, column } = yamlErrorPosition(first, text);
     throw new TunnelbotError(
       'TB_ERR_CLOUDFLARED_YAML_PARSE',
-      `${fileName} line ${line}, column ${col}: ${reason}`,
+      describeYamlError(first, text, fileName, { maskValues: true }),
       {
-        details: { fileName, line, column: col, yamlCode: first.code },
+        details: { fileName, line, column, yamlCode: first.code },
       },
     );
   }

@@ -66,7 +66,8 @@ function findServices(documents: readonly ManifestDocument[], name: string): Dis
 
 /**
  * Resolves the namespace of APP:PORT. An explicit namespace narrows the candidates; several namespaces left
- * is an error asking for one; no Service at all is a warning, since the Service may come from a Helm chart.
+ * is an error asking for one; a Service of that name without the port is an error naming its ports; no Service at
+ * all is a warning, since the Service may come from a Helm chart.
  */
 export function resolveService(
   documents: readonly ManifestDocument[],
@@ -85,7 +86,7 @@ export function resolveService(
       'TB_ERR_PLAN_AMBIGUOUS_SERVICE',
       `Service "${app}" with port ${port} exists in several namespaces: ${namespaces.sort().join(', ')}.`,
       {
-        fix: `Say which one, e.g. \`ns=${namespaces[0]}\` in Slack or \`--ns ${namespaces[0]}\` on the CLI.`,
+        fix: `Say which one: \`ns=${namespaces[0]}\` in Slack, \`--namespace ${namespaces[0]}\` with \`tunnelbot expose\`, \`--ns ${namespaces[0]}\` with \`tunnelbot plan\`.`,
       },
     );
   }
@@ -99,12 +100,24 @@ export function resolveService(
         : [];
     return { found: true, namespace: service.namespace ?? defaultNamespace, service, warnings };
   }
+  if (named.length > 0) {
+    // The Service is there, only not on that port: planning on would write a tunnel to a port nothing serves.
+    const described = named.map((service) => {
+      const ports = [...new Set(service.ports)];
+      const portText =
+        ports.length === 0 ? 'no ports' : `port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`;
+      return `${app} in namespace ${service.namespace ?? defaultNamespace} has ${portText}`;
+    });
+    const suggestion = named.flatMap((service) => service.ports)[0];
+    throw new TunnelbotError('TB_ERR_PLAN_SERVICE_PORT', `${described.join('; ')}, not ${port}.`, {
+      details: { services: named.map((service) => service.path) },
+      ...(suggestion !== undefined && {
+        fix: `Ask for a port the Service has, e.g. \`/expose ${app} ${suggestion}\` in Slack or \`tunnelbot expose ${app} ${suggestion}\`; or add port ${port} to the Service first.`,
+      }),
+    });
+  }
   const namespace = requestedNamespace ?? defaultNamespace;
   const where = requestedNamespace ? ` in namespace "${requestedNamespace}"` : '';
-  const otherPorts = named.flatMap((service) => service.ports);
-  const warning =
-    named.length > 0
-      ? `Service "${app}"${where} (${named.map((service) => service.path).join(', ')}) has port(s) ${[...new Set(otherPorts)].join(', ') || 'none'}, not ${port}; the tunnel will point at port ${port} in namespace "${namespace}" anyway.`
-      : `No Service "${app}" with port ${port}${where} was found in the repository's manifests (it may come from a Helm chart); using namespace "${namespace}".`;
+  const warning = `No Service "${app}" with port ${port}${where} was found in the repository's manifests (it may come from a Helm chart); using namespace "${namespace}".`;
   return { found: false, namespace, warnings: [warning] };
 }

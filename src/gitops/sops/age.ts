@@ -8,6 +8,9 @@ import { TunnelbotError } from '../../errors.js';
 
 export const DATA_KEY_BYTES = 32;
 
+/** What age-encryption's Decrypter throws when no identity unwraps any stanza (and only then). */
+const AGE_NO_MATCH = "no identity matched any of the file's recipients";
+
 /** Whether `age-encryption` can encrypt to this recipient (X25519 `age1…`, post-quantum `age1pq1…`, tag types). */
 export function isValidAgeRecipient(recipient: string): boolean {
   try {
@@ -102,13 +105,16 @@ export async function unwrapDataKey(
       );
     }
   }
-  const failures: string[] = [];
+  // An entry no identity opens may be someone else's; one that fails any other way (armor, header, HMAC, data) was
+  // damaged, and reporting that as a wrong key sends people hunting for a key they already have.
+  const mismatches: string[] = [];
+  const damaged: string[] = [];
   for (const entry of entries) {
     let file: Uint8Array;
     try {
       file = armor.decode(entry.enc);
     } catch (error) {
-      failures.push(
+      damaged.push(
         `${shortRecipient(entry.recipient)}: enc is not a valid age armor (${(error as Error).message})`,
       );
       continue;
@@ -116,20 +122,32 @@ export async function unwrapDataKey(
     try {
       const dataKey = await decrypter.decrypt(file, 'uint8array');
       if (dataKey.length === DATA_KEY_BYTES) return dataKey;
-      failures.push(
-        `${entry.recipient}: the data key has ${dataKey.length} bytes instead of ${DATA_KEY_BYTES}`,
+      damaged.push(
+        `${shortRecipient(entry.recipient)}: the data key has ${dataKey.length} bytes instead of ${DATA_KEY_BYTES}`,
       );
     } catch (error) {
-      failures.push(`${shortRecipient(entry.recipient)}: ${(error as Error).message}`);
+      const message = (error as Error).message;
+      (message === AGE_NO_MATCH ? mismatches : damaged).push(
+        `${shortRecipient(entry.recipient)}: ${message}`,
+      );
     }
+  }
+  const recipients = entries.map((entry) => shortRecipient(entry.recipient)).join(', ');
+  if (damaged.length > 0) {
+    throw new TunnelbotError(
+      'TB_ERR_SOPS_AGE_CORRUPT',
+      `${fileLabel}: the age-encrypted data key is damaged, so the file was changed after encryption.\n` +
+        `  Damaged: ${damaged.join('; ')}` +
+        (mismatches.length > 0 ? `\n  Not for the identities tried: ${mismatches.join('; ')}` : ''),
+      { details: { recipients: entries.map((entry) => entry.recipient) } },
+    );
   }
   const tried = await publicKeysOf(identities);
   throw new TunnelbotError(
     'TB_ERR_SOPS_NO_MATCHING_KEY',
     `${fileLabel}: no identity matched any of the file's age recipients.\n` +
-      `  Recipients in the file: ${entries.map((entry) => shortRecipient(entry.recipient)).join(', ')}\n` +
-      `  Public keys of the identities tried: ${tried.map(shortRecipient).join(', ')}\n` +
-      `  Details: ${failures.join('; ')}`,
+      `  Recipients in the file: ${recipients}\n` +
+      `  Public keys of the identities tried: ${tried.map(shortRecipient).join(', ')}`,
     { details: { recipients: entries.map((entry) => entry.recipient), triedPublicKeys: tried } },
   );
 }

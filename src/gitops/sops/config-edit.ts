@@ -1,6 +1,7 @@
 import { isMap, isSeq, parseDocument } from 'yaml';
 import { TunnelbotError } from '../../errors.js';
 import { fillEmptySeq, insertSeqItem, pairOf } from '../yaml-splice.js';
+import { describeYamlError } from '../yaml-error.js';
 
 /**
  * Adds one creation rule to a `.sops.yaml`, keeping every existing rule and line as it was. sops uses the first
@@ -36,10 +37,7 @@ export function insertCreationRule(
   }
   const document = parseDocument(text);
   if (document.errors.length > 0) {
-    throw new TunnelbotError(
-      'TB_ERR_SOPS_CONFIG',
-      `${configPath}: not valid YAML: ${document.errors[0]!.message.split('\n')[0]}`,
-    );
+    throw new TunnelbotError('TB_ERR_SOPS_CONFIG', describeYamlError(document.errors[0]!, text, configPath));
   }
   const root = document.contents;
   if (root === null) {

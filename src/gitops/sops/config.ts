@@ -4,6 +4,7 @@ import type { FileLookup } from '../../core/snapshot.js';
 import { isValidAgeRecipient } from './age.js';
 import { compileGoRegex, GoRegexError } from './regex.js';
 import { CRYPT_RULE_KINDS, type CryptRule } from './rules.js';
+import { describeYamlError } from '../yaml-error.js';
 
 /**
  * `.sops.yaml` creation rules, chosen the way the sops CLI chooses them: the first rule whose unanchored Go
@@ -128,7 +129,9 @@ function parseRule(raw: unknown, index: number, configPath: string): SopsCreatio
 export function parseSopsConfig(text: string, configPath: string): SopsConfig {
   const document = parseDocument(text, { prettyErrors: true });
   const [error] = document.errors;
-  if (error) throw configError(configPath, `not valid YAML: ${error.message.split('\n')[0]}`);
+  if (error) {
+    throw new TunnelbotError('TB_ERR_SOPS_CONFIG', `${describeYamlError(error, text, configPath)}`);
+  }
   const root = document.toJS() as unknown;
   if (root === null || root === undefined) return { configPath, creationRules: [] };
   if (!isRecord(root)) throw configError(configPath, 'the top level must be a mapping.');

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { test } from 'node:test';
+import { runRecordingModules } from '../../helpers/modules.js';
+import { serviceEnvironment } from '../../helpers/service.js';
+import { startWorld } from '../../helpers/world.js';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function untilHealthy(url: string): Promise<void> {
+  for (let attempt = 0; attempt < 300; attempt += 1) {
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail(`${url} never answered 200`);
+}
+
+test("serve's module graph holds nothing of src/sandbox, up to and after its first 200 from /healthz", async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const port = await freePort();
+  const env = { ...serviceEnvironment(world), PORT: String(port) };
+  const run = await runRecordingModules(['serve'], env, () =>
+    untilHealthy(`http://127.0.0.1:${port}/healthz`),
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(run.modules.includes('src/transports/http/health.ts'), 'the recorder saw the server start');
+  assert.deepEqual(
+    run.modules.filter((url) => url.startsWith('src/sandbox/') || url.includes('/node_modules/ws/')),
+    [],
+  );
+});
