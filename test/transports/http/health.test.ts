@@ -75,7 +75,8 @@ test('readyz answers from memory while GitHub hangs: probes cost no GitHub reque
     await world.close();
   });
   const readiness = new Readiness(captureLogs().logger);
-  readiness.watch('github', { run: () => world.git.defaultBranch(), timeoutMs: 300 });
+  // Long enough for a first answer on a loaded machine (CI), short enough to wait for its expiry.
+  readiness.watch('github', { run: () => world.git.defaultBranch(), timeoutMs: 2000 });
   const app = await healthServer(readiness);
   t.after(() => app.close());
 
@@ -97,8 +98,8 @@ test('readyz answers from memory while GitHub hangs: probes cost no GitHub reque
   assert.equal(timedOut.statusCode, 503);
   assert.deepEqual(timedOut.json(), {
     status: 'not ready',
-    checks: { github: 'timed out after 300 ms' },
-    reason: 'github: timed out after 300 ms',
+    checks: { github: 'timed out after 2000 ms' },
+    reason: 'github: timed out after 2000 ms',
   });
   await readiness.checkNow();
   assert.equal(world.github.requestCount, hung, 'no second request while the first still hangs');
