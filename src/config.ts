@@ -113,7 +113,7 @@ function parseEnvironment(env: NodeJS.ProcessEnv, problems: string[]): EnvValues
   for (const issue of parsed.error.issues) {
     const name = String(issue.path[0]);
     invalid.add(name);
-    problems.push(`- ${name}: ${issue.message}.${FIX[name] ? ` ${FIX[name]}` : ''}`);
+    problems.push(`- ${describeIssue(issue, '(environment)')}.${FIX[name] ? ` ${FIX[name]}` : ''}`);
   }
   // The valid rest still gets checked (settings file, required variables) in the same round.
   const valid = Object.fromEntries(Object.entries(present).filter(([name]) => !invalid.has(name)));

@@ -202,7 +202,9 @@ export async function runDemo(
     print('\nWhat to try next:');
     print('  the planner on your own Flux repository, offline and without writing a commit:');
     print('    tunnelbot plan expose APP PORT --repo path/to/checkout --dry-run ... (tunnelbot plan --help)');
-    print('  tunnelbot in your own Slack workspace before you connect GitHub and Cloudflare: tunnelbot sandbox');
+    print(
+      '  tunnelbot in your own Slack workspace before you connect GitHub and Cloudflare: tunnelbot sandbox',
+    );
     print('  the real thing: docs/install.md, then tunnelbot doctor');
     if (options.keep) {
       const token = sandbox.githubToken;

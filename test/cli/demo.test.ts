@@ -18,7 +18,10 @@ test('tunnelbot demo drives the real Slack app through the whole lifecycle and l
     io.out,
     /\(only the person who acted sees\)[^\n]*\n {6}You asked for this change, so you cannot approve it/,
   );
-  assert.match(io.out, /Approved by @bob and merged as `[0-9a-f]{7}`\. Waiting for Flux to apply it; the DNS record follows once cloudflared runs\./);
+  assert.match(
+    io.out,
+    /Approved by @bob and merged as `[0-9a-f]{7}`\. Waiting for Flux to apply it; the DNS record follows once cloudflared runs\./,
+  );
   assert.match(io.out, /DNS records: 0; the hostname waits until Flux runs cloudflared/);
   assert.match(
     io.out,
