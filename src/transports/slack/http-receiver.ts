@@ -10,13 +10,15 @@ import { BoundedSet } from '../../core/bounded-set.js';
 import { asTunnelbotError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { header, rawBody } from '../http/raw-body.js';
+import { mediaType, signedRequestGuard } from '../http/signed-route.js';
 
 /**
  * Slack's HTTP mode as a Bolt receiver that lives inside our fastify server: `POST /slack/events` is an
  * encapsulated plugin with its own raw-body parsers (the signature covers the exact bytes), so the other routes keep
  * their own parsing. `start`/`stop` do nothing: fastify owns the port.
  *
- * Per request: refuse what is not signed before reading more than a few bytes of it; refuse a timestamp more than
+ * Per request: refuse what is not signed before reading more than a few bytes of it (the HTTP service's signed-route
+ * guard, with a lingering close so the client reads the 401); refuse a timestamp more than
  * 5 minutes off in either direction (Bolt alone accepts future ones), a bad signature and a replayed one (401);
  * answer `ssl_check` and `url_verification`; hand the rest to Bolt and answer with whatever its listener acks, or
  * 404 after 3001 ms without an ack, as Bolt's own receiver does.
@@ -30,6 +32,9 @@ const BODY_LIMIT = 1024 * 1024;
 const UNSIGNED_LIMIT = 1024;
 const MAX_SKEW_SECONDS = 5 * 60;
 const ACK_TIMEOUT_MS = 3001;
+const CONTENT_TYPES = ['application/json', 'application/x-www-form-urlencoded'] as const;
+const SIGNATURE = /^v0=[0-9a-f]{64}$/;
+const TIMESTAMP = /^\d{1,12}$/;
 
 export interface SlackHttpOptions {
   readonly signingSecret: string;
@@ -55,20 +60,27 @@ export class SlackHttpReceiver implements Receiver {
   /** The fastify plugin serving `POST /slack/events`; register it before `ready()`. */
   readonly routes: FastifyPluginAsync = async (server) => {
     server.removeAllContentTypeParsers();
-    for (const type of ['application/json', 'application/x-www-form-urlencoded']) {
+    for (const type of CONTENT_TYPES) {
       server.addContentTypeParser(
         type,
         { parseAs: 'buffer', bodyLimit: BODY_LIMIT },
         (_request, body, done) => done(null, body),
       );
     }
-    server.addHook('onRequest', async (request, reply) => {
-      if (signatureHeaders(request)) return;
+    const guard = signedRequestGuard({
+      sender: 'Slack request',
+      headers: [
+        { name: 'x-slack-signature', wellFormed: (value) => SIGNATURE.test(value) },
+        { name: 'x-slack-request-timestamp', wellFormed: (value) => TIMESTAMP.test(value) },
+      ],
+      contentTypes: [...CONTENT_TYPES],
+    });
+    server.addHook('onRequest', async function (request, reply) {
+      // Slack's ssl_check may come unsigned: only a form body that small is read without a signature.
       const length = Number(header(request, 'content-length') ?? 'NaN');
-      if (!(length <= UNSIGNED_LIMIT)) {
-        reply.header('connection', 'close');
-        return reply.code(401).send({ error: 'missing X-Slack-Signature or X-Slack-Request-Timestamp' });
-      }
+      const form = mediaType(header(request, 'content-type')) === 'application/x-www-form-urlencoded';
+      if (form && length <= UNSIGNED_LIMIT) return;
+      return guard.call(this, request, reply);
     });
     server.post(SLACK_EVENTS_PATH, { bodyLimit: BODY_LIMIT }, (request, reply) =>
       this.handle(request, reply),
@@ -155,7 +167,7 @@ function signatureHeaders(request: FastifyRequest): { signature: string; timesta
   const signature = header(request, 'x-slack-signature');
   const timestamp = header(request, 'x-slack-request-timestamp');
   if (signature === undefined || timestamp === undefined) return undefined;
-  if (!/^v0=[0-9a-f]{64}$/.test(signature) || !/^\d{1,12}$/.test(timestamp)) return undefined;
+  if (!SIGNATURE.test(signature) || !TIMESTAMP.test(timestamp)) return undefined;
   return { signature, timestamp: Number(timestamp) };
 }
 
