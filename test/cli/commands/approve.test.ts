@@ -30,6 +30,10 @@ test('tunnelbot approve: the requester is refused (four-eyes), another person me
   const pr = await world.git.getPr(number);
   assert.equal(pr.merged, true);
   assert.match(bob.out, new RegExp(`^Merged pull request #${number} as [0-9a-f]{40}\\.\\n$`));
+  assert.deepEqual(world.cloudflare.records(), [], 'no CNAME before cloudflared runs');
+  // Flux applies the merge and cloudflared connects (simulated); the next convergence gives the hostname its record.
+  await world.fluxApplies(pr.mergeSha!);
+  assert.equal((await runCli(['reconcile'], env)).code, 0);
   assert.equal(world.cloudflare.records()[0]?.name, 'linkding.example.com', 'DNS followed the merge');
 });
 
