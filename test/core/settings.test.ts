@@ -52,7 +52,7 @@ test('repository.mergeMethod is optional and one of squash, merge, rebase', () =
     undefined,
   );
   const error = settingsError(base.replace('%s', 'fast-forward'));
-  assert.match(error.message, /repository\.mergeMethod: .*"squash"\|"merge"\|"rebase"/);
+  assert.match(error.message, /repository\.mergeMethod: must be one of "squash", "merge", "rebase"/);
 });
 
 test('the annotated example in deploy/ is valid and complete', () => {

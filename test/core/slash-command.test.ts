@@ -95,7 +95,7 @@ const errors: { command: string; text: string; code: string; message: RegExp; fi
     command: '/expose',
     text: 'linkding 9090 port=80',
     code: 'TB_ERR_USAGE',
-    message: /^Unknown option "port=": this command takes host=, env=, ns=\.$/,
+    message: /^Unknown option "port=": this command takes host=, env=, ns=, access=\.$/,
     fix: /\/expose APP PORT/,
   },
   {
@@ -188,7 +188,7 @@ const errors: { command: string; text: string; code: string; message: RegExp; fi
     command: '/tunnel',
     text: 'linkding 9090',
     code: 'TB_ERR_USAGE',
-    message: /does not know the command \/tunnel/,
+    message: /\/tunnel is not a tunnelbot command/,
   },
   {
     command: '/expose',

@@ -72,7 +72,7 @@ export function slackCallError(method: string, error: unknown): unknown {
       if (CHANNEL_ERRORS.has(code)) {
         return new TunnelbotError(
           'TB_ERR_SLACK_NOT_IN_CHANNEL',
-          `tunnelbot cannot post in this channel (${code}).`,
+          `The bot cannot post in this channel (${code}).`,
           { details },
         );
       }

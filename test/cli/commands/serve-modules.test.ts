@@ -30,7 +30,7 @@ test("serve's module graph holds nothing of src/sandbox, up to and after its fir
   t.after(() => world.close());
   const port = await freePort();
   const env = { ...serviceEnvironment(world), PORT: String(port) };
-  const run = await runRecordingModules(['serve'], env, () =>
+  const run = await runRecordingModules(['serve', '--without-slack'], env, () =>
     untilHealthy(`http://127.0.0.1:${port}/healthz`),
   );
   assert.equal(run.code, 0, run.stderr);

@@ -10,6 +10,9 @@ test('tunnelbot unexpose opens the inverse pull request and leaves Cloudflare al
   const exposed = await exposeAsAlice(env);
   assert.equal((await runCli(['approve', String(exposed), '--as', BOB.slackUserId], env)).code, 0);
   const tunnelId = world.cloudflare.tunnels()[0]!.id;
+  // Flux applies the expose and cloudflared connects (simulated): the hostname gets its record.
+  await world.fluxApplies();
+  assert.equal((await runCli(['reconcile'], env)).code, 0);
 
   const result = await runCli(['unexpose', 'linkding', '--as', ALICE.slackUserId], env);
   assert.equal(result.code, 0, result.err);
