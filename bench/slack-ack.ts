@@ -8,12 +8,12 @@
  * event loop. The same run therefore measures bare Bolt (a listener that only acks) against the same fake, and the
  * ratio to it says what tunnelbot adds. Goal: p99 under 20 ms; Slack gives up at 3,000 ms.
  */
-import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { App, SocketModeReceiver } from '@slack/bolt';
 import { createLogger } from '../src/log.js';
 import { startSandbox } from '../src/sandbox/sandbox.js';
 import { FakeSlack } from '../src/sandbox/slack/index.js';
+import { closedPort } from '../test/helpers/network.js';
 
 const CONCURRENT = 50;
 const ROUNDS = 3;
@@ -30,14 +30,6 @@ interface Latency {
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -95,7 +87,7 @@ async function bareBolt(): Promise<Latency> {
 }
 
 async function tunnelbot(mode: 'socket' | 'http'): Promise<{ help: Latency; expose: Latency }> {
-  const port = mode === 'http' ? await freePort() : 0;
+  const port = mode === 'http' ? await closedPort() : 0;
   const slack = new FakeSlack({
     botToken: BOT_TOKEN,
     appToken: APP_TOKEN,

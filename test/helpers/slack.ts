@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadConfig } from '../../src/config.js';
 import { createService, type Service } from '../../src/main.js';
 import { FakeSlack, type FakeSlackMessage } from '../../src/sandbox/slack/index.js';
 import { captureLogs } from './logs.js';
 import { serviceEnvironment } from './service.js';
 import type { World } from './world.js';
+import { closedPort } from './network.js';
 
 export const SLACK_BOT_TOKEN = 'xoxb-0000000000-1111111111-testbottoken';
 export const SLACK_APP_TOKEN = 'xapp-1-A0FAKE0001-2222222222-testapptoken';
@@ -62,7 +62,7 @@ export async function startSlackService(
       (options.policy ?? POLICY),
   );
   // Over HTTP, Slack posts to the service's port, which must be known before the fake is made.
-  const port = mode === 'http' ? await freePort() : 0;
+  const port = mode === 'http' ? await closedPort() : 0;
   const slack =
     options.reuse?.slack ??
     new FakeSlack({
@@ -127,12 +127,4 @@ export function buttonOf(message: FakeSlackMessage, actionId: string): ButtonEle
     if (found) return found;
   }
   return undefined;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
 }
