@@ -48,6 +48,8 @@ async function tellBack(respond: RespondFn, text: string, log: Logger): Promise<
   }
 }
 
+const yieldToAcks = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 function dedupeKey(args: AnyMiddlewareArgs): string | undefined {
   const body = args.body as { trigger_id?: unknown; event_id?: unknown; type?: unknown };
   if (typeof body.event_id === 'string') return `event:${body.event_id}`;
@@ -125,6 +127,8 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         return;
       }
       await ack();
+      // Let the other commands of this burst be acked before this one's work takes the event loop.
+      await yieldToAcks();
       const actor = { id: command.user_id, name: command.user_name };
       const openForm = async () => {
         try {
