@@ -1,6 +1,4 @@
-import { asTunnelbotError } from '../errors.js';
 import type { MergeMethod, Person } from '../core/git-provider.js';
-import { removeAccessApplication } from './access.js';
 import type { WorkflowContext } from './context.js';
 import { onPullRequestEvent, type PullRequestOutcome } from './pull-request-events.js';
 
@@ -47,8 +45,7 @@ export async function approve(input: ApprovalInput, context: WorkflowContext): P
 
 /**
  * A rejection closes the PR (and deletes its branch); an expose's tunnel and the Access application it created are
- * deleted with it. The application goes after the tunnel is handled, and a failure to delete it does not undo the
- * rejection: it is logged, and the application protects a hostname nothing routes to.
+ * deleted with it (by the closed-PR step every closed expose goes through, see pull-request-events.ts).
  */
 export async function reject(
   input: { readonly prNumber: number; readonly reason: string; readonly actor: Person },
@@ -57,21 +54,8 @@ export async function reject(
   await context.git.closePr({ number: input.prNumber, reason: input.reason, actor: input.actor });
   const closed = await context.git.getPr(input.prNumber);
   const metadata = closed.metadata!;
-  const outcome = await onPullRequestEvent(
+  return onPullRequestEvent(
     { kind: 'closed', source: 'tunnelbot', prNumber: closed.number, metadata, headSha: closed.headSha },
     context,
   );
-  if (metadata.action === 'expose' && metadata.access) {
-    const log = context.logger.child({ workflow: 'reject', pr: closed.number });
-    try {
-      const result = await removeAccessApplication(metadata.access.appId, metadata.hostname, context);
-      log.info({ accessAppId: metadata.access.appId, result }, 'Access application of a rejected expose');
-    } catch (error) {
-      log.error(
-        { accessAppId: metadata.access.appId, err: asTunnelbotError(error) },
-        'rejected expose: its Access application could not be deleted',
-      );
-    }
-  }
-  return outcome;
 }

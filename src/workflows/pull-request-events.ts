@@ -1,5 +1,7 @@
 import { normalizeHostname } from '../core/dns-plan.js';
-import { isTunnelbotError } from '../errors.js';
+import { asTunnelbotError, isTunnelbotError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { removeAccessApplication } from './access.js';
 import type { PullRequestEvent } from '../core/pull-request-event.js';
 import { ownerCommentOf, type WorkflowContext } from './context.js';
 import { reconcileDns, referencedTunnels } from './reconcile.js';
@@ -60,6 +62,9 @@ export async function onPullRequestEvent(
       : { kind: 'dns-reconciled', tunnelDeleted: false, runningTunnel: purge.running };
   }
 
+  if (event.kind === 'closed' && metadata.action === 'expose' && metadata.access) {
+    await removeClosedExposeAccess(metadata.access.appId, metadata.hostname, context, log);
+  }
   if (event.kind === 'closed' && metadata.action === 'expose' && metadata.tunnelId) {
     // A rejected expose in shared mode reused the environment's tunnel: that one stays.
     if ((await referencedTunnels(context)).has(metadata.tunnelId)) {
@@ -84,6 +89,27 @@ export async function onPullRequestEvent(
     return { kind: 'tunnel-deleted', tunnelId: metadata.tunnelId };
   }
   return { kind: 'nothing-to-do', reason: `${event.kind} ${metadata.action} needs no Cloudflare change` };
+}
+
+/**
+ * A closed expose (rejected in Slack, or closed on GitHub) takes its Access application with it. A failure to delete
+ * it does not stop the tunnel's cleanup: it is logged, and the application protects a hostname nothing routes to.
+ */
+async function removeClosedExposeAccess(
+  appId: string,
+  hostname: string,
+  context: WorkflowContext,
+  log: Logger,
+): Promise<void> {
+  try {
+    const result = await removeAccessApplication(appId, hostname, context);
+    log.info({ accessAppId: appId, result }, 'Access application of a closed expose');
+  } catch (error) {
+    log.error(
+      { accessAppId: appId, err: asTunnelbotError(error) },
+      'closed expose: its Access application could not be deleted',
+    );
+  }
 }
 
 /** The running tunnel a TB_ERR_CLOUDFLARE_TUNNEL_ACTIVE refusal names; undefined for any other error. */

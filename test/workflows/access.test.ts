@@ -5,6 +5,7 @@ import { accessApplicationName } from '../../src/core/access.js';
 import { validateSettings, type Settings } from '../../src/core/settings.js';
 import { TunnelbotError } from '../../src/errors.js';
 import { reject } from '../../src/workflows/approve.js';
+import { onPullRequestEvent } from '../../src/workflows/pull-request-events.js';
 import { expose } from '../../src/workflows/expose.js';
 import { ALICE, BOB, startWorld, type World } from '../helpers/world.js';
 
@@ -71,6 +72,32 @@ test('an expose where Access is required makes the application first, and the PR
 
   // Rejecting the request deletes the application together with the tunnel.
   await reject({ prNumber: exposed.pr.number, reason: 'not now', actor: BOB }, context);
+  assert.deepEqual(world.cloudflare.accessApps(), []);
+  assert.deepEqual(world.cloudflare.tunnels(), []);
+});
+
+test('an expose closed on GitHub (not through tunnelbot) takes its Access application with its tunnel', async (t) => {
+  const { world, context } = await accessWorld({
+    mode: 'required',
+    teamName: 'tunnelbot-fake',
+    policies: ['Staff'],
+  });
+  t.after(() => world.close());
+  const exposed = await expose({ app: 'linkding', port: 9090, requester: ALICE }, context);
+  assert.equal(world.cloudflare.accessApps().length, 1);
+  // Closed by hand on GitHub: the poller or the webhook reports it as a closed pull request.
+  await world.git.closePr({ number: exposed.pr.number, reason: 'closed on GitHub', actor: BOB });
+  const closed = await world.git.getPr(exposed.pr.number);
+  await onPullRequestEvent(
+    {
+      kind: 'closed',
+      source: 'poll',
+      prNumber: closed.number,
+      metadata: closed.metadata!,
+      headSha: closed.headSha,
+    },
+    context,
+  );
   assert.deepEqual(world.cloudflare.accessApps(), []);
   assert.deepEqual(world.cloudflare.tunnels(), []);
 });
