@@ -25,3 +25,6 @@ for (const [name, run] of benchmarks) {
   console.log(`== ${name}`);
   await run();
 }
+// A benchmark's stand-ins are gone by now; a client still retrying against them (octokit's backoff) must not keep
+// the run from ending.
+process.exit(0);

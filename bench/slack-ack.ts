@@ -160,8 +160,8 @@ async function tunnelbot(mode: 'socket' | 'http'): Promise<{ help: Latency; expo
     await sleep(SETTLE_MS);
     const help = await burst(child, ['help']);
     const expose = await burst(child, ['linkding 9090', 'whoami 80']);
-    // The work after the acks (PRs, duplicates told) ends before the fakes go away.
-    await sleep(SETTLE_MS);
+    // The work after the acks (a PR, 99 duplicates told) ends before the fakes go away.
+    await sleep(4 * SETTLE_MS);
     return { help, expose };
   } finally {
     await service.stop();
