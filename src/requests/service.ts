@@ -94,6 +94,15 @@ export interface RequestServiceOptions {
   readonly now?: () => number;
 }
 
+/** What a request workflow returns to the steps every request shares. */
+interface OpenedRequest {
+  readonly subject: RequestSubject;
+  readonly pr: { number: number; url: string; headSha: string; created: boolean };
+  readonly metadata: PrMetadata | undefined;
+  readonly changes: readonly string[];
+  readonly warnings: readonly string[];
+}
+
 /** PR labels that mark a request's last message as posted, so no replica posts it twice. */
 export const DONE_LABELS = { live: 'tunnelbot:live', removed: 'tunnelbot:removed' } as const;
 
@@ -138,48 +147,53 @@ export class RequestService {
 
   /** `/expose APP PORT …`: policy, then the expose workflow, with the root message posted once it is valid. */
   async expose(actor: Actor, command: ExposeCommand, where?: { channel: string }): Promise<Reply> {
-    let ref: MessageRef | undefined;
-    let subject: RequestSubject | undefined;
-    try {
-      const environment = findEnvironment(this.context.settings, command.environment).name;
-      await this.authorize({ action: 'request', environment, actor: actor.id });
+    return this.request(actor, command.environment, where, async (environment, announce) => {
       const outcome = await expose({ ...command, environment, requester: person(actor) }, this.context, {
-        announce: async (target) => {
-          subject = exposeSubject(target, actor);
-          ref = await this.post(where, requestedView(subject));
-          return ref && { channel: ref.channel, messageTs: ref.ts };
-        },
+        announce: (target) => announce(exposeSubject(target, actor)),
       });
-      subject ??= exposeSubject(outcome.target, actor);
-      return await this.opened(ref, subject, outcome.pr, outcome.metadata, outcome.changes, outcome.warnings);
-    } catch (error) {
-      return this.failed(error, ref, subject);
-    }
+      return { subject: exposeSubject(outcome.target, actor), ...outcome };
+    });
   }
 
   /** `/unexpose APP …`: the inverse change, through the same approval. */
   async unexpose(actor: Actor, command: UnexposeCommand, where?: { channel: string }): Promise<Reply> {
+    return this.request(actor, command.environment, where, async (environment, announce) => {
+      const outcome = await unexpose({ ...command, environment, requester: person(actor) }, this.context, {
+        announce: (plan) => announce(unexposeSubject(plan, actor)),
+      });
+      return {
+        subject: unexposeSubject(outcome.plan, actor),
+        ...outcome,
+        warnings: outcome.plan.changeSet.warnings,
+      };
+    });
+  }
+
+  /**
+   * The steps every request shares: the environment and the policy first, then the workflow, whose announcement
+   * posts the root message; then the message shows the open PR, or the failure.
+   */
+  private async request(
+    actor: Actor,
+    requested: string | undefined,
+    where: { channel: string } | undefined,
+    run: (
+      environment: string,
+      announce: (subject: RequestSubject) => Promise<{ channel: string; messageTs: string } | undefined>,
+    ) => Promise<OpenedRequest>,
+  ): Promise<Reply> {
     let ref: MessageRef | undefined;
     let subject: RequestSubject | undefined;
     try {
-      const environment = findEnvironment(this.context.settings, command.environment).name;
+      const environment = findEnvironment(this.context.settings, requested).name;
       await this.authorize({ action: 'request', environment, actor: actor.id });
-      const outcome = await unexpose({ ...command, environment, requester: person(actor) }, this.context, {
-        announce: async (plan) => {
-          subject = unexposeSubject(plan, actor);
-          ref = await this.post(where, requestedView(subject));
-          return ref && { channel: ref.channel, messageTs: ref.ts };
-        },
+      const opened = await run(environment, async (announced) => {
+        subject = announced;
+        ref = await this.post(where, requestedView(announced));
+        return ref && { channel: ref.channel, messageTs: ref.ts };
       });
-      subject ??= unexposeSubject(outcome.plan, actor);
-      return await this.opened(
-        ref,
-        subject,
-        outcome.pr,
-        outcome.metadata,
-        outcome.changes,
-        outcome.plan.changeSet.warnings,
-      );
+      subject ??= opened.subject;
+      return await this.opened(ref, subject, opened.pr, opened.metadata, opened.changes, opened.warnings);
     } catch (error) {
       return this.failed(error, ref, subject);
     }
