@@ -191,21 +191,40 @@ export function parseSettings(text: string, fileName: string): Readonly<Settings
 
 export function validateSettings(raw: unknown, fileName: string): Readonly<Settings> {
   const result = settingsSchema.safeParse(raw);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      return `- ${describeIssue(issue, '(top level)')}. ${fixFor(issue.path)}`;
-    });
+  // Format and meaning are checked in the same round: the meaning of every environment that parses on its own is
+  // checked even when another part of the file is malformed, so an operator sees every problem at once.
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => `- ${describeIssue(issue, '(top level)')}. ${fixFor(issue.path)}`);
+  problems.push(...semanticProblems(result.success ? result.data : raw));
+  if (problems.length > 0) {
     throw new TunnelbotError('TB_ERR_SETTINGS', `${fileName} is invalid:\n${problems.join('\n')}`, {
       fix: 'Correct each listed field; deploy/tunnelbot.example.yaml shows every setting with comments.',
     });
   }
-  const settings = result.data;
+  return deepFreeze(result.data!);
+}
+
+/** The rules between fields, over whatever parts of `raw` parse: environment names, modes, policies. */
+function semanticProblems(raw: unknown): string[] {
+  const record = (value: unknown): Record<string, unknown> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  const top = record(raw);
+  const listed =
+    top['environments'] === undefined ? [{ name: 'default', path: 'apps/tunnels' }] : top['environments'];
   const problems: string[] = [];
   const seen = new Set<string>();
-  for (const environment of settings.environments) {
-    if (seen.has(environment.name))
-      problems.push(`- environments: the name "${environment.name}" is used twice`);
-    seen.add(environment.name);
+  for (const entry of Array.isArray(listed) ? listed : []) {
+    const name = record(entry)['name'];
+    if (typeof name === 'string') {
+      if (seen.has(name)) problems.push(`- environments: the name "${name}" is used twice`);
+      seen.add(name);
+    }
+    const parsed = environmentSchema.safeParse(entry);
+    if (!parsed.success) continue;
+    const environment = parsed.data;
     if (environment.tunnelMode === 'per-app' && environment.sharedConfig !== undefined) {
       problems.push(
         `- environments.${environment.name}.sharedConfig: only valid with tunnelMode: shared (this one is per-app)`,
@@ -213,14 +232,13 @@ export function validateSettings(raw: unknown, fileName: string): Readonly<Setti
     }
     problems.push(...accessProblems(environment));
   }
-  for (const name of Object.keys(settings.policy.environments)) {
-    if (!seen.has(name))
-      problems.push(`- policy.environments.${name}: no environment of that name is configured`);
+  if (Array.isArray(listed)) {
+    for (const name of Object.keys(record(record(top['policy'])['environments']))) {
+      if (!seen.has(name))
+        problems.push(`- policy.environments.${name}: no environment of that name is configured`);
+    }
   }
-  if (problems.length > 0) {
-    throw new TunnelbotError('TB_ERR_SETTINGS', `${fileName} is invalid:\n${problems.join('\n')}`);
-  }
-  return deepFreeze(settings);
+  return problems;
 }
 
 function accessProblems(environment: Environment): string[] {

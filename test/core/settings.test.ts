@@ -150,3 +150,29 @@ test('access settings: each mistake is named before anything is created', () => 
   const settings = parseSettings(env({ mode: 'off' }), 'tunnelbot.yaml');
   assert.equal(settings.environments[0]!.access?.mode, 'off');
 });
+
+test('problems of form and of meaning come in the same round', () => {
+  const error = settingsError(
+    [
+      'instance: "has spaces"',
+      'environments:',
+      '  - {name: prod, path: apps/prod, sharedConfig: apps/prod/config.yaml}',
+      '  - {name: prod, path: apps/prod2}',
+      '  - {name: staging, path: /abs}',
+      '  - {name: lab, path: apps/lab, access: {mode: required}}',
+      'policy:',
+      '  environments:',
+      '    qa: {request: {everyone: true}}',
+    ].join('\n'),
+  );
+  const lines = error.message.split('\n').filter((line) => line.startsWith('- '));
+  // Two problems of form (instance, the absolute path) and five of meaning, all in one message.
+  assert.match(error.message, /instance/);
+  assert.match(error.message, /environments\.2\.path|path.*relative/);
+  assert.match(error.message, /the name "prod" is used twice/);
+  assert.match(error.message, /environments\.prod\.sharedConfig: only valid with tunnelMode: shared/);
+  assert.match(error.message, /environments\.lab\.access\.teamName: needed with mode required/);
+  assert.match(error.message, /environments\.lab\.access: say who may enter/);
+  assert.match(error.message, /policy\.environments\.qa: no environment of that name/);
+  assert.equal(lines.length, 7, error.message);
+});
