@@ -1,5 +1,6 @@
 // DNS convergence cost against the local fake Cloudflare: requests per convergence and wall time, for zones of
 // growing size. Prints a table; asserts nothing. Run: node --import tsx bench/cloudflare-dns.ts
+import { recordResults } from './results.js';
 import { CloudflareAdapter } from '../src/adapters/cloudflare/index.js';
 import { ownerComment, tunnelTarget } from '../src/core/dns-plan.js';
 import { FakeCloudflare } from '../src/sandbox/cloudflare/index.js';
@@ -79,4 +80,5 @@ export async function run(): Promise<void> {
   }
   console.log('DNS convergence against the fake Cloudflare (per_page 100)');
   console.table(rows);
+  recordResults('cloudflare-dns', { zones: rows });
 }

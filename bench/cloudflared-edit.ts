@@ -9,6 +9,7 @@ import {
   removeIngressRule,
   upsertIngressRule,
 } from '../src/gitops/cloudflared/index.js';
+import { recordResults } from './results.js';
 
 const RULES = 2000;
 const RUNS = 15;
@@ -86,5 +87,25 @@ export async function run(): Promise<void> {
   console.log(
     `  remove rule: ${median(removeTimes).toFixed(1)} ms, ${changedBytes(config, removed)} bytes changed`,
   );
-  console.log(`  add then remove restores the input: ${removeIngressRule(added, rule.hostname) === config}`);
+  const restores = removeIngressRule(added, rule.hostname) === config;
+  console.log(`  add then remove restores the input: ${restores}`);
+  // The goal is an edit costing about what reading the config costs (an edit parses input and output once each).
+  const parseMs = median(parseTimes);
+  recordResults('cloudflared-edit', {
+    goal: 'reported as a ratio to one parse (an edit parses its input and its output, so at least 2)',
+    rules: RULES,
+    bytes: config.length,
+    parseMs: round(parseMs),
+    addMs: round(median(addTimes)),
+    removeMs: round(median(removeTimes)),
+    addToParseRatio: round(median(addTimes) / parseMs),
+    removeToParseRatio: round(median(removeTimes) / parseMs),
+    addBytesChanged: changedBytes(config, added),
+    removeBytesChanged: changedBytes(config, removed),
+    addThenRemoveRestoresInput: restores,
+  });
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
 }
