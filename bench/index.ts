@@ -3,6 +3,7 @@ import { run as cliStartup } from './cli-startup.js';
 import { run as cloudflareDns } from './cloudflare-dns.js';
 import { run as cloudflaredEdit } from './cloudflared-edit.js';
 import { run as doctor } from './doctor.js';
+import { run as exposeRoundTrips } from './expose-round-trips.js';
 import { run as fluxWebhook } from './flux-webhook.js';
 import { run as githubPr } from './github-pr.js';
 import { run as slackAck } from './slack-ack.js';
@@ -16,6 +17,7 @@ const benchmarks: Array<[name: string, run: () => Promise<void>]> = [
   ['github-pr', githubPr],
   ['flux-webhook', fluxWebhook],
   ['doctor', doctor],
+  ['expose-round-trips', async () => void (await exposeRoundTrips())],
   ['slack-ack', async () => void (await slackAck())],
   ['webhooks', webhooks],
   ['cli-startup', cliStartup],

@@ -1,6 +1,7 @@
 import { TunnelbotError, asTunnelbotError } from '../errors.js';
 import type { OpenedPr, Person } from '../core/git-provider.js';
-import { isTunnelId, type TunnelCredentials } from '../core/names.js';
+import { isTunnelId, validateAppName, validatePort, type TunnelCredentials } from '../core/names.js';
+import { findEnvironment } from '../core/settings.js';
 import { planExpose, prepareExpose, type ExposeRequest, type ExposeTarget } from '../core/plan-expose.js';
 import { branchName, type PrMetadata } from '../core/pr-metadata.js';
 import { exposePrText } from '../core/pr-text.js';
@@ -48,11 +49,17 @@ export async function expose(
 ): Promise<ExposeOutcome> {
   const log = context.logger.child({ workflow: 'expose', app: input.app });
 
-  const base = await context.git.defaultBranch();
-  const snapshot = await context.git.readSnapshot(base.sha);
+  // The open-PR lookup needs only the request, so it runs beside the read of the default branch: one round trip
+  // less between the command and its PR link. The checks before it are the ones prepareExpose makes first.
+  validateAppName(input.app);
+  validatePort(input.port);
+  const branch = branchName('expose', findEnvironment(context.settings, input.environment).name, input.app);
+  const [{ base, snapshot }, existing] = await Promise.all([
+    readDefaultBranch(context),
+    context.git.findOpenPr(branch),
+  ]);
   const target = prepareExpose(input, snapshot, context.settings);
 
-  const existing = await context.git.findOpenPr(branchName('expose', target.environment.name, target.app));
   if (existing) {
     if (existing.metadata?.action === 'expose' && existing.metadata.hostname === target.hostname) {
       log.info({ pr: existing.number }, 'request already has an open pull request');
@@ -79,12 +86,22 @@ export async function expose(
       ? await checkAccess(target.environment.name, target.hostname, target.protection, context)
       : undefined;
 
-  const slack = (await steps.announce?.(target)) ?? input.slack;
-  let created: { id: string; credentials: TunnelCredentials; adopted: boolean } | undefined;
-  if (target.tunnel.action === 'create') {
-    created = await context.cloudflare.createTunnel(target.tunnelName);
-    log.info({ tunnelId: created.id, adopted: created.adopted }, 'tunnel ready');
+  // The announcement and the tunnel do not depend on each other: both go out at once, and a tunnel made while the
+  // announcement failed is taken back like any other failure after it exists.
+  const [announced, made] = await Promise.allSettled([
+    steps.announce?.(target),
+    target.tunnel.action === 'create' ? context.cloudflare.createTunnel(target.tunnelName) : undefined,
+  ]);
+  const created: { id: string; credentials: TunnelCredentials; adopted: boolean } | undefined =
+    made.status === 'fulfilled' ? made.value : undefined;
+  if (created) log.info({ tunnelId: created.id, adopted: created.adopted }, 'tunnel ready');
+  if (announced.status === 'rejected' || made.status === 'rejected') {
+    const error: unknown =
+      announced.status === 'rejected' ? announced.reason : (made as PromiseRejectedResult).reason;
+    if (created && !created.adopted) await rollback(created.id, context, log, error);
+    throw error;
   }
+  const slack = announced.value ?? input.slack;
   const tunnelId = created?.id ?? (target.tunnel.action === 'reuse' ? target.tunnel.id : undefined);
 
   let access: { app: AccessApplication; created: boolean } | undefined;
@@ -143,6 +160,13 @@ export async function expose(
     if (created && !created.adopted) await rollback(created.id, context, log, error);
     throw error;
   }
+}
+
+async function readDefaultBranch(
+  context: WorkflowContext,
+): Promise<{ base: { name: string; sha: string }; snapshot: RepoSnapshot }> {
+  const base = await context.git.defaultBranch();
+  return { base, snapshot: await context.git.readSnapshot(base.sha) };
 }
 
 async function rollback(

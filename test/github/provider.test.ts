@@ -272,6 +272,23 @@ describe('GitHubProvider against the git-backed fake', () => {
     for (const [path, content] of before.files) assert.equal(after.files.get(path), content);
   });
 
+  test('a commit read again costs no tree read (its tree never changes), a new commit one', async () => {
+    const provider = fixture.provider();
+    const treeReads = () =>
+      fixture.contract.exchanges.filter(
+        (exchange) => exchange.method === 'GET' && exchange.path.includes('/git/trees/'),
+      ).length;
+    const base = await provider.defaultBranch();
+    const readsBefore = treeReads();
+    const first = await provider.readSnapshot(base.sha);
+    const again = await provider.readSnapshot(base.sha);
+    assert.equal(treeReads() - readsBefore, 1, 'the second snapshot of the same commit reads no tree');
+    assert.deepEqual([...again.files], [...first.files]);
+    const moved = await fixture.fake.commitToBranch('main', { 'y.yaml': 'y: 1\n' }, 'teammate');
+    assert.equal((await provider.readSnapshot(moved)).files.get('y.yaml'), 'y: 1\n');
+    assert.equal(treeReads() - readsBefore, 2, 'a new commit is read');
+  });
+
   test('a branch with no commit of its own is replaced by the change set', async () => {
     const base = await fixture.provider().defaultBranch();
     const created = await humanRequest(fixture, 'POST', '/git/refs', {

@@ -79,6 +79,26 @@ test('a Cloudflare failure creating the tunnel leaves nothing anywhere', async (
   await assertNothingLeft(world);
 });
 
+test('an announcement that fails while the tunnel is being created takes the tunnel back', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  let announced = false;
+  await assert.rejects(
+    expose({ app: 'linkding', port: 9090, requester: ALICE }, world.context, {
+      announce: async () => {
+        announced = true;
+        // Slack answers after Cloudflare has made the tunnel: the failure comes with a tunnel to undo.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        throw new TunnelbotError('TB_ERR_SLACK_UNAVAILABLE', 'Slack is not answering.');
+      },
+    }),
+    (error: unknown) => error instanceof TunnelbotError && error.code === 'TB_ERR_SLACK_UNAVAILABLE',
+  );
+  assert.ok(announced);
+  assert.equal(world.cloudflare.tunnels({ includeDeleted: true }).length, 1, 'the tunnel was made');
+  await assertNothingLeft(world);
+});
+
 test('bad input fails before anything is created', async (t) => {
   const world = await startWorld();
   t.after(() => world.close());

@@ -62,6 +62,8 @@ interface PullLike {
 }
 
 const MAX_CACHED_TREES = 64;
+/** Whole file trees kept (a large repository's is megabytes): the default branch's latest commits. */
+const MAX_CACHED_FILE_TREES = 4;
 /** Enough for every YAML file of a large GitOps repository; bounded so memory stays small (about 50 MB at most). */
 const MAX_CACHED_BLOBS = 5_000;
 const MAX_CACHED_BLOB_CHARS = 10_000;
@@ -104,8 +106,13 @@ export class GitHubProvider implements GitProvider {
   private repository: { data: Promise<RepositoryData>; readAt: number } | undefined;
   /** commit SHA -> tree SHA, learnt from reads, so a change set right after a read costs no extra round trip. */
   private readonly treeOfCommit = new Map<string, string>();
-  /** commit SHA -> every blob path, to refuse deleting a file the base does not have before GitHub does. */
-  private readonly pathsOfCommit = new Map<string, Set<string>>();
+  /**
+   * commit SHA -> path -> blob SHA of the last few commits read. A commit's tree never changes, and the default
+   * branch usually has not moved since housekeeping last read it, so a request's read of it costs one round trip
+   * (the branch) instead of two. It also lets a change set refuse deleting a file the base does not have before
+   * GitHub does.
+   */
+  private readonly blobsOfCommit = new Map<string, ReadonlyMap<string, string>>();
   /**
    * blob SHA -> content. Blobs are immutable, so a snapshot of a later commit (housekeeping reads one every few
    * minutes) costs one tree read plus the files that actually changed.
@@ -210,7 +217,9 @@ export class GitHubProvider implements GitProvider {
   }
 
   /** path -> blob SHA of every file at a commit, in one recursive tree read. */
-  private async readTree(sha: string): Promise<Map<string, string>> {
+  private async readTree(sha: string): Promise<ReadonlyMap<string, string>> {
+    const cached = this.blobsOfCommit.get(sha);
+    if (cached) return cached;
     const { data } = await this.call(`reading the file tree of ${this.repoName} at ${sha}`, (o) =>
       o.rest.git.getTree({ ...this.repoRef, tree_sha: sha, recursive: 'true' }),
     );
@@ -226,7 +235,7 @@ export class GitHubProvider implements GitProvider {
     for (const entry of data.tree) {
       if (entry.type === 'blob' && entry.path && entry.sha) blobs.set(entry.path, entry.sha);
     }
-    this.remember(this.pathsOfCommit, sha, new Set(blobs.keys()));
+    this.remember(this.blobsOfCommit, sha, blobs, MAX_CACHED_FILE_TREES);
     return blobs;
   }
 
@@ -285,7 +294,7 @@ export class GitHubProvider implements GitProvider {
         `The change set for "${title}" changes no file.`,
       );
     }
-    const known = this.pathsOfCommit.get(baseSha);
+    const known = this.blobsOfCommit.get(baseSha);
     for (const file of changeSet.files) {
       if (file.change === 'deleted' && known && !known.has(file.path)) {
         throw new TunnelbotError(

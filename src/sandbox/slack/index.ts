@@ -151,6 +151,11 @@ export class FakeSlack {
   private readonly responseUrlUses = new Map<string, number>();
   private readonly server: Server;
   private readonly wss = new WebSocketServer({ noServer: true });
+  /**
+   * Minimum time to answer a Web API or response_url request; the round-trip benchmark gives every fake the same
+   * latency and turns the wall time it adds into a count of sequential round trips.
+   */
+  latencyMs = 0;
   private connectionsAccepted = 0;
   private tsCounter = 0;
   private idCounter = 0;
@@ -571,6 +576,7 @@ export class FakeSlack {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let reply: Reply;
+    const startedAt = performance.now();
     try {
       const url = new URL(req.url ?? '/', 'http://fake');
       const raw = await readBody(req);
@@ -584,6 +590,8 @@ export class FakeSlack {
     } catch (error) {
       reply = { status: 500, body: { ok: false, error: 'fatal_error', detail: String(error) } };
     }
+    const remaining = this.latencyMs - (performance.now() - startedAt);
+    if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
     res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
     res.end(JSON.stringify(reply.body));
   }
