@@ -29,3 +29,16 @@ export function parseCommandArgs<O extends Options>(command: string, argv: strin
     });
   }
 }
+
+/**
+ * `--access VALUE` of the commands that ask for an exposure (`plan expose`, `expose`): protection is the default, and
+ * the only thing a request may say about it is that it does without (`public`), as `access=public` does in Slack.
+ */
+export function accessOption(command: string, value: string | undefined): 'public' | undefined {
+  if (value === undefined || value === 'public') return value;
+  throw new TunnelbotError(
+    'TB_ERR_USAGE',
+    `--access takes only \`public\` (an app without Cloudflare Access), not "${value}".`,
+    { fix: `Leave --access out to keep Access, or run \`tunnelbot ${command} --help\`.` },
+  );
+}

@@ -1,5 +1,5 @@
 import { TunnelbotError } from '../../errors.js';
-import { parseCommandArgs, type CliCommand } from '../command.js';
+import { accessOption, parseCommandArgs, type CliCommand } from '../command.js';
 import {
   actorFrom,
   printReply,
@@ -9,7 +9,7 @@ import {
 } from '../request-io.js';
 
 export const exposeCommand: CliCommand = {
-  usage: `Usage: tunnelbot expose APP PORT --as USER_ID [--host FQDN] [--env NAME] [--namespace NS] [--name NAME] [--json]
+  usage: `Usage: tunnelbot expose APP PORT --as USER_ID [--host FQDN] [--env NAME] [--namespace NS] [--access public] [--name NAME] [--json]
 
 Asks for APP's Service port PORT to be exposed, as /expose does in Slack: the policy is checked for the person
 --as names, the tunnel is created and the pull request opened; it waits there for someone else's
@@ -18,6 +18,8 @@ Asks for APP's Service port PORT to be exposed, as /expose does in Slack: the po
   --host FQDN    the public hostname (default: APP.<the environment's domain>)
   --env NAME     the environment (default: the only one configured)
   --namespace NS the app's namespace (default: the one its Service is found in)
+  --access public no Cloudflare Access sign-in in front of the app, where the environment allows it (its
+                 access.mode is optional)
 ${REQUEST_OPTIONS_USAGE}
 `,
   async run(argv, io) {
@@ -26,7 +28,9 @@ ${REQUEST_OPTIONS_USAGE}
       host: { type: 'string' },
       env: { type: 'string' },
       namespace: { type: 'string' },
+      access: { type: 'string' },
     });
+    const access = accessOption('expose', values.access);
     const [app, port, ...extra] = positionals;
     if (app === undefined || port === undefined || extra.length > 0) {
       throw new TunnelbotError('TB_ERR_USAGE', 'expected two arguments, the app and its port.', {
@@ -40,6 +44,7 @@ ${REQUEST_OPTIONS_USAGE}
       ...(values.host !== undefined && { hostname: values.host }),
       ...(values.env !== undefined && { environment: values.env }),
       ...(values.namespace !== undefined && { namespace: values.namespace }),
+      ...(access && { access }),
     });
     return printReply(reply, io, values.json);
   },

@@ -7,7 +7,7 @@ import { planUnexpose } from '../../core/plan-unexpose.js';
 import { defaultSettings, parseSettings, SETTINGS_FILE, type Settings } from '../../core/settings.js';
 import type { RepoSnapshot } from '../../core/snapshot.js';
 import { TunnelbotError } from '../../errors.js';
-import { parseCommandArgs, type CliCommand, type CliIo } from '../command.js';
+import { accessOption, parseCommandArgs, type CliCommand, type CliIo } from '../command.js';
 import { applyChangeSet, readRepoDir, renderDiff } from '../repo-dir.js';
 
 const usage = `Usage:
@@ -95,12 +95,8 @@ export const planCommand: CliCommand = {
     if (action === 'expose') {
       if (app === undefined || port === undefined || extra.length > 0)
         throw usageError('expects `expose APP PORT`.');
-      if (values.access !== undefined && values.access !== 'public') {
-        throw usageError(
-          `--access takes only \`public\` (an app without Cloudflare Access), not "${values.access}".`,
-        );
-      }
-      if (values.access !== undefined && values['access-aud'] !== undefined) {
+      const access = accessOption('plan', values.access);
+      if (access !== undefined && values['access-aud'] !== undefined) {
         throw usageError('--access public and --access-aud exclude each other.');
       }
       const accessAud =
@@ -110,7 +106,7 @@ export const planCommand: CliCommand = {
         {
           app,
           port,
-          ...(values.access === 'public' && { access: 'public' as const }),
+          ...(access && { access }),
           ...(values.env !== undefined && { environment: values.env }),
           ...(values.host !== undefined && { hostname: values.host }),
           ...(values.ns !== undefined && { namespace: values.ns }),

@@ -56,3 +56,25 @@ test('tunnelbot expose without --as is a usage error before any network call', a
   assert.match(result.err, /^tunnelbot expose: needs --as USER_ID/);
   assert.match(result.err, /TB_ERR_USAGE/);
 });
+
+test('tunnelbot expose --access public reaches the policy of the environment; any other value is a usage error', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const env = requestEnvironment(world);
+  const other = await runCli(
+    ['expose', 'linkding', '9090', '--as', ALICE.slackUserId, '--access', 'open'],
+    env,
+  );
+  assert.equal(other.code, 1);
+  assert.match(other.err, /--access takes only `public`/);
+  assert.match(other.err, /TB_ERR_USAGE/);
+  // The test world's environment has Access off: asking for a public app there is refused, as in Slack.
+  const publicApp = await runCli(
+    ['expose', 'linkding', '9090', '--as', ALICE.slackUserId, '--access', 'public'],
+    env,
+  );
+  assert.equal(publicApp.code, 1);
+  assert.match(publicApp.err, /TB_ERR_ACCESS_PUBLIC_FORBIDDEN/);
+  assert.deepEqual(world.cloudflare.tunnels(), []);
+  assert.deepEqual(await world.git.listOpenTunnelbotPrs(), []);
+});
