@@ -41,6 +41,12 @@ export interface OpenChangeSetPrRequest {
    * branch is rebuilt from this on `baseSha` and force-updated, so the PR never conflicts with what merged meanwhile.
    */
   rebuild?: (snapshot: RepoSnapshot) => Promise<ChangeSet>;
+  /**
+   * Told a new pull request exists while it is being labelled, so whoever waits for the PR link sees it one round
+   * trip sooner. Awaited before openChangeSetPr returns, and before a PR whose labelling failed is taken back; it
+   * handles its own failures (a rejection is logged and otherwise ignored: the PR stands).
+   */
+  onCreated?: (pr: OpenedPr) => Promise<void>;
 }
 
 export interface OpenedPr {

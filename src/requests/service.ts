@@ -13,7 +13,7 @@ import { TunnelbotError, asTunnelbotError, isTunnelbotError } from '../errors.js
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { approve, reject } from '../workflows/approve.js';
-import type { WorkflowContext } from '../workflows/context.js';
+import type { OpenedStep, WorkflowContext } from '../workflows/context.js';
 import { expose } from '../workflows/expose.js';
 import { FluxEventMemory, liveNow, onFluxEvent, type AppliedPullRequest } from '../workflows/flux-events.js';
 import { listExposed, type Listing } from '../workflows/list.js';
@@ -147,9 +147,10 @@ export class RequestService {
 
   /** `/expose APP PORT …`: policy, then the expose workflow, with the root message posted once it is valid. */
   async expose(actor: Actor, command: ExposeCommand, where?: { channel: string }): Promise<Reply> {
-    return this.request(actor, command.environment, where, async (environment, announce) => {
+    return this.request(actor, command.environment, where, async (environment, announce, opened) => {
       const outcome = await expose({ ...command, environment, requester: person(actor) }, this.context, {
         announce: (target) => announce(exposeSubject(target, actor)),
+        opened,
       });
       return { subject: exposeSubject(outcome.target, actor), ...outcome };
     });
@@ -157,9 +158,10 @@ export class RequestService {
 
   /** `/unexpose APP …`: the inverse change, through the same approval. */
   async unexpose(actor: Actor, command: UnexposeCommand, where?: { channel: string }): Promise<Reply> {
-    return this.request(actor, command.environment, where, async (environment, announce) => {
+    return this.request(actor, command.environment, where, async (environment, announce, opened) => {
       const outcome = await unexpose({ ...command, environment, requester: person(actor) }, this.context, {
         announce: (plan) => announce(unexposeSubject(plan, actor)),
+        opened,
       });
       return {
         subject: unexposeSubject(outcome.plan, actor),
@@ -180,19 +182,31 @@ export class RequestService {
     run: (
       environment: string,
       announce: (subject: RequestSubject) => Promise<{ channel: string; messageTs: string } | undefined>,
+      opened: OpenedStep,
     ) => Promise<OpenedRequest>,
   ): Promise<Reply> {
     let ref: MessageRef | undefined;
     let subject: RequestSubject | undefined;
+    // The PR the root message shows already: it is shown as soon as the PR exists, while GitHub labels it.
+    let shown: number | undefined;
     try {
       const environment = findEnvironment(this.context.settings, requested).name;
       await this.authorize({ action: 'request', environment, actor: actor.id });
-      const opened = await run(environment, async (announced) => {
-        subject = announced;
-        ref = await this.post(where, requestedView(announced));
-        return ref && { channel: ref.channel, messageTs: ref.ts };
-      });
+      const opened = await run(
+        environment,
+        async (announced) => {
+          subject = announced;
+          ref = await this.post(where, requestedView(announced));
+          return ref && { channel: ref.channel, messageTs: ref.ts };
+        },
+        async (pr, changes, warnings) => {
+          if (!ref || !subject || !this.conversation) return;
+          await this.conversation.update(ref, openView(subject, prRef(pr), changes, warnings));
+          shown = pr.number;
+        },
+      );
       subject ??= opened.subject;
+      if (shown === opened.pr.number) return this.openReply(ref, opened.pr);
       return await this.opened(ref, subject, opened.pr, opened.metadata, opened.changes, opened.warnings);
     } catch (error) {
       return this.failed(error, ref, subject);
@@ -492,6 +506,10 @@ export class RequestService {
       };
     }
     if (ref) await this.conversation?.update(ref, openView(subject, prRef(pr), changes, warnings));
+    return this.openReply(ref, pr);
+  }
+
+  private openReply(ref: MessageRef | undefined, pr: OpenedRequest['pr']): Reply {
     return {
       ok: true,
       text: ref ? '' : `Pull request #${pr.number} is waiting for approval: ${pr.url}`,

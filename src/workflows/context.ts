@@ -1,6 +1,6 @@
 import type { CloudflareAdapter } from '../adapters/cloudflare/index.js';
 import { ownerComment } from '../core/dns-plan.js';
-import type { GitProvider } from '../core/git-provider.js';
+import type { GitProvider, OpenedPr } from '../core/git-provider.js';
 import type { Settings } from '../core/settings.js';
 import type { Logger } from '../log.js';
 
@@ -30,6 +30,16 @@ export interface WorkflowContext {
   readonly logger: Logger;
   readonly now: () => Date;
 }
+
+/**
+ * A request's step "its new pull request exists", told while GitHub labels it: the request service shows the PR
+ * link then, a round trip before the workflow returns.
+ */
+export type OpenedStep = (
+  pr: OpenedPr,
+  changes: readonly string[],
+  warnings: readonly string[],
+) => Promise<void>;
 
 export function ownerCommentOf(settings: Settings): string {
   return ownerComment(settings.instance);

@@ -9,7 +9,7 @@ import type { RepoSnapshot } from '../core/snapshot.js';
 import { changeLines } from '../core/changeset.js';
 import type { AccessApplication } from '../adapters/cloudflare/index.js';
 import { checkAccess, ensureAccessApplication, removeAccessApplication } from './access.js';
-import { ownerCommentOf, type WorkflowContext } from './context.js';
+import { ownerCommentOf, type OpenedStep, type WorkflowContext } from './context.js';
 
 export interface ExposeInput extends ExposeRequest {
   readonly requester: Person;
@@ -22,6 +22,7 @@ export interface ExposeSteps {
    * the request's root message here, and the PR's metadata records where it is.
    */
   readonly announce?: (target: ExposeTarget) => Promise<NonNullable<PrMetadata['slack']> | undefined>;
+  readonly opened?: OpenedStep;
 }
 
 export interface ExposeOutcome {
@@ -141,6 +142,9 @@ export async function expose(
       baseSha: base.sha,
       changeSet: plan.changeSet,
       rebuild: async (newer) => (await planOn(newer)).changeSet,
+      ...(steps.opened && {
+        onCreated: (opened) => steps.opened!(opened, changeLines(plan.changeSet), plan.changeSet.warnings),
+      }),
     });
     log.info({ pr: pr.number, created: pr.created }, 'pull request open');
     const adopted = pr.created ? metadata : (await context.git.getPr(pr.number)).metadata;

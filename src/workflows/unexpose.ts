@@ -3,7 +3,7 @@ import { planUnexpose, type UnexposePlan, type UnexposeRequest } from '../core/p
 import { branchName, type PrMetadata } from '../core/pr-metadata.js';
 import { changeLines } from '../core/changeset.js';
 import { unexposePrText } from '../core/pr-text.js';
-import type { WorkflowContext } from './context.js';
+import type { OpenedStep, WorkflowContext } from './context.js';
 
 export interface UnexposeInput extends UnexposeRequest {
   readonly requester: Person;
@@ -13,6 +13,7 @@ export interface UnexposeInput extends UnexposeRequest {
 export interface UnexposeSteps {
   /** Called once the request is known to be valid and new: the request service posts its root message here. */
   readonly announce?: (plan: UnexposePlan) => Promise<NonNullable<PrMetadata['slack']> | undefined>;
+  readonly opened?: OpenedStep;
 }
 
 export interface UnexposeOutcome {
@@ -60,6 +61,9 @@ export async function unexpose(
     baseSha: base.sha,
     changeSet: plan.changeSet,
     rebuild: async (newer) => planUnexpose(input, newer, context.settings).changeSet,
+    ...(steps.opened && {
+      onCreated: (opened) => steps.opened!(opened, changes, plan.changeSet.warnings),
+    }),
   });
   context.logger.child({ workflow: 'unexpose', app: plan.app }).info({ pr: pr.number }, 'pull request open');
   const adopted = pr.created ? metadata : (await context.git.getPr(pr.number)).metadata;

@@ -63,12 +63,17 @@ interface Setup {
 async function setup(
   t: TestContext,
   conversation?: Conversation,
-  options: { policy?: string; directory?: Directory } = {},
+  options: {
+    policy?: string;
+    directory?: Directory;
+    beforeGitHub?: (method: string, path: string) => Promise<void>;
+  } = {},
 ): Promise<Setup> {
   let merges = 0;
   const world = await startWorld('flux-example', {
     beforeGitHub: async (method, path) => {
       if (method === 'PUT' && /\/pulls\/\d+\/merge$/.test(path)) merges += 1;
+      await options.beforeGitHub?.(method, path);
     },
   });
   t.after(() => world.close());
@@ -104,6 +109,46 @@ test('expose posts one root message, then updates that same message to the open 
   assert.deepEqual(reply.pr, { number: pr.number, url: pr.url, headSha: pr.headSha });
   assert.deepEqual(pr.metadata?.slack, { channel: CHANNEL, messageTs: posts[0]!.ref.ts });
   assert.equal(conversation.of('remove').length, 0);
+});
+
+test('the message shows the PR link while GitHub labels the PR; a failed label then turns it to failed', async (t) => {
+  const conversation = new RecordingConversation();
+  let labelFails = false;
+  let openShownBeforeLabel: boolean | undefined;
+  const { world, service } = await setup(t, conversation, {
+    beforeGitHub: async (method, path) => {
+      if (method !== 'POST' || !/\/issues\/\d+\/labels$/.test(path)) return;
+      // The label request is held until the message got its PR link: the link does not wait for it.
+      const deadline = Date.now() + 5_000;
+      while (!conversation.of('update').some((u) => u.view.state === 'open') && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      openShownBeforeLabel ??= conversation.of('update').some((u) => u.view.state === 'open');
+      if (labelFails) throw new Error('injected outage');
+    },
+  });
+  const reply = await service.expose(ALICE, { app: 'linkding', port: 9090 }, { channel: CHANNEL });
+  assert.equal(reply.ok, true, reply.text);
+  assert.equal(openShownBeforeLabel, true, 'the PR link was shown before the label was answered');
+  assert.equal(conversation.of('update').filter((u) => u.view.state === 'open').length, 1, 'shown once');
+
+  labelFails = true;
+  openShownBeforeLabel = undefined;
+  const failed = await service.expose(ALICE, { app: 'whoami', port: 80 }, { channel: CHANNEL });
+  assert.equal(failed.ok, false);
+  const ref = conversation.of('post').at(-1)!.ref;
+  const updates = conversation.of('update').filter((u) => u.ref.ts === ref.ts);
+  assert.deepEqual(
+    updates.map((u) => u.view.state),
+    ['open', 'failed'],
+    'the link shown, then the failure',
+  );
+  const open = await world.git.listOpenTunnelbotPrs();
+  assert.deepEqual(
+    open.map((pr) => pr.metadata?.app),
+    ['linkding'],
+    'the unlabelled PR was taken back',
+  );
+  assert.equal(world.cloudflare.tunnels().length, 1, "the failed request's tunnel was deleted");
 });
 
 test('without a conversation the reply carries the PR link', async (t) => {

@@ -19,7 +19,7 @@ import {
 } from '../../core/pr-metadata.js';
 import { chooseMergeMethod, MERGE_METHOD_LABEL, type AllowedMergeMethods } from '../../core/merge-method.js';
 import { isYamlPath, type RepoSnapshot } from '../../core/snapshot.js';
-import { TunnelbotError } from '../../errors.js';
+import { TunnelbotError, asTunnelbotError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import {
   createOctokit,
@@ -405,20 +405,25 @@ export class GitHubProvider implements GitProvider {
       await this.undo(`branch ${branch}`, () => this.deleteBranch(branch));
       throw githubError(error, doing);
     }
-    try {
-      await this.call(`labelling pull request #${pull.data.number}`, (o) =>
+    const opened: OpenedPr = { number: pull.data.number, url: pull.data.html_url, headSha, created: true };
+    const [labelled] = await Promise.allSettled([
+      this.call(`labelling pull request #${pull.data.number}`, (o) =>
         o.rest.issues.addLabels({ ...this.repoRef, issue_number: pull.data.number, labels: [this.label] }),
-      );
-    } catch (error) {
+      ),
+      request.onCreated?.(opened).catch((error: unknown) => {
+        this.logger.warn({ err: asTunnelbotError(error) }, 'telling that the pull request is open failed');
+      }),
+    ]);
+    if (labelled.status === 'rejected') {
       // Without its label the PR is invisible to the poller and the orphan collector: take it back whole.
       await this.undo(`pull request #${pull.data.number}`, async () => {
         const octokit = await this.octokit();
         await octokit.rest.pulls.update({ ...this.repoRef, pull_number: pull.data.number, state: 'closed' });
         await this.deleteBranch(branch);
       });
-      throw error;
+      throw labelled.reason;
     }
-    return { number: pull.data.number, url: pull.data.html_url, headSha, created: true };
+    return opened;
   }
 
   /**
