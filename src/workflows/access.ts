@@ -35,13 +35,16 @@ export async function checkAccess(
   protection: Protected,
   context: WorkflowContext,
 ): Promise<AccessCheck> {
-  checkTeamName(environment, protection.teamName, await context.cloudflare.getAccessAuthDomain());
+  // Three independent reads, one round trip.
+  const [authDomain, policies, apps] = await Promise.all([
+    context.cloudflare.getAccessAuthDomain(),
+    protection.policies.length === 0 ? [] : context.cloudflare.listAccessPolicies(),
+    context.cloudflare.findAccessApplications(hostname),
+  ]);
+  checkTeamName(environment, protection.teamName, authDomain);
   const policyIds =
-    protection.policies.length === 0
-      ? []
-      : resolvePolicyIds(environment, protection.policies, await context.cloudflare.listAccessPolicies());
+    protection.policies.length === 0 ? [] : resolvePolicyIds(environment, protection.policies, policies);
   const name = accessApplicationName(context.settings.instance, hostname);
-  const apps = await context.cloudflare.findAccessApplications(hostname);
   const existing = apps.find((app) => app.name === name);
   const foreign = apps.find((app) => app.name !== name);
   if (!existing && foreign) {

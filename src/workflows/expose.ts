@@ -87,30 +87,24 @@ export async function expose(
       ? await checkAccess(target.environment.name, target.hostname, target.protection, context)
       : undefined;
 
-  // The announcement and the tunnel do not depend on each other: both go out at once, and a tunnel made while the
-  // announcement failed is taken back like any other failure after it exists.
-  const [announced, made] = await Promise.allSettled([
+  // The announcement, the tunnel and the Access application do not depend on each other: all go out at once, and
+  // whatever was made while another failed is taken back like any other failure after it exists.
+  const [announced, made, guarded] = await Promise.allSettled([
     steps.announce?.(target),
     target.tunnel.action === 'create' ? context.cloudflare.createTunnel(target.tunnelName) : undefined,
+    accessCheck ? ensureAccessApplication(accessCheck, context) : undefined,
   ]);
   const created: { id: string; credentials: TunnelCredentials; adopted: boolean } | undefined =
     made.status === 'fulfilled' ? made.value : undefined;
+  const access: { app: AccessApplication; created: boolean } | undefined =
+    guarded.status === 'fulfilled' ? guarded.value : undefined;
   if (created) log.info({ tunnelId: created.id, adopted: created.adopted }, 'tunnel ready');
-  if (announced.status === 'rejected' || made.status === 'rejected') {
-    const error: unknown =
-      announced.status === 'rejected' ? announced.reason : (made as PromiseRejectedResult).reason;
-    if (created && !created.adopted) await rollback(created.id, context, log, error);
-    throw error;
-  }
-  const slack = announced.value ?? input.slack;
+  if (access) log.info({ accessAppId: access.app.id, created: access.created }, 'Access application ready');
   const tunnelId = created?.id ?? (target.tunnel.action === 'reuse' ? target.tunnel.id : undefined);
 
-  let access: { app: AccessApplication; created: boolean } | undefined;
   try {
-    if (accessCheck) {
-      access = await ensureAccessApplication(accessCheck, context);
-      log.info({ accessAppId: access.app.id, created: access.created }, 'Access application ready');
-    }
+    for (const step of [announced, made, guarded]) if (step.status === 'rejected') throw step.reason;
+    const slack = (announced.status === 'fulfilled' ? announced.value : undefined) ?? input.slack;
     const now = context.now();
     const planOn = async (onSnapshot: RepoSnapshot) => {
       const current = onSnapshot === snapshot ? target : prepareExpose(input, onSnapshot, context.settings);

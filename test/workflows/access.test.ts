@@ -193,3 +193,23 @@ test('a failed expose deletes the Access application it created, and keeps one i
     [earlier.id],
   );
 });
+
+test('the application is made beside the tunnel: a failed tunnel takes back the application, and the other way round', async (t) => {
+  const { world, context } = await accessWorld({
+    mode: 'required',
+    teamName: 'tunnelbot-fake',
+    policies: ['Staff'],
+  });
+  t.after(() => world.close());
+  world.cloudflare.injectFault('tunnel.create', { kind: 'error', status: 503, code: 10001 }, 1);
+  await assert.rejects(expose({ app: 'linkding', port: 9090, requester: ALICE }, context));
+  assert.equal(world.cloudflare.requestCount('access.apps.create'), 1, 'the application was made meanwhile');
+  assert.deepEqual(world.cloudflare.accessApps(), [], 'and deleted again');
+  assert.deepEqual(world.cloudflare.tunnels(), []);
+
+  world.cloudflare.injectFault('access.apps.create', { kind: 'error', status: 503, code: 10001 }, 1);
+  await assert.rejects(expose({ app: 'linkding', port: 9090, requester: ALICE }, context));
+  assert.deepEqual(world.cloudflare.tunnels(), [], 'the tunnel made meanwhile is deleted');
+  assert.deepEqual(world.cloudflare.accessApps(), []);
+  assert.deepEqual(await world.git.listOpenTunnelbotPrs(), []);
+});
