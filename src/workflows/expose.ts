@@ -1,6 +1,13 @@
 import { TunnelbotError, asTunnelbotError } from '../errors.js';
 import type { OpenedPr, Person } from '../core/git-provider.js';
-import { isTunnelId, validateAppName, validatePort, type TunnelCredentials } from '../core/names.js';
+import {
+  isTunnelId,
+  resolveHostname,
+  validateAppName,
+  validatePort,
+  type TunnelCredentials,
+} from '../core/names.js';
+import { resolveProtection } from '../core/access.js';
 import { findEnvironment } from '../core/settings.js';
 import { planExpose, prepareExpose, type ExposeRequest, type ExposeTarget } from '../core/plan-expose.js';
 import { branchName, type PrMetadata } from '../core/pr-metadata.js';
@@ -50,17 +57,25 @@ export async function expose(
 ): Promise<ExposeOutcome> {
   const log = context.logger.child({ workflow: 'expose', app: input.app });
 
-  // The open-PR lookup needs only the request, so it runs beside the read of the default branch: one round trip
-  // less between the command and its PR link. The checks before it are the ones prepareExpose makes first.
-  validateAppName(input.app);
+  // The open-PR lookup and the Access check need only the request, so they run beside the read of the default
+  // branch: two round trips less between the command and its PR link. The checks before them are the ones
+  // prepareExpose makes first, and its verdict on the repository still comes before theirs.
+  const app = validateAppName(input.app);
   validatePort(input.port);
-  const branch = branchName('expose', findEnvironment(context.settings, input.environment).name, input.app);
-  const [{ base, snapshot }, existing] = await Promise.all([
+  const environment = findEnvironment(context.settings, input.environment);
+  const hostname = resolveHostname(app, environment, input.hostname);
+  const protection = resolveProtection(environment, input.access);
+  const [read, open, checked] = await Promise.allSettled([
     readDefaultBranch(context),
-    context.git.findOpenPr(branch),
+    context.git.findOpenPr(branchName('expose', environment.name, app)),
+    // Read-only: a wrong team or policy name, or someone else's application at the hostname, fails here.
+    protection.kind === 'access' ? checkAccess(environment.name, hostname, protection, context) : undefined,
   ]);
+  if (read.status === 'rejected') throw read.reason;
+  const { base, snapshot } = read.value;
   const target = prepareExpose(input, snapshot, context.settings);
-
+  if (open.status === 'rejected') throw open.reason;
+  const existing = open.value;
   if (existing) {
     if (existing.metadata?.action === 'expose' && existing.metadata.hostname === target.hostname) {
       log.info({ pr: existing.number }, 'request already has an open pull request');
@@ -80,12 +95,8 @@ export async function expose(
         (existing.metadata ? ` (hostname ${existing.metadata.hostname}).` : '.'),
     );
   }
-
-  // Read-only: a wrong team or policy name, or someone else's application at the hostname, fails here.
-  const accessCheck =
-    target.protection.kind === 'access'
-      ? await checkAccess(target.environment.name, target.hostname, target.protection, context)
-      : undefined;
+  if (checked.status === 'rejected') throw checked.reason;
+  const accessCheck = checked.value;
 
   // The announcement, the tunnel and the Access application do not depend on each other: all go out at once, and
   // whatever was made while another failed is taken back like any other failure after it exists.
