@@ -44,7 +44,11 @@ export interface World {
 
 export async function startWorld(
   fixture = 'flux-example',
-  options: { beforeGitHub?: (method: string, path: string) => Promise<void> } = {},
+  options: {
+    beforeGitHub?: (method: string, path: string) => Promise<void>;
+    /** Per-request timeout of both adapters; small for tests of a service that never answers. */
+    timeoutMs?: number;
+  } = {},
 ): Promise<World> {
   const snapshot = readFixtureRepo(fixture);
   const settings = parseSettings(snapshot.files.get('.tunnelbot.yaml') ?? '', '.tunnelbot.yaml');
@@ -65,13 +69,14 @@ export async function startWorld(
     repo: github.repoName,
     logger: logs.logger,
     retryAndThrottle: false,
+    ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
   });
   const adapter = new CloudflareAdapter({
     apiToken: cloudflare.apiToken,
     accountId: cloudflare.accountId,
     baseURL,
     maxRetries: 0,
-    timeoutMs: 5_000,
+    timeoutMs: options.timeoutMs ?? 5_000,
     logger: logs.logger,
     apiVersion: '2026-01-01',
   });

@@ -490,6 +490,11 @@ export class FakeCloudflare {
     this.faults = [];
   }
 
+  /** Injected faults no request has met yet: a test knows its fault was reached. */
+  get pendingFaults(): number {
+    return this.faults.reduce((sum, entry) => sum + entry.remaining, 0);
+  }
+
   setPermissions(permissions: readonly FakePermission[]): void {
     this.permissions = new Set(permissions);
   }

@@ -95,6 +95,19 @@ interface InjectedFault {
   headers: Record<string, string>;
 }
 
+/** What a targeted fault does to a request: an answer, no answer at all, or the connection cut. */
+export type FakeGitHubFault =
+  | { kind: 'status'; status: number; message?: string; headers?: Record<string, string> }
+  | { kind: 'hang' }
+  | { kind: 'reset' };
+
+interface TargetedFault {
+  method: string;
+  path: RegExp;
+  fault: FakeGitHubFault;
+  remaining: number;
+}
+
 interface Reply {
   status: number;
   body?: unknown;
@@ -154,6 +167,7 @@ export class FakeGitHub {
   readonly defaultBranch: string;
   private readonly tokens = new Map<string, FakeTokenGrant>();
   private readonly faults: InjectedFault[] = [];
+  private readonly targeted: TargetedFault[] = [];
   private readonly pulls: PullRecord[] = [];
   private readonly labels = new Map<string, LabelRecord>();
   private nextId = 1000;
@@ -207,6 +221,19 @@ export class FakeGitHub {
   /** The next `count` requests fail with this status (after auth), e.g. 502, or 403/429 with rate-limit headers. */
   failNext(status: number, count = 1, message = 'Server Error', headers: Record<string, string> = {}): void {
     for (let i = 0; i < count; i += 1) this.faults.push({ status, message, headers });
+  }
+
+  /**
+   * The next `times` requests of `method` on a path matching `path` (before any handling): answered with a status
+   * (a 5xx, a 429 with retry-after), never answered (the client's timeout decides), or their connection reset.
+   */
+  injectFault(method: string, path: RegExp, fault: FakeGitHubFault, times = 1): void {
+    this.targeted.push({ method, path, fault, remaining: times });
+  }
+
+  /** Targeted faults no request has met yet: a test knows its fault was reached. */
+  get pendingFaults(): number {
+    return this.targeted.reduce((sum, entry) => sum + entry.remaining, 0);
   }
 
   /** A maintainer changing the repository's merge buttons. */
@@ -303,17 +330,34 @@ export class FakeGitHub {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const rawBody = Buffer.concat(chunks).toString('utf8');
+    const targeted = this.targeted.find(
+      (entry) => entry.remaining > 0 && entry.method === req.method && entry.path.test(url.pathname),
+    );
+    if (targeted) targeted.remaining -= 1;
+    if (targeted?.fault.kind === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (targeted?.fault.kind === 'hang') {
+      await new Promise<void>((resolve) => req.socket.once('close', () => resolve()));
+      return;
+    }
     let body: unknown;
     let reply: Reply;
-    try {
-      await this.options.beforeHandle?.(req.method ?? 'GET', url.pathname);
-      body = rawBody.length > 0 ? JSON.parse(rawBody) : undefined;
-      reply = await this.dispatch(req, url, (body ?? {}) as Record<string, unknown>);
-    } catch (thrown) {
-      reply =
-        thrown instanceof SyntaxError
-          ? error(400, 'Problems parsing JSON')
-          : error(500, `fake GitHub internal error: ${(thrown as Error).message}`);
+    if (targeted?.fault.kind === 'status') {
+      const { status, message = 'Injected fault', headers = {} } = targeted.fault;
+      reply = { ...error(status, message), headers };
+    } else {
+      try {
+        await this.options.beforeHandle?.(req.method ?? 'GET', url.pathname);
+        body = rawBody.length > 0 ? JSON.parse(rawBody) : undefined;
+        reply = await this.dispatch(req, url, (body ?? {}) as Record<string, unknown>);
+      } catch (thrown) {
+        reply =
+          thrown instanceof SyntaxError
+            ? error(400, 'Problems parsing JSON')
+            : error(500, `fake GitHub internal error: ${(thrown as Error).message}`);
+      }
     }
     const remaining = this.latencyMs - (performance.now() - startedAt);
     if (remaining > 0) await sleep(remaining);
