@@ -193,3 +193,54 @@ test('a failed expose deletes the Access application it created, and keeps one i
     [earlier.id],
   );
 });
+
+test('fail closed: a merged hostname whose application is gone gets no CNAME, with one listing per run', async (t) => {
+  const { world, context } = await accessWorld({
+    mode: 'required',
+    teamName: 'tunnelbot-fake',
+    policies: ['Staff'],
+  });
+  t.after(() => world.close());
+  const exposed = await expose({ app: 'linkding', port: 9090, requester: ALICE }, context);
+  const { approve } = await import('../../src/workflows/approve.js');
+  await approve({ prNumber: exposed.pr.number, expectedHeadSha: exposed.pr.headSha, approver: BOB }, context);
+  world.cloudflare.deleteAccessAppByHand(world.cloudflare.accessApps()[0]!.id);
+  await world.fluxApplies();
+  const { reconcileDns } = await import('../../src/workflows/reconcile.js');
+  const before = world.cloudflare.requestCount('access.apps.list');
+  const run = await reconcileDns(context);
+  assert.equal(world.cloudflare.requestCount('access.apps.list') - before, 1, 'one listing for the whole run');
+  assert.deepEqual(world.cloudflare.records(), [], 'no CNAME without its Access application');
+  assert.deepEqual(run.dns.plan.waiting, [
+    { hostname: 'linkding.example.com', tunnelId: exposed.tunnelId, reason: 'access-application' },
+  ]);
+  assert.equal(run.access?.drift[0]?.kind, 'missing');
+});
+
+test('the orphan collector deletes our unreferenced Access applications after the grace period, never others', async (t) => {
+  const { world, context } = await accessWorld({
+    mode: 'required',
+    teamName: 'tunnelbot-fake',
+    policies: ['Staff'],
+  });
+  t.after(() => world.close());
+  const { collectOrphans } = await import('../../src/workflows/reconcile.js');
+  const ours = world.cloudflare.seedAccessApp({
+    name: accessApplicationName(context.settings.instance, 'stale.example.com'),
+    domain: 'stale.example.com',
+  });
+  const foreign = world.cloudflare.seedAccessApp({ name: 'hand made', domain: 'other.example.com' });
+  const young = await collectOrphans(context);
+  assert.deepEqual(young.access?.deleted, [], 'within the grace period');
+  assert.equal(world.cloudflare.accessApps().length, 2);
+  const swept = await collectOrphans(context, { graceMs: 0 });
+  assert.deepEqual(
+    swept.access?.deleted.map((d) => d.id),
+    [ours.id],
+  );
+  assert.deepEqual(
+    world.cloudflare.accessApps().map((a) => a.id),
+    [foreign.id],
+  );
+  assert.match(world.logs(), /orphan Access application deleted/);
+});
