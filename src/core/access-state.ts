@@ -65,15 +65,31 @@ export function accessDrift(input: {
     const hostname = normalizeHostname(expected.hostname);
     const app = ours.get(hostname);
     if (!app) {
-      drift.push({ hostname, kind: 'missing', reason: `no Access application of tunnelbot covers ${hostname}` });
+      drift.push({
+        hostname,
+        kind: 'missing',
+        reason: `no Access application of tunnelbot covers ${hostname}`,
+      });
       continue;
     }
-    const linked = app.policies.filter((policy) => input.reusableIds.has(policy.id)).map((policy) => policy.id);
+    const linked = app.policies
+      .filter((policy) => input.reusableIds.has(policy.id))
+      .map((policy) => policy.id);
     const own = app.policies.filter((policy) => !input.reusableIds.has(policy.id)).flatMap((p) => p.include);
     if (linked.join(',') !== expected.policyIds.join(',')) {
-      drift.push({ hostname, kind: 'changed', app, reason: `its reusable policies are not the ones the settings name` });
+      drift.push({
+        hostname,
+        kind: 'changed',
+        app,
+        reason: `its reusable policies are not the ones the settings name`,
+      });
     } else if (canonical(own).join('\n') !== canonical(expected.include).join('\n')) {
-      drift.push({ hostname, kind: 'changed', app, reason: `its own include rules differ from the settings` });
+      drift.push({
+        hostname,
+        kind: 'changed',
+        app,
+        reason: `its own include rules differ from the settings`,
+      });
     }
   }
   return drift;
@@ -106,12 +122,18 @@ export function collectOrphanAccessApps(input: {
     const hostname = normalizeHostname(app.domain);
     const base = { id: app.id, name: app.name };
     if (referenced.has(hostname)) {
-      keep.push({ ...base, reason: `${hostname} is referenced by the default branch or an open pull request` });
+      keep.push({
+        ...base,
+        reason: `${hostname} is referenced by the default branch or an open pull request`,
+      });
       continue;
     }
     const created = Date.parse(app.createdAt);
     if (Number.isNaN(created)) {
-      keep.push({ ...base, reason: `created_at "${app.createdAt}" is not a timestamp, so its age is unknown` });
+      keep.push({
+        ...base,
+        reason: `created_at "${app.createdAt}" is not a timestamp, so its age is unknown`,
+      });
       continue;
     }
     const age = input.now.getTime() - created;

@@ -135,7 +135,9 @@ export async function readAccessInventory(
   const byName = new Map(context.settings.environments.map((environment) => [environment.name, environment]));
   const candidates = desired.hostnames.filter((routed) => {
     const environment = byName.get(routed.environment);
-    return routed.access !== undefined || (environment !== undefined && accessOf(environment).mode === 'required');
+    return (
+      routed.access !== undefined || (environment !== undefined && accessOf(environment).mode === 'required')
+    );
   });
   if (candidates.length === 0) return undefined;
   const needsPolicies = candidates.some((routed) => {
@@ -164,7 +166,10 @@ export async function readAccessInventory(
           include: accessIncludeRules(settings.include),
         };
       } catch (error) {
-        log.warn({ hostname, err: error }, 'the Access settings name a policy the account lacks; not compared');
+        log.warn(
+          { hostname, err: error },
+          'the Access settings name a policy the account lacks; not compared',
+        );
       }
     }
     guarded.push({
@@ -217,7 +222,8 @@ export async function repairAccess(
     const guarded = inventory.guarded.find((g) => g.hostname === drift.hostname);
     if (!guarded?.required || !guarded.expected) continue;
     try {
-      if (drift.kind === 'changed' && drift.app) await context.cloudflare.deleteAccessApplication(drift.app.id);
+      if (drift.kind === 'changed' && drift.app)
+        await context.cloudflare.deleteAccessApplication(drift.app.id);
       const created = await context.cloudflare.createAccessApplication({
         hostname: drift.hostname,
         name: accessApplicationName(context.settings.instance, drift.hostname),
@@ -301,7 +307,10 @@ export async function collectOrphanAccessApplications(
     try {
       await context.cloudflare.deleteAccessApplication(orphan.id);
       deleted.push(orphan);
-      log.info({ accessAppId: orphan.id, name: orphan.name, reason: orphan.reason }, 'orphan Access application deleted');
+      log.info(
+        { accessAppId: orphan.id, name: orphan.name, reason: orphan.reason },
+        'orphan Access application deleted',
+      );
     } catch (error) {
       const failure = asTunnelbotError(error);
       failed.push({ ...orphan, code: failure.code, message: failure.message });

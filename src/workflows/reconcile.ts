@@ -118,7 +118,9 @@ export async function collectOrphans(
     now: context.now(),
     ownerComment: ownerCommentOf(context.settings),
   });
-  const usesAccess = context.settings.environments.some((environment) => accessOf(environment).mode !== 'off');
+  const usesAccess = context.settings.environments.some(
+    (environment) => accessOf(environment).mode !== 'off',
+  );
   const access = usesAccess
     ? await collectOrphanAccessApplications(context, {
         referenced: referenced.hostnames,

@@ -341,7 +341,9 @@ describe('planDns', () => {
     const early = planDns({ ...moved, connected: new Set([T1]) });
     assert.deepEqual(early.update, []);
     assert.deepEqual(early.delete, []);
-    assert.deepEqual(early.waiting, [{ hostname: 'app.example.com', tunnelId: T2, reason: 'connector', kept: current }]);
+    assert.deepEqual(early.waiting, [
+      { hostname: 'app.example.com', tunnelId: T2, reason: 'connector', kept: current },
+    ]);
     assert.equal(liveHostnames(early).size, 0);
     const ready = planDns({ ...moved, connected: new Set([T2]) });
     assert.deepEqual(ready.update, [

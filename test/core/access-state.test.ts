@@ -30,9 +30,23 @@ test('ownership is the exact name for the domain; another installation or a hand
   assert.equal(isOwnAccessApplication(app('a.example.com'), 'staging'), false);
   assert.equal(isOwnAccessApplication(app('a.example.com', { name: 'a.example.com' }), INSTANCE), false);
   // Our name, but moved to another domain: not ours any more.
-  assert.equal(isOwnAccessApplication(app('b.example.com', { name: accessApplicationName(INSTANCE, 'a.example.com') }), INSTANCE), false);
+  assert.equal(
+    isOwnAccessApplication(
+      app('b.example.com', { name: accessApplicationName(INSTANCE, 'a.example.com') }),
+      INSTANCE,
+    ),
+    false,
+  );
   assert.deepEqual(
-    [...hostnamesWithAccessApp([app('A.example.com', { name: accessApplicationName(INSTANCE, 'a.example.com') }), app('b.example.com', { name: 'foreign' })], INSTANCE)],
+    [
+      ...hostnamesWithAccessApp(
+        [
+          app('A.example.com', { name: accessApplicationName(INSTANCE, 'a.example.com') }),
+          app('b.example.com', { name: 'foreign' }),
+        ],
+        INSTANCE,
+      ),
+    ],
     ['a.example.com'],
   );
 });
@@ -44,7 +58,12 @@ test('accessDrift: missing, other reusable policies, other own rules; a foreign 
     apps: [
       app('ok.example.com'),
       app('policy.example.com', { policies: [{ id: 'ops', include: [] }] }),
-      app('own.example.com', { policies: [{ id: 'staff', include: [] }, { id: 'x', include: [{ everyone: {} }] }] }),
+      app('own.example.com', {
+        policies: [
+          { id: 'staff', include: [] },
+          { id: 'x', include: [{ everyone: {} }] },
+        ],
+      }),
       app('foreign.example.com', { name: 'made by hand' }),
       app('moved.example.com', { name: accessApplicationName(INSTANCE, 'gone.example.com') }),
     ],
@@ -92,7 +111,10 @@ test('collectOrphanAccessApps: only ours, unreferenced and past the grace period
     decision.delete.map((d) => d.id),
     ['id-old.example.com'],
   );
-  assert.match(decision.delete[0]!.reason, /referenced by no branch or open pull request, created 2h ago \(grace 60m\)/);
+  assert.match(
+    decision.delete[0]!.reason,
+    /referenced by no branch or open pull request, created 2h ago \(grace 60m\)/,
+  );
   assert.deepEqual(
     decision.keep.map((d) => [d.id, d.reason]),
     [

@@ -71,7 +71,10 @@ test('done when: required Access -> app + rule -> CNAME after the app -> hand-de
   assert.deepEqual(second.policyIds, [staff.id]);
   const notice = replies.find((text) => text.includes('was missing'));
   assert.ok(notice, replies.join('\n'));
-  assert.match(notice, /The Access application for https:\/\/linkding\.example\.com was missing; tunnelbot recreated it/);
+  assert.match(
+    notice,
+    /The Access application for https:\/\/linkding\.example\.com was missing; tunnelbot recreated it/,
+  );
   assert.match(notice, /stays closed \(never public\)/);
   assert.ok(notice.includes(second.aud) && notice.includes(first.aud));
   // Closed meanwhile: the rule in git still requires a token, for the old tag, so nobody gets in.
@@ -98,5 +101,8 @@ test('done when: required Access -> app + rule -> CNAME after the app -> hand-de
   assert.deepEqual(world.cloudflare.accessApps(), [], 'no Access application left behind');
   assert.deepEqual(world.cloudflare.tunnels(), []);
   assert.deepEqual(world.cloudflare.records(), []);
-  assert.ok(replies.some((text) => /Removed .*its Access application/.test(text)), replies.join('\n'));
+  assert.ok(
+    replies.some((text) => /Removed .*its Access application/.test(text)),
+    replies.join('\n'),
+  );
 });

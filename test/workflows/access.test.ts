@@ -209,7 +209,11 @@ test('fail closed: a merged hostname whose application is gone gets no CNAME, wi
   const { reconcileDns } = await import('../../src/workflows/reconcile.js');
   const before = world.cloudflare.requestCount('access.apps.list');
   const run = await reconcileDns(context);
-  assert.equal(world.cloudflare.requestCount('access.apps.list') - before, 1, 'one listing for the whole run');
+  assert.equal(
+    world.cloudflare.requestCount('access.apps.list') - before,
+    1,
+    'one listing for the whole run',
+  );
   assert.deepEqual(world.cloudflare.records(), [], 'no CNAME without its Access application');
   assert.deepEqual(run.dns.plan.waiting, [
     { hostname: 'linkding.example.com', tunnelId: exposed.tunnelId, reason: 'access-application' },

@@ -134,7 +134,15 @@ test('readExposeForm: state values of the wrong shape ask to reopen the form', (
 
 test('exposeForm: the "public (no Access)" checkbox is optional and starts unticked', () => {
   const block = form.blocks.find((b) => 'block_id' in b && b.block_id === 'access') as
-    { optional?: boolean; element: { type: string; options: { value: string; text: { text: string } }[]; initial_options?: unknown } } | undefined;
+    | {
+        optional?: boolean;
+        element: {
+          type: string;
+          options: { value: string; text: { text: string } }[];
+          initial_options?: unknown;
+        };
+      }
+    | undefined;
   assert.ok(block, 'the form has an access block');
   assert.equal(block.optional, true);
   assert.equal(block.element.type, 'checkboxes');
