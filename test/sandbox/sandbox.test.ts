@@ -61,7 +61,7 @@ test('sandbox: the real service on fake GitHub and Cloudflare takes /expose to l
       .sort(),
     ['linkding.example.com', 'whoami.example.com'],
   );
-  // The sandbox environment requires Access: each app has its application, and its rule requires the token.
+  // The sandbox environment requires Access: each app has its own application.
   assert.deepEqual(
     sandbox.cloudflare
       .accessApps()

@@ -248,3 +248,42 @@ test('the orphan collector deletes our unreferenced Access applications after th
   );
   assert.match(world.logs(), /orphan Access application deleted/);
 });
+
+test('drift: an application of ours whose policies were changed by hand is made again from the settings', async (t) => {
+  const { world, staff, context } = await accessWorld({
+    mode: 'required',
+    teamName: 'tunnelbot-fake',
+    policies: ['Staff'],
+  });
+  t.after(() => world.close());
+  const everyone = world.cloudflare.seedAccessPolicy('Everyone');
+  const exposed = await expose({ app: 'linkding', port: 9090, requester: ALICE }, context);
+  const { approve } = await import('../../src/workflows/approve.js');
+  await approve({ prNumber: exposed.pr.number, expectedHeadSha: exposed.pr.headSha, approver: BOB }, context);
+  const [original] = world.cloudflare.accessApps();
+  original!.policyIds = [everyone.id];
+  const { readAccessInventory, repairAccess, repairNotice } = await import('../../src/workflows/access.js');
+  const { desiredState } = await import('../../src/core/desired-state.js');
+  const base = await context.git.defaultBranch();
+  const desired = desiredState(await context.git.readSnapshot(base.sha), context.settings);
+  const inventory = await readAccessInventory(context, desired);
+  assert.deepEqual(
+    inventory?.drift.map((d) => [d.hostname, d.kind]),
+    [['linkding.example.com', 'changed']],
+  );
+  assert.equal(
+    inventory?.gate.ready.has('linkding.example.com'),
+    false,
+    'a changed application is not in place',
+  );
+  const { repaired } = await repairAccess(context, inventory!);
+  const apps = world.cloudflare.accessApps();
+  assert.equal(apps.length, 1);
+  assert.notEqual(apps[0]!.id, original!.id);
+  assert.deepEqual(apps[0]!.policyIds, [staff.id]);
+  assert.deepEqual(repaired[0]?.staleAudTags, [original!.aud]);
+  assert.match(
+    repairNotice(repaired[0]!),
+    /had changed \(its reusable policies are not the ones the settings name\)/,
+  );
+});
