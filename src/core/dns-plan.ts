@@ -54,10 +54,14 @@ export interface DnsConflict {
   readonly reason: string;
 }
 
-/** A desired hostname whose record waits for its tunnel to have an active connector. */
+/**
+ * A desired hostname whose record waits: for its tunnel to have an active connector, or (fail closed) for its
+ * Access application to exist where Access is required.
+ */
 export interface DnsWaiting {
   readonly hostname: string;
   readonly tunnelId: string;
+  readonly reason: 'connector' | 'access-application';
   /** Our record that stays as it is meanwhile (it points at the tunnel that routed the hostname before). */
   readonly kept?: DnsRecord;
 }
@@ -155,10 +159,20 @@ export interface DnsPlanInput {
   ownerComment: string;
 }
 
+/**
+ * Fail closed: the hostnames (normalized) that need an Access application, and those whose application of ours
+ * exists. A required hostname without one gets no record (nor a record moved to it) until it exists.
+ */
+export interface AccessGate {
+  readonly required: ReadonlySet<string>;
+  readonly ready: ReadonlySet<string>;
+}
+
 export function planDns(
   input: DnsPlanInput & {
     /** Tunnel ids (lower case) with an active connector now, as Cloudflare reports them. */
     connected: ReadonlySet<string>;
+    access?: AccessGate;
   },
 ): DnsPlan {
   const marker = input.ownerComment;
@@ -195,6 +209,8 @@ export function planDns(
   const unchanged: DnsRecord[] = [];
   const waiting: DnsWaiting[] = [];
   const runs = (tunnelId: string) => input.connected.has(tunnelId);
+  const guarded = (host: string) =>
+    input.access !== undefined && input.access.required.has(host) && !input.access.ready.has(host);
 
   for (const [host, tunnelId] of [...tunnelByHost].sort(([a], [b]) => a.localeCompare(b))) {
     if (contested.has(host)) continue;
@@ -212,14 +228,17 @@ export function planDns(
     const keeper = ours.find((r) => matchesSpec(r, spec)) ?? ours[0];
     if (keeper === undefined) {
       if (blockers.length > 0) continue;
-      if (runs(tunnelId)) create.push(spec);
-      else waiting.push({ hostname: host, tunnelId });
+      if (guarded(host)) waiting.push({ hostname: host, tunnelId, reason: 'access-application' });
+      else if (runs(tunnelId)) create.push(spec);
+      else waiting.push({ hostname: host, tunnelId, reason: 'connector' });
       continue;
     }
+    const sameTarget = normalizeHostname(keeper.content) === spec.content;
     if (matchesSpec(keeper, spec)) unchanged.push(keeper);
-    else if (normalizeHostname(keeper.content) === spec.content || runs(tunnelId))
-      update.push({ record: keeper, spec });
-    else waiting.push({ hostname: host, tunnelId, kept: keeper });
+    else if (!sameTarget && guarded(host))
+      waiting.push({ hostname: host, tunnelId, reason: 'access-application', kept: keeper });
+    else if (sameTarget || runs(tunnelId)) update.push({ record: keeper, spec });
+    else waiting.push({ hostname: host, tunnelId, reason: 'connector', kept: keeper });
     for (const extra of ours) {
       if (extra !== keeper) remove.push({ record: extra, reason: 'duplicate' });
     }
@@ -281,10 +300,15 @@ export function renderDnsPlan(plan: DnsPlan): string {
   for (const conflict of plan.conflicts) {
     lines.push(`! conflict ${conflict.hostname}: ${conflict.reason}`);
   }
-  for (const { hostname, tunnelId, kept } of plan.waiting) {
+  for (const { hostname, tunnelId, kept, reason } of plan.waiting) {
     const meanwhile = kept ? `; ${describeRecord(kept)} stays meanwhile` : '';
-    lines.push(`… waiting ${hostname}: tunnel ${tunnelId} has no active connector yet${meanwhile}`);
+    const why =
+      reason === 'access-application'
+        ? 'its environment requires Cloudflare Access and its Access application does not exist yet'
+        : `tunnel ${tunnelId} has no active connector yet`;
+    lines.push(`… waiting ${hostname}: ${why}${meanwhile}`);
   }
-  const summary = `${plan.create.length} to create, ${plan.update.length} to update, ${plan.delete.length} to delete, ${plan.conflicts.length} conflict(s), ${plan.unchanged.length} unchanged, ${plan.waiting.length} waiting for cloudflared`;
+  const forAccess = plan.waiting.filter((w) => w.reason === 'access-application').length;
+  const summary = `${plan.create.length} to create, ${plan.update.length} to update, ${plan.delete.length} to delete, ${plan.conflicts.length} conflict(s), ${plan.unchanged.length} unchanged, ${plan.waiting.length - forAccess} waiting for cloudflared${forAccess > 0 ? `, ${forAccess} waiting for their Access application` : ''}`;
   return [...lines, summary].join('\n') + '\n';
 }

@@ -71,6 +71,8 @@ export interface GitProvider {
   openChangeSetPr(request: OpenChangeSetPrRequest): Promise<OpenedPr>;
   getPr(number: number): Promise<PullRequestInfo>;
   findOpenPr(branch: string): Promise<PullRequestInfo | undefined>;
+  /** The most recent merged pull request of `branch`, e.g. the expose whose thread a later event is told in. */
+  findMergedPr(branch: string): Promise<PullRequestInfo | undefined>;
   listOpenTunnelbotPrs(): Promise<PullRequestInfo[]>;
   /**
    * Merges with `method` (the settings' `repository.mergeMethod`) or, without one, the first method the repository

@@ -22,7 +22,7 @@ export interface OrphanCollection {
   readonly keep: readonly OrphanDecision[];
 }
 
-function formatDuration(ms: number): string {
+export function formatDuration(ms: number): string {
   const minutes = Math.floor(ms / 60_000);
   if (minutes < 120) return `${minutes}m`;
   const hours = Math.floor(minutes / 60);

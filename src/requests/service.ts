@@ -6,9 +6,9 @@ import { explainFluxFailure } from '../core/flux-failure.js';
 import type { Person, PullRequestInfo } from '../core/git-provider.js';
 import type { ExposeTarget } from '../core/plan-expose.js';
 import type { UnexposePlan } from '../core/plan-unexpose.js';
-import type { PrMetadata } from '../core/pr-metadata.js';
+import { branchName, type PrMetadata } from '../core/pr-metadata.js';
 import type { PullRequestEvent } from '../core/pull-request-event.js';
-import { findEnvironment } from '../core/settings.js';
+import { accessOf, findEnvironment } from '../core/settings.js';
 import { TunnelbotError, asTunnelbotError, isTunnelbotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -22,6 +22,12 @@ import {
   purgeUnexposedTunnel,
   type PullRequestOutcome,
 } from '../workflows/pull-request-events.js';
+import {
+  removeAccessApplicationOf,
+  repairAccess,
+  repairNotice,
+  type AccessInventory,
+} from '../workflows/access.js';
 import { collectOrphans, reconcileDns } from '../workflows/reconcile.js';
 import { unexpose } from '../workflows/unexpose.js';
 import type { Conversation, Directory, MessageRef } from './conversation.js';
@@ -406,10 +412,11 @@ export class RequestService {
    */
   async housekeeping(): Promise<void> {
     try {
-      const { desired, dns } = await reconcileDns(this.context);
+      const { desired, dns, access } = await reconcileDns(this.context);
       const live = liveNow(this.fluxMemory, dns);
       if (this.conversation) await this.announceLive(live, this.log);
-      await collectOrphans(this.context, { desired });
+      if (access) await this.repairAccess(access);
+      await collectOrphans(this.context, { desired, ...(access && { accessInventory: access }) });
       this.options.metrics?.housekeepingRuns.inc({ result: 'ok' });
     } catch (error) {
       this.options.metrics?.housekeepingRuns.inc({ result: 'failed' });
@@ -422,6 +429,22 @@ export class RequestService {
   }
 
   // --- steps ----------------------------------------------------------------------------------------------
+
+  /**
+   * Drift: an Access application of ours found missing or changed is made again from the settings, and the
+   * request's thread (found through the merged expose PR) is told that the app stays closed meanwhile.
+   */
+  private async repairAccess(inventory: AccessInventory): Promise<void> {
+    const { repaired } = await repairAccess(this.context, inventory);
+    for (const repair of repaired) {
+      const notice = repairNotice(repair);
+      this.log.warn({ hostname: repair.hostname, accessAppId: repair.created.id }, notice);
+      if (!this.conversation || repair.app === undefined) continue;
+      const pr = await this.context.git.findMergedPr(branchName('expose', repair.environment, repair.app));
+      const ref = refOf(pr?.metadata);
+      if (ref) await this.conversation.reply(ref, notice);
+    }
+  }
 
   /**
    * One decision per PR at a time in this replica: a double click waits for nothing and changes nothing. Across
@@ -648,11 +671,19 @@ export class RequestService {
 
   private async removed(pr: PullRequestInfo, metadata: PrMetadata): Promise<void> {
     if (pr.labels.includes(DONE_LABELS.removed)) return;
+    // The DNS record is gone, so the application guards nothing any more: it goes before the label, so a failure
+    // here is retried by the next event or round.
+    const environment = this.context.settings.environments.find((env) => env.name === metadata.environment);
+    const accessApps =
+      environment && accessOf(environment).mode !== 'off'
+        ? await removeAccessApplicationOf(metadata.hostname, this.context)
+        : [];
     await this.context.git.addLabel(pr.number, DONE_LABELS.removed);
     const ref = refOf(metadata);
     const what = [
       `the DNS record of ${metadata.hostname}`,
       ...(metadata.tunnelId ? ['its tunnel'] : []),
+      ...(accessApps.length > 0 ? ['its Access application'] : []),
       'its files',
     ];
     this.log.info({ pr: pr.number, hostname: metadata.hostname }, 'unexpose complete');

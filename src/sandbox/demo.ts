@@ -119,7 +119,13 @@ export async function runDemo(
     });
     look();
     const tunnel = cloudflare.tunnels()[0]!;
-    print(`  [Cloudflare] tunnel ${tunnel.name} created; [GitHub] pull request #1 opened.\n`);
+    const accessApp = cloudflare.accessApps()[0];
+    if (!accessApp) throw new Error('the demo expected an Access application; please report this as a bug');
+    print(`  [Cloudflare] tunnel ${tunnel.name} created;`);
+    print(
+      `  [Cloudflare] Access application "${accessApp.name}" created (aud ${accessApp.aud.slice(0, 12)}…): the PR's rule makes cloudflared refuse requests without its token;`,
+    );
+    print('  [GitHub] pull request #1 opened.\n');
 
     print('#ops  Alice presses [Approve & merge] on her own request');
     await slack.clickButton({ messageTs: root.ts, actionId: ACTION_IDS.approve, userId: ALICE.id });
@@ -194,9 +200,17 @@ export async function runDemo(
       .every(([path, content]) => after.files.get(path) === content);
     const identical = original && after.files.size === Object.keys(sampleRepository('')).length;
     print('\nLeft behind:');
-    print(`  tunnels: ${cloudflare.tunnels().length}, DNS records: ${cloudflare.records().length}`);
+    print(
+      `  tunnels: ${cloudflare.tunnels().length}, DNS records: ${cloudflare.records().length}, Access applications: ${cloudflare.accessApps().length}`,
+    );
     print(`  repository identical to the start: ${identical ? 'yes' : 'NO'}`);
-    if (!sealed || !identical || cloudflare.tunnels().length > 0 || cloudflare.records().length > 0) {
+    if (
+      !sealed ||
+      !identical ||
+      cloudflare.tunnels().length > 0 ||
+      cloudflare.records().length > 0 ||
+      cloudflare.accessApps().length > 0
+    ) {
       throw new Error('the demo did not end where it should have; please report this as a bug');
     }
     print('\nWhat to try next:');

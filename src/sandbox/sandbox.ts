@@ -50,11 +50,23 @@ export interface Sandbox {
 const GITHUB_TOKEN = `ghp_sandbox${randomBytes(12).toString('hex')}`;
 const FLUX_POLL_MS = 250;
 
+/** The fake Cloudflare's Zero Trust team, and the reusable Access policy the sandbox seeds in it. */
+export const SANDBOX_ACCESS_TEAM = 'tunnelbot-fake';
+export const SANDBOX_ACCESS_POLICY = 'Sandbox staff';
+
 export function sandboxSettings(): Readonly<Settings> {
   return validateSettings(
     {
       instance: 'sandbox',
-      environments: [{ name: SAMPLE_ENVIRONMENT, path: 'apps/staging/tunnels', domain: 'example.com' }],
+      environments: [
+        {
+          name: SAMPLE_ENVIRONMENT,
+          path: 'apps/staging/tunnels',
+          domain: 'example.com',
+          // What `tunnelbot init` writes: every exposed app behind Cloudflare Access, enforced by cloudflared.
+          access: { mode: 'required', teamName: SANDBOX_ACCESS_TEAM, policies: [SANDBOX_ACCESS_POLICY] },
+        },
+      ],
       policy: { fourEyes: true, request: { everyone: true }, approve: { everyone: true } },
     },
     'sandbox settings',
@@ -68,7 +80,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     files: sampleRepository(key.recipient),
     tokens: { [GITHUB_TOKEN]: { login: 'tunnelbot[bot]', permission: 'write' } },
   });
-  const cloudflare = new FakeCloudflare({ zones: ['example.com'] });
+  const cloudflare = new FakeCloudflare({ zones: ['example.com'], accessTeamName: SANDBOX_ACCESS_TEAM });
+  cloudflare.seedAccessPolicy(SANDBOX_ACCESS_POLICY, [{ email_domain: { domain: 'example.com' } }]);
   let service: Service | undefined;
   let flux: SimulatedFlux | undefined;
   try {

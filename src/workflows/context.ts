@@ -16,6 +16,7 @@ export type TunnelService = Pick<
   | 'getTunnelHealth'
   | 'getAccessAuthDomain'
   | 'listAccessPolicies'
+  | 'listAccessApplications'
   | 'findAccessApplications'
   | 'getAccessApplication'
   | 'createAccessApplication'

@@ -2,6 +2,14 @@ import type { DnsConvergence, OrphanReport } from '../adapters/cloudflare/index.
 import { desiredState, type DesiredState } from '../core/desired-state.js';
 import type { RepoSnapshot } from '../core/snapshot.js';
 import { ownerCommentOf, type WorkflowContext } from './context.js';
+import { normalizeHostname } from '../core/dns-plan.js';
+import { accessOf } from '../core/settings.js';
+import {
+  collectOrphanAccessApplications,
+  readAccessInventory,
+  type AccessInventory,
+  type AccessOrphanReport,
+} from './access.js';
 
 /** How long a tunnel nothing references is kept: long enough for an expose in flight to open its PR. */
 export const ORPHAN_GRACE_MS = 60 * 60 * 1000;
@@ -11,6 +19,8 @@ export interface DnsReconciliation {
   readonly snapshot: RepoSnapshot;
   readonly desired: DesiredState;
   readonly dns: DnsConvergence;
+  /** The Access applications as read for this run; undefined when no routed hostname needs Access. */
+  readonly access: AccessInventory | undefined;
 }
 
 /**
@@ -25,10 +35,13 @@ export async function reconcileDns(
   const base = await context.git.defaultBranch();
   const snapshot = await context.git.readSnapshot(base.sha);
   const desired = desiredState(snapshot, context.settings);
+  // Fail closed: a hostname that needs Access gets its record only once its application is in place.
+  const access = await readAccessInventory(context, desired);
   const dns = await context.cloudflare.convergeDns({
     desired: desired.hostnames,
     ownerComment: ownerCommentOf(context.settings),
     ...(options.dryRun !== undefined && { dryRun: options.dryRun }),
+    ...(access && { access: access.gate }),
   });
   const log = context.logger.child({ workflow: 'reconcile-dns', base: base.sha });
   for (const warning of desired.warnings) log.warn(warning);
@@ -39,22 +52,26 @@ export async function reconcileDns(
       delete: dns.plan.delete.length,
       conflicts: dns.plan.conflicts.length,
       waiting: dns.plan.waiting.length,
+      waitingForAccess: dns.plan.waiting.filter((w) => w.reason === 'access-application').length,
       failedZones: dns.zoneFailures.map((failure) => failure.zone),
       dryRun: options.dryRun ?? false,
     },
     'DNS reconciled',
   );
-  return { snapshot, desired, dns };
+  return { snapshot, desired, dns, access };
+}
+
+/** What the default branch and the open tunnelbot PRs still need: tunnel ids and hostnames (normalized). */
+export interface References {
+  readonly tunnels: Set<string>;
+  readonly hostnames: Set<string>;
 }
 
 /**
- * The tunnel ids the default branch or an open tunnelbot PR still needs. A caller that has just read the default
- * branch (DNS reconciliation) passes its desired state instead of reading it again.
+ * The tunnels and hostnames the default branch or an open tunnelbot PR still needs, from one read of each. A
+ * caller that has just read the default branch (DNS reconciliation) passes its desired state instead.
  */
-export async function referencedTunnels(
-  context: WorkflowContext,
-  desired?: DesiredState,
-): Promise<Set<string>> {
+export async function references(context: WorkflowContext, desired?: DesiredState): Promise<References> {
   const [known, open] = await Promise.all([
     desired ??
       context.git
@@ -62,23 +79,56 @@ export async function referencedTunnels(
         .then(async (base) => desiredState(await context.git.readSnapshot(base.sha), context.settings)),
     context.git.listOpenTunnelbotPrs(),
   ]);
-  const referenced = new Set(known.tunnelIds);
-  for (const pr of open) if (pr.metadata?.tunnelId) referenced.add(pr.metadata.tunnelId);
-  return referenced;
+  const tunnels = new Set(known.tunnelIds);
+  const hostnames = new Set(known.hostnames.map((routed) => normalizeHostname(routed.hostname)));
+  for (const pr of open) {
+    if (pr.metadata?.tunnelId) tunnels.add(pr.metadata.tunnelId);
+    if (pr.metadata?.hostname) hostnames.add(normalizeHostname(pr.metadata.hostname));
+  }
+  return { tunnels, hostnames };
 }
 
-/** Deletes the tunnels with our name prefix that nothing references any more, after a grace period. */
+/** The tunnel ids the default branch or an open tunnelbot PR still needs. */
+export async function referencedTunnels(
+  context: WorkflowContext,
+  desired?: DesiredState,
+): Promise<Set<string>> {
+  return (await references(context, desired)).tunnels;
+}
+
+export interface OrphanCollection extends OrphanReport {
+  /** Our Access applications; undefined when no environment uses Access (no call is made then). */
+  readonly access: AccessOrphanReport | undefined;
+}
+
+/**
+ * Deletes the tunnels with our name prefix and the Access applications with our name that nothing references any
+ * more, after a grace period.
+ */
 export async function collectOrphans(
   context: WorkflowContext,
-  options: { graceMs?: number; desired?: DesiredState } = {},
-): Promise<OrphanReport> {
-  const report = await context.cloudflare.collectOrphanTunnels({
+  options: { graceMs?: number; desired?: DesiredState; accessInventory?: AccessInventory } = {},
+): Promise<OrphanCollection> {
+  const graceMs = options.graceMs ?? ORPHAN_GRACE_MS;
+  const referenced = await references(context, options.desired);
+  const tunnels = await context.cloudflare.collectOrphanTunnels({
     namePrefix: `${context.settings.namePrefix}-`,
-    referenced: await referencedTunnels(context, options.desired),
-    graceMs: options.graceMs ?? ORPHAN_GRACE_MS,
+    referenced: referenced.tunnels,
+    graceMs,
     now: context.now(),
     ownerComment: ownerCommentOf(context.settings),
   });
+  const usesAccess = context.settings.environments.some(
+    (environment) => accessOf(environment).mode !== 'off',
+  );
+  const access = usesAccess
+    ? await collectOrphanAccessApplications(context, {
+        referenced: referenced.hostnames,
+        graceMs,
+        ...(options.accessInventory && { apps: options.accessInventory.apps }),
+      })
+    : undefined;
+  const report: OrphanCollection = { ...tunnels, access };
   const log = context.logger.child({ workflow: 'collect-orphans' });
   for (const deleted of report.deleted)
     log.info({ tunnelId: deleted.id, reason: deleted.reason }, 'orphan tunnel deleted');

@@ -34,7 +34,18 @@ test('tunnelbot demo drives the real Slack app through the whole lifecycle and l
   assert.match(io.out, /\+ {4}service: http:\/\/linkding\.linkding\.svc\.cluster\.local:9090/);
   assert.match(io.out, /only in encrypted form in git; the age key decrypts it/);
   assert.match(io.out, /Nothing of linkding is left behind/);
-  assert.match(io.out, /tunnels: 0, DNS records: 0\n {2}repository identical to the start: yes\n/);
+  assert.match(
+    io.out,
+    /\[Cloudflare\] Access application "linkding\.example\.com \(managed-by: tunnelbot \(sandbox\)\)" created \(aud [0-9a-f]{12}…\)/,
+  );
+  assert.match(
+    io.out,
+    /Removed the DNS record of linkding\.example\.com, its tunnel, its Access application, its files/,
+  );
+  assert.match(
+    io.out,
+    /tunnels: 0, DNS records: 0, Access applications: 0\n {2}repository identical to the start: yes\n/,
+  );
   assert.ok(!io.out.includes('xoxb-') && !io.err.includes('xoxb-'), 'no Slack token printed');
 });
 

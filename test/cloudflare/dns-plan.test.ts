@@ -310,7 +310,7 @@ describe('planDns', () => {
       plan.create.map((spec) => spec.name),
       ['runs.example.com'],
     );
-    assert.deepEqual(plan.waiting, [{ hostname: 'starting.example.com', tunnelId: T2 }]);
+    assert.deepEqual(plan.waiting, [{ hostname: 'starting.example.com', tunnelId: T2, reason: 'connector' }]);
     assert.deepEqual([...liveHostnames(plan)], ['runs.example.com']);
     assert.match(
       renderDnsPlan(plan),
@@ -341,7 +341,9 @@ describe('planDns', () => {
     const early = planDns({ ...moved, connected: new Set([T1]) });
     assert.deepEqual(early.update, []);
     assert.deepEqual(early.delete, []);
-    assert.deepEqual(early.waiting, [{ hostname: 'app.example.com', tunnelId: T2, kept: current }]);
+    assert.deepEqual(early.waiting, [
+      { hostname: 'app.example.com', tunnelId: T2, reason: 'connector', kept: current },
+    ]);
     assert.equal(liveHostnames(early).size, 0);
     const ready = planDns({ ...moved, connected: new Set([T2]) });
     assert.deepEqual(ready.update, [
@@ -382,5 +384,76 @@ describe('planDns', () => {
     assert.deepEqual(tunnelsToProbe({ desired, actual: inPlace, ownerComment: MARKER }), [T2]);
     const foreign = record({ name: 'c.example.com', type: 'A', content: '192.0.2.1', comment: null });
     assert.deepEqual(tunnelsToProbe({ desired, actual: [...inPlace, foreign], ownerComment: MARKER }), []);
+  });
+});
+
+describe('planDns: fail closed on Access', () => {
+  const desired = [
+    { hostname: 'guarded.example.com', tunnelId: T1 },
+    { hostname: 'open.example.com', tunnelId: T1 },
+  ];
+  const required = new Set(['guarded.example.com']);
+
+  it('a hostname that needs Access gets no CNAME until its application is in place', () => {
+    const plan = planDns({
+      desired,
+      actual: [],
+      ownerComment: MARKER,
+      connected: RUNNING,
+      access: { required, ready: new Set() },
+    });
+    assert.deepEqual(
+      plan.create.map((spec) => spec.name),
+      ['open.example.com'],
+    );
+    assert.deepEqual(plan.waiting, [
+      { hostname: 'guarded.example.com', tunnelId: T1, reason: 'access-application' },
+    ]);
+    assert.match(
+      renderDnsPlan(plan),
+      /^… waiting guarded\.example\.com: its environment requires Cloudflare Access and its Access application does not exist yet$/m,
+    );
+    assert.match(renderDnsPlan(plan), /0 waiting for cloudflared, 1 waiting for their Access application\n$/);
+    assert.deepEqual([...liveHostnames(plan)], ['open.example.com']);
+
+    const ready = planDns({
+      desired,
+      actual: [],
+      ownerComment: MARKER,
+      connected: RUNNING,
+      access: { required, ready: required },
+    });
+    assert.deepEqual(
+      ready.create.map((spec) => spec.name),
+      ['guarded.example.com', 'open.example.com'],
+    );
+    assert.deepEqual(ready.waiting, []);
+  });
+
+  it('a record is not moved to a new tunnel before the application exists; one in place stays', () => {
+    const current = record({ name: 'guarded.example.com', content: tunnelTarget(T2) });
+    const moving = planDns({
+      desired,
+      actual: [current],
+      ownerComment: MARKER,
+      connected: RUNNING,
+      access: { required, ready: new Set() },
+    });
+    assert.deepEqual(moving.update, []);
+    assert.deepEqual(moving.delete, []);
+    assert.deepEqual(moving.waiting, [
+      { hostname: 'guarded.example.com', tunnelId: T1, reason: 'access-application', kept: current },
+    ]);
+    // Already pointing at its tunnel: kept (cloudflared's own check keeps the app closed meanwhile).
+    const settled = record({ name: 'guarded.example.com' });
+    const kept = planDns({
+      desired,
+      actual: [settled],
+      ownerComment: MARKER,
+      connected: RUNNING,
+      access: { required, ready: new Set() },
+    });
+    assert.deepEqual(kept.unchanged, [settled]);
+    assert.deepEqual(kept.waiting, []);
   });
 });

@@ -61,6 +61,14 @@ test('sandbox: the real service on fake GitHub and Cloudflare takes /expose to l
       .sort(),
     ['linkding.example.com', 'whoami.example.com'],
   );
+  // The sandbox environment requires Access: each app has its own application.
+  assert.deepEqual(
+    sandbox.cloudflare
+      .accessApps()
+      .map((a) => a.domain)
+      .sort(),
+    ['linkding.example.com', 'whoami.example.com'],
+  );
 
   await slack.sendSlashCommand({ command: '/unexpose', text: 'linkding', user_id: 'U0BOB' });
   await eventually(
@@ -78,4 +86,9 @@ test('sandbox: the real service on fake GitHub and Cloudflare takes /expose to l
     ['whoami.example.com'],
   );
   assert.equal(sandbox.cloudflare.tunnels().length, 1);
+  assert.deepEqual(
+    sandbox.cloudflare.accessApps().map((a) => a.domain),
+    ['whoami.example.com'],
+    "linkding's Access application went with it",
+  );
 });

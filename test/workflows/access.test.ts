@@ -213,3 +213,97 @@ test('the application is made beside the tunnel: a failed tunnel takes back the 
   assert.deepEqual(world.cloudflare.accessApps(), []);
   assert.deepEqual(await world.git.listOpenTunnelbotPrs(), []);
 });
+
+test('fail closed: a merged hostname whose application is gone gets no CNAME, with one listing per run', async (t) => {
+  const { world, context } = await accessWorld({
+    mode: 'required',
+    teamName: 'tunnelbot-fake',
+    policies: ['Staff'],
+  });
+  t.after(() => world.close());
+  const exposed = await expose({ app: 'linkding', port: 9090, requester: ALICE }, context);
+  const { approve } = await import('../../src/workflows/approve.js');
+  await approve({ prNumber: exposed.pr.number, expectedHeadSha: exposed.pr.headSha, approver: BOB }, context);
+  world.cloudflare.deleteAccessAppByHand(world.cloudflare.accessApps()[0]!.id);
+  await world.fluxApplies();
+  const { reconcileDns } = await import('../../src/workflows/reconcile.js');
+  const before = world.cloudflare.requestCount('access.apps.list');
+  const run = await reconcileDns(context);
+  assert.equal(
+    world.cloudflare.requestCount('access.apps.list') - before,
+    1,
+    'one listing for the whole run',
+  );
+  assert.deepEqual(world.cloudflare.records(), [], 'no CNAME without its Access application');
+  assert.deepEqual(run.dns.plan.waiting, [
+    { hostname: 'linkding.example.com', tunnelId: exposed.tunnelId, reason: 'access-application' },
+  ]);
+  assert.equal(run.access?.drift[0]?.kind, 'missing');
+});
+
+test('the orphan collector deletes our unreferenced Access applications after the grace period, never others', async (t) => {
+  const { world, context } = await accessWorld({
+    mode: 'required',
+    teamName: 'tunnelbot-fake',
+    policies: ['Staff'],
+  });
+  t.after(() => world.close());
+  const { collectOrphans } = await import('../../src/workflows/reconcile.js');
+  const ours = world.cloudflare.seedAccessApp({
+    name: accessApplicationName(context.settings.instance, 'stale.example.com'),
+    domain: 'stale.example.com',
+  });
+  const foreign = world.cloudflare.seedAccessApp({ name: 'hand made', domain: 'other.example.com' });
+  const young = await collectOrphans(context);
+  assert.deepEqual(young.access?.deleted, [], 'within the grace period');
+  assert.equal(world.cloudflare.accessApps().length, 2);
+  const swept = await collectOrphans(context, { graceMs: 0 });
+  assert.deepEqual(
+    swept.access?.deleted.map((d) => d.id),
+    [ours.id],
+  );
+  assert.deepEqual(
+    world.cloudflare.accessApps().map((a) => a.id),
+    [foreign.id],
+  );
+  assert.match(world.logs(), /orphan Access application deleted/);
+});
+
+test('drift: an application of ours whose policies were changed by hand is made again from the settings', async (t) => {
+  const { world, staff, context } = await accessWorld({
+    mode: 'required',
+    teamName: 'tunnelbot-fake',
+    policies: ['Staff'],
+  });
+  t.after(() => world.close());
+  const everyone = world.cloudflare.seedAccessPolicy('Everyone');
+  const exposed = await expose({ app: 'linkding', port: 9090, requester: ALICE }, context);
+  const { approve } = await import('../../src/workflows/approve.js');
+  await approve({ prNumber: exposed.pr.number, expectedHeadSha: exposed.pr.headSha, approver: BOB }, context);
+  const [original] = world.cloudflare.accessApps();
+  original!.policyIds = [everyone.id];
+  const { readAccessInventory, repairAccess, repairNotice } = await import('../../src/workflows/access.js');
+  const { desiredState } = await import('../../src/core/desired-state.js');
+  const base = await context.git.defaultBranch();
+  const desired = desiredState(await context.git.readSnapshot(base.sha), context.settings);
+  const inventory = await readAccessInventory(context, desired);
+  assert.deepEqual(
+    inventory?.drift.map((d) => [d.hostname, d.kind]),
+    [['linkding.example.com', 'changed']],
+  );
+  assert.equal(
+    inventory?.gate.ready.has('linkding.example.com'),
+    false,
+    'a changed application is not in place',
+  );
+  const { repaired } = await repairAccess(context, inventory!);
+  const apps = world.cloudflare.accessApps();
+  assert.equal(apps.length, 1);
+  assert.notEqual(apps[0]!.id, original!.id);
+  assert.deepEqual(apps[0]!.policyIds, [staff.id]);
+  assert.deepEqual(repaired[0]?.staleAudTags, [original!.aud]);
+  assert.match(
+    repairNotice(repaired[0]!),
+    /had changed \(its reusable policies are not the ones the settings name\)/,
+  );
+});

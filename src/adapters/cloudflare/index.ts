@@ -14,6 +14,7 @@ import {
   renderDnsPlan,
   tunnelsToProbe,
   tunnelTarget,
+  type AccessGate,
   type DesiredHostname,
   type DnsPlan,
   type DnsRecord,
@@ -82,6 +83,17 @@ export interface AccessApplication {
   domain: string;
   /** The Application Audience tag cloudflared checks tokens against. */
   aud: string;
+  /** ISO timestamp from Cloudflare's `created_at`; '' when the answer had none. */
+  createdAt: string;
+  /** The policies as the application lists them, in precedence order. */
+  policies: AccessApplicationPolicy[];
+}
+
+/** One policy of an application: a reusable one linked to it, or the application's own. */
+export interface AccessApplicationPolicy {
+  id: string;
+  name: string;
+  include: unknown[];
 }
 
 export interface Zone {
@@ -170,6 +182,15 @@ function toAccessApplication(raw: unknown): AccessApplication {
     name: String(app['name'] ?? ''),
     domain: normalizeHostname(String(app['domain'] ?? '')),
     aud: String(app['aud'] ?? ''),
+    createdAt: typeof app['created_at'] === 'string' ? app['created_at'] : '',
+    policies: (Array.isArray(app['policies']) ? app['policies'] : []).map((raw: unknown) => {
+      const policy = (raw ?? {}) as Record<string, unknown>;
+      return {
+        id: String(policy['id'] ?? ''),
+        name: String(policy['name'] ?? ''),
+        include: Array.isArray(policy['include']) ? (policy['include'] as unknown[]) : [],
+      };
+    }),
   };
 }
 
@@ -819,6 +840,8 @@ export class CloudflareAdapter {
     desired: readonly DesiredHostname[];
     ownerComment: string;
     dryRun?: boolean;
+    /** Fail closed: hostnames that need their Access application first (see planDns). */
+    access?: AccessGate;
   }): Promise<DnsConvergence> {
     const { actual, unroutable, zoneFailures } = await this.readDnsState(input.desired, input.ownerComment);
     const leftOut = new Set([
@@ -831,7 +854,7 @@ export class CloudflareAdapter {
       ownerComment: input.ownerComment,
     };
     const connected = await this.connectedTunnels(tunnelsToProbe(planInput));
-    const plan = planDns({ ...planInput, connected });
+    const plan = planDns({ ...planInput, connected, ...(input.access && { access: input.access }) });
     const text =
       renderDnsPlan(plan) +
       unroutable.map((u) => `! unroutable ${u.hostname}: ${u.reason}\n`).join('') +
@@ -966,6 +989,21 @@ export class CloudflareAdapter {
         ),
     );
     return policies.map((policy) => ({ id: policy.id ?? '', name: policy.name ?? '' }));
+  }
+
+  /** Every Access application of the account, all pages: one listing serves a whole reconciliation. */
+  async listAccessApplications(): Promise<AccessApplication[]> {
+    const apps = await this.call(
+      { action: 'list the Access applications', permission: PERMISSION.accessApps },
+      () =>
+        collectPages(
+          this.client.zeroTrust.access.applications.list({
+            account_id: this.accountId,
+            per_page: ACCESS_PAGE_SIZE,
+          }),
+        ),
+    );
+    return apps.map(toAccessApplication);
   }
 
   /** Applications whose domain is exactly `hostname`. */

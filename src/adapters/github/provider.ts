@@ -556,6 +556,21 @@ export class GitHubProvider implements GitProvider {
     return pull ? this.toInfo(pull) : undefined;
   }
 
+  async findMergedPr(branch: string): Promise<PullRequestInfo | undefined> {
+    const { data } = await this.call(`looking for the merged pull request of ${branch}`, (o) =>
+      o.rest.pulls.list({
+        ...this.repoRef,
+        state: 'closed',
+        head: `${this.options.owner}:${branch}`,
+        sort: 'created',
+        direction: 'desc',
+        per_page: 10,
+      }),
+    );
+    const pull = data.find((candidate) => candidate.merged_at !== null);
+    return pull ? this.toInfo(pull) : undefined;
+  }
+
   async listOpenTunnelbotPrs(): Promise<PullRequestInfo[]> {
     const base = await this.baseBranchName();
     const pulls = await this.call(`listing open pull requests of ${this.repoName}`, (o) =>

@@ -26,11 +26,11 @@ export const reconcileCommand: CliCommand = {
     const config = loadServiceConfig(io, { slack: false, github: true, cloudflare: true });
     const logger = commandLogger(io, config);
     const context = createContext(config, logger);
-    const { desired, dns } = await reconcileDns(context, { dryRun: values['dry-run'] });
+    const { desired, dns, access } = await reconcileDns(context, { dryRun: values['dry-run'] });
     for (const warning of desired.warnings) io.stderr(`warning: ${warning}\n`);
     io.stdout(dns.text);
     if (values.orphans && !values['dry-run']) {
-      const report = await collectOrphans(context, { desired });
+      const report = await collectOrphans(context, { desired, ...(access && { accessInventory: access }) });
       for (const deleted of report.deleted)
         io.stdout(`deleted orphan tunnel ${deleted.name} (${deleted.id}): ${deleted.reason}\n`);
       for (const running of report.running)
@@ -39,7 +39,11 @@ export const reconcileCommand: CliCommand = {
         );
       for (const failed of report.failed)
         io.stderr(`could not delete tunnel ${failed.name} (${failed.id}): ${failed.message}\n`);
-      if (report.failed.length > 0) return 1;
+      for (const deleted of report.access?.deleted ?? [])
+        io.stdout(`deleted orphan Access application ${deleted.name} (${deleted.id}): ${deleted.reason}\n`);
+      for (const failed of report.access?.failed ?? [])
+        io.stderr(`could not delete Access application ${failed.name} (${failed.id}): ${failed.message}\n`);
+      if (report.failed.length > 0 || (report.access?.failed.length ?? 0) > 0) return 1;
     }
     return dns.plan.conflicts.length > 0 || dns.zoneFailures.length > 0 ? 1 : 0;
   },

@@ -595,6 +595,11 @@ export class FakeCloudflare {
     });
   }
 
+  /** Someone deletes an Access application by hand in the dashboard. */
+  deleteAccessAppByHand(id: string): void {
+    this.access.deleteApp(id);
+  }
+
   accessApps(): FakeAccessApp[] {
     return [...this.access.apps.values()];
   }

@@ -11,8 +11,10 @@ import { EXPOSE_FORM_CALLBACK } from './blocks.js';
  * (`response_action: errors`); the channel the command was typed in travels in `private_metadata`.
  */
 
-const BLOCKS = { app: 'app', port: 'port', env: 'env', host: 'host', ns: 'ns' } as const;
+const BLOCKS = { app: 'app', port: 'port', env: 'env', host: 'host', ns: 'ns', access: 'access' } as const;
 const ACTION = 'value';
+/** The checkbox's value; ticked, the request asks for access=public (the request service decides if allowed). */
+const PUBLIC_OPTION = 'public';
 
 export interface ExposeFormInput {
   readonly channel: string;
@@ -56,6 +58,21 @@ export function exposeForm(input: ExposeFormInput): types.ModalView {
   blocks.push(
     textInput(BLOCKS.host, 'Hostname', 'default: <app>.<the environment domain>', true),
     textInput(BLOCKS.ns, 'Namespace', 'default: found from the Service', true),
+    {
+      type: 'input',
+      block_id: BLOCKS.access,
+      optional: true,
+      label: { type: 'plain_text', text: 'Cloudflare Access' },
+      hint: {
+        type: 'plain_text',
+        text: 'Only where the environment makes Access optional. PUBLIC: anyone on the internet reaches this app.',
+      },
+      element: {
+        type: 'checkboxes',
+        action_id: ACTION,
+        options: [{ text: { type: 'plain_text', text: 'public (no Access)' }, value: PUBLIC_OPTION }],
+      },
+    },
   );
   return {
     type: 'modal',
@@ -71,6 +88,7 @@ export function exposeForm(input: ExposeFormInput): types.ModalView {
 const FieldValue = z.object({
   value: z.string().nullish(),
   selected_option: z.object({ value: z.string() }).nullish(),
+  selected_options: z.array(z.object({ value: z.string() })).nullish(),
 });
 const FormValues = z.record(z.string(), z.record(z.string(), FieldValue));
 const PrivateMetadata = z.object({ channel: z.string().min(1) });
@@ -121,6 +139,8 @@ export function readExposeForm(view: {
   const namespace =
     ns === undefined ? undefined : check(BLOCKS.ns, () => validateNamespace(ns.toLowerCase()));
   const environment = field(values.data, BLOCKS.env);
+  const ticked = values.data[BLOCKS.access]?.[ACTION]?.selected_options ?? [];
+  const askedPublic = ticked.some((option) => option.value === PUBLIC_OPTION);
   if (Object.keys(errors).length > 0 || app === undefined || port === undefined) return { ok: false, errors };
   return {
     ok: true,
@@ -131,6 +151,7 @@ export function readExposeForm(view: {
       ...(hostname !== undefined && { hostname }),
       ...(environment !== undefined && { environment }),
       ...(namespace !== undefined && { namespace }),
+      ...(askedPublic && { access: 'public' as const }),
     },
   };
 }

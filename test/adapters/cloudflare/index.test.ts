@@ -16,7 +16,9 @@ describe('convergeDns: a CNAME only for a tunnel that runs', () => {
 
     const before = await h.adapter.convergeDns({ desired, ownerComment: MARKER });
     assert.deepEqual(h.fake.records(), [], 'no record while cloudflared has never connected');
-    assert.deepEqual(before.plan.waiting, [{ hostname: 'app.example.com', tunnelId: tunnel.id }]);
+    assert.deepEqual(before.plan.waiting, [
+      { hostname: 'app.example.com', tunnelId: tunnel.id, reason: 'connector' },
+    ]);
     assert.deepEqual(before.live, []);
     assert.match(before.text, /… waiting app\.example\.com: tunnel .* has no active connector yet/);
 

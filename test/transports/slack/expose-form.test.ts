@@ -131,3 +131,41 @@ test('readExposeForm: state values of the wrong shape ask to reopen the form', (
   assert.ok(!result.ok);
   assert.match(result.errors.app!, /out of date/);
 });
+
+test('exposeForm: the "public (no Access)" checkbox is optional and starts unticked', () => {
+  const block = form.blocks.find((b) => 'block_id' in b && b.block_id === 'access') as
+    | {
+        optional?: boolean;
+        element: {
+          type: string;
+          options: { value: string; text: { text: string } }[];
+          initial_options?: unknown;
+        };
+      }
+    | undefined;
+  assert.ok(block, 'the form has an access block');
+  assert.equal(block.optional, true);
+  assert.equal(block.element.type, 'checkboxes');
+  assert.deepEqual(
+    block.element.options.map((o) => [o.value, o.text.text]),
+    [['public', 'public (no Access)']],
+  );
+  assert.equal(block.element.initial_options, undefined);
+});
+
+test('readExposeForm: the ticked checkbox asks for access=public, unticked asks for nothing', () => {
+  const state = submission({ app: 'grafana', port: '3000' });
+  const values = state.state.values as Record<string, Record<string, unknown>>;
+  assert.equal((readExposeForm(state) as { command: { access?: string } }).command.access, undefined);
+  const ticked = submissionState('V1', form.blocks, {
+    app: { value: { type: 'plain_text_input', value: 'grafana' } },
+    port: { value: { type: 'plain_text_input', value: '3000' } },
+    access: { value: { type: 'checkboxes', selected_options: [{ value: 'public' }] } },
+  });
+  assert.ok(values.access, 'Slack sends the unticked checkbox too');
+  assert.deepEqual(readExposeForm({ state: { values: ticked }, private_metadata: form.private_metadata }), {
+    ok: true,
+    channel: 'C0TUNNELS',
+    command: { app: 'grafana', port: 3000, environment: 'staging', access: 'public' },
+  });
+});
