@@ -1,6 +1,7 @@
 import type { AccessRequest } from '../core/access.js';
 import { decide, groupsToResolve, type PolicyQuestion } from '../core/approval-policy.js';
 import { BoundedSet } from '../core/bounded-set.js';
+import { WorkQueue } from '../core/work-queue.js';
 import type { FluxEvent } from '../core/flux-event.js';
 import { explainFluxFailure } from '../core/flux-failure.js';
 import type { Person, PullRequestInfo } from '../core/git-provider.js';
@@ -98,6 +99,12 @@ export interface RequestServiceOptions {
   /** How long a user group's members are trusted before asking again; 5 minutes by default. */
   readonly groupCacheMs?: number;
   readonly now?: () => number;
+  /**
+   * How many people's requests (expose, unexpose, approve, reject) are worked on at once; the others wait their
+   * turn. 4 by default: a burst of commands is acked first and then served in order, and GitHub, which asks
+   * integrators to make content-creating calls one after another, sees a few at a time.
+   */
+  readonly concurrency?: number;
 }
 
 /** What a request workflow returns to the steps every request shares. */
@@ -109,10 +116,18 @@ interface OpenedRequest {
   readonly warnings: readonly string[];
 }
 
+/** A request's own workflow, given the environment, the step that posts the root message, and the PR step. */
+type RunRequest = (
+  environment: string,
+  announce: (subject: RequestSubject) => Promise<{ channel: string; messageTs: string } | undefined>,
+  opened: OpenedStep,
+) => Promise<OpenedRequest>;
+
 /** PR labels that mark a request's last message as posted, so no replica posts it twice. */
 export const DONE_LABELS = { live: 'tunnelbot:live', removed: 'tunnelbot:removed' } as const;
 
 const GROUP_CACHE_MS = 5 * 60 * 1000;
+const DEFAULT_CONCURRENCY = 4;
 
 function person(actor: Actor): Person {
   return { slackUserId: actor.id, name: actor.name };
@@ -141,12 +156,14 @@ export class RequestService {
   private readonly groups = new Map<string, { members: ReadonlySet<string>; until: number }>();
   private readonly now: () => number;
   private readonly deciding = new Set<number>();
+  private readonly turns: WorkQueue;
 
   constructor(private readonly options: RequestServiceOptions) {
     this.context = options.context;
     this.conversation = options.conversation;
     this.log = options.context.logger.child({ component: 'requests' });
     this.now = options.now ?? Date.now;
+    this.turns = new WorkQueue(options.concurrency ?? DEFAULT_CONCURRENCY);
   }
 
   // --- requests from people -------------------------------------------------------------------------------
@@ -185,11 +202,16 @@ export class RequestService {
     actor: Actor,
     requested: string | undefined,
     where: { channel: string } | undefined,
-    run: (
-      environment: string,
-      announce: (subject: RequestSubject) => Promise<{ channel: string; messageTs: string } | undefined>,
-      opened: OpenedStep,
-    ) => Promise<OpenedRequest>,
+    run: RunRequest,
+  ): Promise<Reply> {
+    return this.turns.run(() => this.requestNow(actor, requested, where, run));
+  }
+
+  private async requestNow(
+    actor: Actor,
+    requested: string | undefined,
+    where: { channel: string } | undefined,
+    run: RunRequest,
   ): Promise<Reply> {
     let ref: MessageRef | undefined;
     let subject: RequestSubject | undefined;
@@ -225,7 +247,7 @@ export class RequestService {
    * reply names it.
    */
   async approve(actor: Actor, input: { prNumber: number; headSha?: string }): Promise<Reply> {
-    return this.once(input.prNumber, () => this.approveOnce(actor, input));
+    return this.once(input.prNumber, () => this.turns.run(() => this.approveOnce(actor, input)));
   }
 
   private async approveOnce(actor: Actor, input: { prNumber: number; headSha?: string }): Promise<Reply> {
@@ -283,7 +305,7 @@ export class RequestService {
 
   /** Reject: close the PR and delete its branch and the tunnel created for it. The requester may withdraw. */
   async reject(actor: Actor, input: { prNumber: number; reason?: string }): Promise<Reply> {
-    return this.once(input.prNumber, () => this.rejectOnce(actor, input));
+    return this.once(input.prNumber, () => this.turns.run(() => this.rejectOnce(actor, input)));
   }
 
   private async rejectOnce(actor: Actor, input: { prNumber: number; reason?: string }): Promise<Reply> {

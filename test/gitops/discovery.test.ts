@@ -97,3 +97,29 @@ test('the Kustomizations that apply a directory: the most specific spec.path con
     'flux-system (./clusters/staging) does not apply the tunnels',
   );
 });
+
+test('parseRepository remembers files by their text: shared results are frozen, broken files stay unreadable', () => {
+  const service =
+    'apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: apps}\nspec: {ports: [{port: 80}]}\n';
+  const first = parseRepository({
+    files: new Map([
+      ['a/service.yaml', service],
+      ['a/broken.yaml', 'a: [1'],
+    ]),
+  });
+  const second = parseRepository({
+    files: new Map([
+      ['b/service.yaml', service],
+      ['b/broken.yaml', 'a: [1'],
+    ]),
+  });
+  assert.deepEqual(first.unreadable, ['a/broken.yaml']);
+  assert.deepEqual(second.unreadable, ['b/broken.yaml']);
+  assert.equal(second.documents[0]!.path, 'b/service.yaml', 'where a document came from is per snapshot');
+  assert.equal(second.documents[0]!.value, first.documents[0]!.value, 'the same text is parsed once');
+  const value = first.documents[0]!.value as { metadata: { name: string } };
+  assert.throws(() => {
+    value.metadata.name = 'changed';
+  }, TypeError);
+  assert.equal(value.metadata.name, 'web');
+});

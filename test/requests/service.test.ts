@@ -67,6 +67,7 @@ async function setup(
     policy?: string;
     directory?: Directory;
     beforeGitHub?: (method: string, path: string) => Promise<void>;
+    concurrency?: number;
   } = {},
 ): Promise<Setup> {
   let merges = 0;
@@ -84,6 +85,7 @@ async function setup(
     ...(conversation && { conversation }),
     ...(options.directory && { directory: options.directory }),
     dnsAwaitsFlux: true,
+    ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
   });
   return { world, service, merges: () => merges };
 }
@@ -331,4 +333,29 @@ test('someone outside the policy is refused before anything exists', async (t) =
   assert.deepEqual(conversation.calls, [], 'no message posted');
   assert.deepEqual(await world.git.listOpenTunnelbotPrs(), []);
   assert.deepEqual(world.cloudflare.tunnels(), []);
+});
+
+test('a burst of requests is worked on a few at a time, and every one is answered', async (t) => {
+  let reading = 0;
+  let most = 0;
+  const { world, service } = await setup(t, new RecordingConversation(), {
+    concurrency: 2,
+    beforeGitHub: async (method, path) => {
+      if (method !== 'GET' || !/\/branches\//.test(path)) return;
+      reading += 1;
+      most = Math.max(most, reading);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      reading -= 1;
+    },
+  });
+  // Each request reads the default branch first, one read at a time.
+  const replies = await Promise.all(
+    Array.from({ length: 4 }, (_, i) =>
+      service.expose(ALICE, { app: `app${i}`, port: 8080 }, { channel: CHANNEL }),
+    ),
+  );
+  assert.equal(most, 2, 'two requests at work at most, the others waiting their turn');
+  for (const reply of replies) assert.equal(reply.ok, true, reply.text);
+  const prs = await world.git.listOpenTunnelbotPrs();
+  assert.deepEqual(prs.map((pr) => pr.metadata?.app).sort(), ['app0', 'app1', 'app2', 'app3']);
 });

@@ -21,24 +21,59 @@ export function parseRepository(snapshot: RepoSnapshot): ParsedRepository {
   const unreadable: string[] = [];
   for (const [path, text] of [...snapshot.files].sort(([a], [b]) => a.localeCompare(b))) {
     if (!isYamlPath(path) || path.split('/').pop() === '.sops.yaml') continue;
-    const parsed = parseAllDocuments(text);
-    if (!Array.isArray(parsed) || parsed.some((document) => document.errors.length > 0)) {
+    const values = parseFile(text);
+    if (values === undefined) {
       unreadable.push(path);
       continue;
     }
-    parsed.forEach((document, index) => {
-      const value: unknown = document.toJS({ maxAliasCount: 100 });
-      if (value && typeof value === 'object' && !Array.isArray(value)) {
-        documents.push({
-          path,
-          index,
-          documentsInFile: parsed.length,
-          value: value as Record<string, unknown>,
-        });
-      }
+    values.forEach((value, index) => {
+      if (value !== null) documents.push({ path, index, documentsInFile: values.length, value });
     });
   }
   return { documents, unreadable };
+}
+
+/**
+ * The documents of one file as plain data (null where a document is not a mapping), or undefined when the file is
+ * not valid YAML. Parsing is most of the work of every request (each reads the whole repository, and a burst of
+ * commands reads the same commit), so results are remembered by the file's text: the same bytes parse the same.
+ * They are frozen, since every caller shares them.
+ */
+function parseFile(text: string): ReadonlyArray<Record<string, unknown> | null> | undefined {
+  const known = parsedFiles.get(text);
+  if (known !== undefined || parsedFiles.has(text)) {
+    // Most recently used last, so the oldest entry is the one forgotten.
+    parsedFiles.delete(text);
+    parsedFiles.set(text, known);
+    return known;
+  }
+  const parsed = parseAllDocuments(text);
+  const values =
+    !Array.isArray(parsed) || parsed.some((document) => document.errors.length > 0)
+      ? undefined
+      : parsed.map((document) => {
+          const value: unknown = document.toJS({ maxAliasCount: 100 });
+          return value && typeof value === 'object' && !Array.isArray(value)
+            ? (deepFreeze(value) as Record<string, unknown>)
+            : null;
+        });
+  if (text.length <= MAX_REMEMBERED_CHARS) {
+    parsedFiles.set(text, values && Object.freeze(values));
+    if (parsedFiles.size > MAX_REMEMBERED_FILES) parsedFiles.delete(parsedFiles.keys().next().value!);
+  }
+  return values;
+}
+
+const MAX_REMEMBERED_FILES = 4096;
+const MAX_REMEMBERED_CHARS = 256 * 1024;
+const parsedFiles = new Map<string, ReadonlyArray<Record<string, unknown> | null> | undefined>();
+
+function deepFreeze(value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
 
 export function dirname(path: string): string {

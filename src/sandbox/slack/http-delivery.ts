@@ -1,3 +1,4 @@
+import { Agent, request as httpRequest } from 'node:http';
 import { signSlackRequest } from './signing.js';
 import type { Envelope } from './types.js';
 
@@ -44,16 +45,11 @@ export async function postToApp(
     headers['x-slack-retry-num'] = String(request.retry.num);
     headers['x-slack-retry-reason'] = request.retry.reason;
   }
-  let response: Response;
+  let answer: { status: number; type: string; text: string };
   try {
-    response = await fetch(target.url, {
-      method: 'POST',
-      headers,
-      body: request.body,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    answer = await post(target.url, headers, request.body, timeoutMs);
   } catch (error) {
-    const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
+    const timedOut = error instanceof Error && error.name === 'TimeoutError';
     throw new Error(
       timedOut
         ? `the app did not answer a Slack delivery to ${target.url} within ${timeoutMs} ms`
@@ -61,12 +57,46 @@ export async function postToApp(
       { cause: error },
     );
   }
-  const text = await response.text();
-  if (!response.ok) throw new FakeSlackDeliveryError(response.status, text);
-  if (text === '') return undefined;
-  return (response.headers.get('content-type') ?? '').startsWith('application/json')
-    ? JSON.parse(text)
-    : text;
+  if (answer.status < 200 || answer.status > 299)
+    throw new FakeSlackDeliveryError(answer.status, answer.text);
+  if (answer.text === '') return undefined;
+  return answer.type.startsWith('application/json') ? JSON.parse(answer.text) : answer.text;
+}
+
+// Slack keeps its connections to a Request URL open between deliveries, as this agent does.
+const agent = new Agent({ keepAlive: true });
+
+function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+): Promise<{ status: number; type: string; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            type: String(res.headers['content-type'] ?? ''),
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(timeoutMs, () => {
+      const error = new Error(`no answer within ${timeoutMs} ms`);
+      error.name = 'TimeoutError';
+      req.destroy(error);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** The request Slack sends to a Request URL for an envelope's payload. */
