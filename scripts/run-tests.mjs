@@ -1,5 +1,6 @@
 // Runs every test/**/*.test.ts with Node's own test runner (TypeScript through tsx).
 // Arguments narrow the run: `npm test -- sops` runs the files whose path contains "sops".
+// TUNNELBOT_TEST_REPORTER picks another reporter of node:test (`npm run docs:quality` reads TAP).
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -23,7 +24,14 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    `--test-reporter=${process.env.TUNNELBOT_TEST_REPORTER ?? 'spec'}`,
+    '--test-concurrency=2',
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { readTap, renderQualityDoc } from '../../scripts/quality-doc.js';
+
+const FIGURES_HELPER = new URL('../helpers/figures.ts', import.meta.url).href;
+
+test('readTap takes the counts and the published figures from a real node --test TAP run', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tunnelbot-tap-'));
+  const file = join(dir, 'sample.test.ts');
+  writeFileSync(
+    file,
+    `import { test } from 'node:test';
+import { figure } from ${JSON.stringify(FIGURES_HELPER)};
+test('outer', async (t) => {
+  figure(t, 'fault matrix of /demo', { cells: 52, complete: 40, failedCleanly: 12 });
+  await t.test('inner', (t) => figure(t, 'texts fuzzed', 10000));
+});
+test('plain', () => {});
+`,
+  );
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', file], {
+    encoding: 'utf8',
+    // Inside a test run, node --test would otherwise report to this runner instead of printing TAP.
+    env: { ...process.env, NODE_TEST_CONTEXT: undefined },
+  });
+  assert.equal(run.status, 0, run.stderr);
+  const report = readTap(run.stdout);
+  assert.equal(report.tests, 3);
+  assert.equal(report.pass, 3);
+  assert.equal(report.fail, 0);
+  assert.ok(report.durationMs > 0);
+  // TAP prints a test's diagnostics after its subtests.
+  assert.deepEqual(report.figures, [
+    { name: 'texts fuzzed', value: 10000 },
+    { name: 'fault matrix of /demo', value: { cells: 52, complete: 40, failedCleanly: 12 } },
+  ]);
+  assert.throws(() => readTap('ok 1 - something\n'), /no "# tests" line/);
+});
+
+test('the page shows every benchmark figure with its command and date, and the test counts', () => {
+  const page = renderQualityDoc({
+    results: {
+      webhooks: {
+        goal: 'ratio >= 0.8',
+        github: { ratio: 0.81, requestsPerSecond: 7000 },
+        measuredAt: '2026-12-03T10:00:00.000Z',
+        node: 'v20.20.2',
+      },
+    },
+    tests: { tests: 10, pass: 10, fail: 0, durationMs: 12_345, figures: [{ name: 'a | b', value: 3 }] },
+    testedAt: '2026-12-03T11:00:00.000Z',
+    node: 'v20.20.2',
+  });
+  assert.match(page, /`npm test` on 2026-12-03 \(Node v20.20.2\): 10 tests, 10 passed,\n0 failed, 12 s/);
+  assert.match(page, /\| a \\\| b \| 3 \|/);
+  assert.match(
+    page,
+    /`node --import tsx bench\/webhooks.ts` \(part of `npm run bench`\) on 2026-12-03 \(Node v20.20.2\)/,
+  );
+  assert.match(page, /\| goal \| ratio >= 0.8 \|/);
+  assert.match(page, /\| github.ratio \| 0.81 \|/);
+  assert.doesNotMatch(page, /measuredAt/);
+});
