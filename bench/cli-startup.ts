@@ -181,11 +181,8 @@ async function serveFigures(): Promise<Record<string, unknown>> {
 }
 
 export async function run(): Promise<void> {
-  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  // `npm run build`, not tsc alone: the build also bundles the Cloudflare client serve loads.
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('npm run build failed');
   console.log(
     `runs from dist/ through bin/tunnelbot.js (built just now; no tsx), median of ${RUNS} runs each`,
