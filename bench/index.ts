@@ -1,4 +1,7 @@
-/** `npm run bench`: runs every benchmark module below in sequence; each prints its own figures. */
+/**
+ * `npm run bench`: runs every benchmark module below in sequence (or those named as arguments); each prints its own
+ * figures with their goals and records them in bench/results.json.
+ */
 import { run as cliStartup } from './cli-startup.js';
 import { run as cloudflareDns } from './cloudflare-dns.js';
 import { run as cloudflaredEdit } from './cloudflared-edit.js';
@@ -23,7 +26,15 @@ const benchmarks: Array<[name: string, run: () => Promise<void>]> = [
   ['cli-startup', cliStartup],
 ];
 
+// `npm run bench -- webhooks cli-startup` runs only those; no argument runs every one.
+const only = process.argv.slice(2);
+const unknown = only.filter((name) => !benchmarks.some(([known]) => known === name));
+if (unknown.length) {
+  console.error(`unknown benchmark ${unknown.join(', ')}; known: ${benchmarks.map(([n]) => n).join(', ')}`);
+  process.exit(2);
+}
 for (const [name, run] of benchmarks) {
+  if (only.length && !only.includes(name)) continue;
   console.log(`== ${name}`);
   await run();
 }

@@ -143,7 +143,7 @@ async function compare(route: 'flux' | 'github') {
   const ratio = best(ours) / best(bare);
   console.log(
     `${route}: ${best(ours).toFixed(0)} req/s through tunnelbot's route, ${best(bare).toFixed(0)} req/s bare: ` +
-      `ratio ${ratio.toFixed(2)} (goal ≥ ${GOAL}; ${body.length}-byte body, best of ${ROUNDS} rounds of ${REQUESTS})`,
+      `ratio ${ratio.toFixed(2)} (goal ≥ ${GOAL}: ${ratio >= GOAL ? 'met' : 'MISSED'}; ${body.length}-byte body, best of ${ROUNDS} rounds of ${REQUESTS})`,
   );
   return {
     requestsPerSecond: Math.round(best(ours)),

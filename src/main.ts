@@ -15,8 +15,7 @@ import { metricsRoute } from './transports/http/metrics.js';
 import { BackgroundWork } from './transports/http/background.js';
 import { Readiness } from './transports/http/readiness.js';
 import { closeHttpServer, createHttpServer } from './transports/http/server.js';
-import { createSlackClient, SlackTransport, type SlackTransportOptions } from './transports/slack/app.js';
-import { SlackConversation, SlackDirectory } from './transports/slack/conversation.js';
+import type { SlackTransport, SlackTransportOptions } from './transports/slack/app.js';
 import type { WorkflowContext } from './workflows/context.js';
 import { PullRequestPoller } from './workflows/poll-pull-requests.js';
 
@@ -99,6 +98,19 @@ export function createRequestService(
   return new RequestService({ context, ...extra, dnsAwaitsFlux: config.flux.webhookToken !== undefined });
 }
 
+async function loadSlackStack() {
+  const [app, conversation] = await Promise.all([
+    import('./transports/slack/app.js'),
+    import('./transports/slack/conversation.js'),
+  ]);
+  return {
+    createSlackClient: app.createSlackClient,
+    SlackTransport: app.SlackTransport,
+    SlackConversation: conversation.SlackConversation,
+    SlackDirectory: conversation.SlackDirectory,
+  };
+}
+
 export async function createService(
   config: Config,
   logger: Logger,
@@ -107,15 +119,17 @@ export async function createService(
   tuning: { slack?: SlackTuning } = {},
 ): Promise<Service> {
   const fluxToken = config.flux.webhookToken;
-  const slackClient = config.slack.botToken
-    ? createSlackClient(config.slack, logger, tuning.slack?.retries)
-    : undefined;
+  // Bolt, the Web API client and Socket Mode are loaded only when Slack is on: `serve --without-slack` never needs
+  // them, and they are a good part of start-up time and memory.
+  const slackStack = config.slack.botToken ? await loadSlackStack() : undefined;
+  const slackClient = slackStack?.createSlackClient(config.slack, logger, tuning.slack?.retries);
   const requests = createRequestService(config, context, {
     metrics,
-    ...(slackClient && {
-      conversation: new SlackConversation(slackClient),
-      directory: new SlackDirectory(slackClient),
-    }),
+    ...(slackStack &&
+      slackClient && {
+        conversation: new slackStack.SlackConversation(slackClient),
+        directory: new slackStack.SlackDirectory(slackClient),
+      }),
   });
   const work = new BackgroundWork();
   const handle = (event: PullRequestEvent) => work.track(requests.onPullRequestEvent(event));
@@ -123,8 +137,8 @@ export async function createService(
   const server = createHttpServer({ logger, metrics });
   const readiness = new Readiness(logger);
   readiness.watch('github', { run: () => context.git.defaultBranch() });
-  const slack = slackClient
-    ? new SlackTransport({ slack: config.slack, requests, logger, readiness, ...tuning.slack })
+  const slack = slackStack
+    ? new slackStack.SlackTransport({ slack: config.slack, requests, logger, readiness, ...tuning.slack })
     : undefined;
   if (slack?.httpRoutes) await server.register(slack.httpRoutes);
   await server.register(healthRoutes, { readiness });

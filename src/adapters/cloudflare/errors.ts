@@ -1,4 +1,4 @@
-import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'cloudflare';
+import { APIConnectionError, APIConnectionTimeoutError, APIError } from './sdk.js';
 import { TunnelbotError, type ErrorCode } from '../../errors.js';
 import { connectionFailureReason } from '../connection-failure.js';
 

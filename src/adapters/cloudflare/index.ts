@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Cloudflare from 'cloudflare';
+import type Cloudflare from 'cloudflare';
 import type { CloudflareTunnel } from 'cloudflare/resources/shared';
 import type { RecordResponse } from 'cloudflare/resources/dns/records';
 import type { AccessIncludeRule } from '../../core/access.js';
@@ -23,6 +23,7 @@ import {
 import { collectOrphanTunnels, type OrphanDecision } from '../../core/orphan-tunnels.js';
 import { cloudflareCodes, isNotFound, PERMISSION, toTunnelbotError, type CallContext } from './errors.js';
 import { collectPages } from './pagination.js';
+import { createCloudflareClient, type CloudflareClient } from './sdk.js';
 
 export interface CloudflareOptions {
   apiToken: string;
@@ -276,7 +277,7 @@ export function credentialsFromToken(token: string, expectedTunnelId: string): T
  * comes out as a TunnelbotError; retries of 429/5xx/timeouts are the SDK's (it honours `retry-after`).
  */
 export class CloudflareAdapter {
-  private readonly client: Cloudflare;
+  private readonly client: CloudflareClient;
   private readonly accountId: string;
   private readonly logger: Logger;
   private zones: { readonly list: Promise<Zone[]>; readonly listedAt: number } | null = null;
@@ -287,7 +288,7 @@ export class CloudflareAdapter {
     this.logger = options.logger;
     this.clock = options.clock ?? Date.now;
     const log = options.logger;
-    this.client = new Cloudflare({
+    this.client = createCloudflareClient({
       apiToken: options.apiToken,
       // Passed explicitly (null) so the SDK does not pick other credentials up from process.env.
       apiKey: null,

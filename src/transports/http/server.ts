@@ -54,7 +54,9 @@ export interface HttpServerOptions {
 
 /** Adds `fields` to the completion line of `request` (the one info line it gets). */
 export function addLogFields(request: FastifyRequest, fields: Record<string, unknown>): void {
-  request.logFields = { ...request.logFields, ...fields };
+  // One object per request, filled in place: a route adds fields two or three times per request.
+  if (request.logFields) Object.assign(request.logFields, fields);
+  else request.logFields = { ...fields };
 }
 
 /**
@@ -84,6 +86,17 @@ class OneLinePerRequest extends LogController {
 }
 
 /**
+ * Fastify builds a JSON-schema validator (ajv, some 200 modules) and serializer at start-up unless told otherwise.
+ * tunnelbot's routes declare no fastify schema (bodies are checked with zod in the adapters), so the builders are
+ * ones that say so if a route ever declares one; fastify calls them only for a route with a schema.
+ */
+function noFastifySchemas(): never {
+  throw new Error(
+    'tunnelbot routes declare no fastify schema: validate the input with zod in the route or its adapter',
+  );
+}
+
+/**
  * The one fastify instance every HTTP route family plugs into (health, metrics, webhooks, Slack). It is returned
  * not ready: the composition root registers the plugins it needs, then calls `ready()` or `listen()`.
  */
@@ -94,6 +107,9 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     genReqId: () => randomUUID(),
     requestIdHeader: 'x-request-id',
     logController: new OneLinePerRequest(),
+    schemaController: {
+      compilersFactory: { buildValidator: noFastifySchemas, buildSerializer: noFastifySchemas },
+    },
     requestTimeout: timeouts.requestMs,
     keepAliveTimeout: timeouts.keepAliveMs,
     connectionTimeout: timeouts.connectionMs,

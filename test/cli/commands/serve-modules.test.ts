@@ -25,7 +25,7 @@ async function untilHealthy(url: string): Promise<void> {
   assert.fail(`${url} never answered 200`);
 }
 
-test("serve's module graph holds nothing of src/sandbox, up to and after its first 200 from /healthz", async (t) => {
+test("serve --without-slack's module graph holds nothing of src/sandbox nor of Slack, up to and after its first 200 from /healthz", async (t) => {
   const world = await startWorld();
   t.after(() => world.close());
   const port = await freePort();
@@ -37,6 +37,13 @@ test("serve's module graph holds nothing of src/sandbox, up to and after its fir
   assert.ok(run.modules.includes('src/transports/http/health.ts'), 'the recorder saw the server start');
   assert.deepEqual(
     run.modules.filter((url) => url.startsWith('src/sandbox/') || url.includes('/node_modules/ws/')),
+    [],
+  );
+  // Without Slack, nothing of the Slack stack is loaded (Bolt, the Web API client, Socket Mode).
+  assert.deepEqual(
+    run.modules.filter(
+      (url) => url.startsWith('src/transports/slack/') || url.includes('/node_modules/@slack/'),
+    ),
     [],
   );
 });
