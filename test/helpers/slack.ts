@@ -46,6 +46,8 @@ export async function startSlackService(
     reuse?: { slack: FakeSlack; apiUrl: string };
     /** A free Slack plan: no user groups. */
     userGroupsUnavailable?: boolean;
+    /** The settings' `environments:` list in YAML flow items, instead of staging alone. */
+    environments?: string[];
   } = {},
 ): Promise<SlackWorld> {
   const mode = options.mode ?? 'socket';
@@ -58,7 +60,7 @@ export async function startSlackService(
   writeFileSync(
     env.TUNNELBOT_SETTINGS!,
     `repository: {owner: ${world.github.owner.login}, name: ${world.github.repoName}}\n` +
-      'environments:\n  - {name: staging, path: apps/staging/tunnels, domain: example.com}\n' +
+      `environments:\n${(options.environments ?? ['{name: staging, path: apps/staging/tunnels, domain: example.com}']).map((item) => `  - ${item}\n`).join('')}` +
       (options.policy ?? POLICY),
   );
   // Over HTTP, Slack posts to the service's port, which must be known before the fake is made.
