@@ -1,5 +1,6 @@
 // Runs every test/**/*.test.ts with Node's own test runner (TypeScript through tsx).
-// Arguments narrow the run: `npm test -- sops` runs the files whose path contains "sops".
+// Arguments narrow the run: `npm test -- sops` runs the files whose path contains "sops". Every test process loads
+// the leak scan (test/helpers/leak-scan-hook.ts), which fails a file whose tests let a secret out.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -23,7 +24,16 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
+  [
+    '--import',
+    'tsx',
+    '--import',
+    './test/helpers/leak-scan-hook.ts',
+    '--test',
+    '--test-reporter=spec',
+    '--test-concurrency=2',
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

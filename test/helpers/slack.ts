@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { loadConfig } from '../../src/config.js';
 import { createService, type Service } from '../../src/main.js';
 import { FakeSlack, type FakeSlackMessage } from '../../src/sandbox/slack/index.js';
+import { recordArtefact, registerSecret } from './leak-scan.js';
 import { captureLogs } from './logs.js';
 import { serviceEnvironment } from './service.js';
 import type { World } from './world.js';
@@ -12,6 +13,8 @@ export const SLACK_APP_TOKEN = 'xapp-1-A0FAKE0001-2222222222-testapptoken';
 export const SLACK_SIGNING_SECRET = 'slack-signing-secret-0123456789abcdef';
 export const FLUX_TOKEN = 'flux-webhook-token-0123456789';
 export const CHANNEL = 'C0FAKECHN1';
+registerSecret('Slack signing secret', SLACK_SIGNING_SECRET);
+registerSecret('Flux webhook token', FLUX_TOKEN);
 
 export const USERS = [
   { id: 'U0ALICE', name: 'alice', real_name: 'Alice' },
@@ -98,6 +101,8 @@ export async function startSlackService(
     url,
     logs: () => logs.text,
     async close() {
+      const metrics = await service.server.inject({ method: 'GET', url: '/metrics' });
+      recordArtefact('/metrics output', metrics.body);
       await service.stop();
       await slack.stop();
     },
