@@ -4,6 +4,19 @@ import { test } from 'node:test';
 import { parseSettings } from '../../src/core/settings.js';
 import { RequestService, type Actor } from '../../src/requests/service.js';
 import { sampleRepository, type SampleApp } from '../../src/sandbox/sample-repo.js';
+import { signSlackRequest } from '../../src/sandbox/slack/index.js';
+import { ACTION_IDS } from '../../src/transports/slack/blocks.js';
+import { fluxSignature, kustomizationEvent } from '../helpers/flux.js';
+import { deliverGitHub, eventually, mergedPullRequestDelivery } from '../helpers/service.js';
+import {
+  buttonOf,
+  CHANNEL,
+  FLUX_TOKEN,
+  rootMessages,
+  SLACK_SIGNING_SECRET,
+  startSlackService,
+  threadOf,
+} from '../helpers/slack.js';
 import { startWorld } from '../helpers/world.js';
 
 const ALICE: Actor = { id: 'U0ALICE', name: 'Alice' };
@@ -124,4 +137,131 @@ test('20 concurrent /expose of different apps and 5 at once of a 21st: 21 PRs, 2
   t.diagnostic(
     `25 concurrent requests in ${exposeMs} ms; ${order.length} approvals in ${mergeMs} ms\n${outcomes.join('\n')}`,
   );
+});
+
+/** The same signed HTTP request, as Slack (or a retry landing on another replica) would send it, to every replica. */
+function toEvery(urls: string[], body: string) {
+  const headers = {
+    'content-type': 'application/x-www-form-urlencoded',
+    ...signSlackRequest({ signingSecret: SLACK_SIGNING_SECRET, body }),
+  };
+  return Promise.all(
+    urls.map((url) => fetch(`${url}/slack/events`, { method: 'POST', headers, body }).then((r) => r.status)),
+  );
+}
+
+test('two bot instances on the same fakes receive the same command, click, webhook and Flux event: one of each effect', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const commits = () =>
+    Number(
+      execFileSync('git', ['rev-list', '--count', 'main'], { cwd: world.github.repoPath, encoding: 'utf8' }),
+    );
+  const before = commits();
+  // Built by the same factory (createService, as `serve` does), in HTTP mode, on one Slack.
+  const one = await startSlackService(world, { mode: 'http' });
+  const two = await startSlackService(world, {
+    mode: 'http',
+    reuse: { slack: one.slack, apiUrl: one.apiUrl },
+  });
+  t.after(async () => {
+    await two.service.stop();
+    await one.close();
+  });
+  const { slack } = one;
+  const urls = [one.url, two.url];
+
+  const command = new URLSearchParams({
+    token: 'legacy',
+    team_id: 'T0FAKE0001',
+    channel_id: CHANNEL,
+    user_id: 'U0ALICE',
+    user_name: 'alice',
+    command: '/expose',
+    text: 'linkding 9090',
+    api_app_id: 'A0FAKE0001',
+    response_url: slack.responseUrl('two-replicas-command'),
+    trigger_id: 'trigger-two-replicas',
+  }).toString();
+  assert.deepEqual(await toEvery(urls, command), [200, 200], 'each replica acks');
+  await eventually(() => rootMessages(slack).some((m) => buttonOf(m, ACTION_IDS.approve)), 'the request');
+  await eventually(() => rootMessages(slack).length === 1, 'the duplicate message taken back');
+  assert.equal((await world.git.listOpenTunnelbotPrs()).length, 1, 'one PR');
+  assert.equal(world.cloudflare.tunnels().length, 1, 'one tunnel');
+
+  const root = rootMessages(slack)[0]!;
+  const approve = buttonOf(root, ACTION_IDS.approve)!;
+  const click = new URLSearchParams({
+    payload: JSON.stringify({
+      type: 'block_actions',
+      user: { id: 'U0BOB', username: 'bob', name: 'bob', team_id: 'T0FAKE0001' },
+      api_app_id: 'A0FAKE0001',
+      token: 'legacy',
+      container: { type: 'message', message_ts: root.ts, channel_id: CHANNEL, is_ephemeral: false },
+      trigger_id: 'trigger-two-replicas-click',
+      team: { id: 'T0FAKE0001', domain: 'fake' },
+      channel: { id: CHANNEL, name: 'tunnels' },
+      response_url: slack.responseUrl('two-replicas-click'),
+      message: { type: 'message', ts: root.ts, text: root.text, blocks: root.blocks },
+      actions: [
+        {
+          type: 'button',
+          action_id: ACTION_IDS.approve,
+          block_id: 'tunnelbot_actions',
+          value: approve.value,
+          text: approve.text,
+          action_ts: `${Date.now() / 1000}`,
+        },
+      ],
+    }),
+  }).toString();
+  assert.deepEqual(await toEvery(urls, click), [200, 200]);
+  await eventually(() => threadOf(slack, root).some((text) => text.includes('Approved by')), 'the approval');
+  const number = (JSON.parse(approve.value!) as { pr: number }).pr;
+  const merged = await world.git.getPr(number);
+  assert.equal(merged.merged, true);
+
+  // GitHub's delivery of the merge reaches both replicas; so does Flux's event.
+  const delivery = mergedPullRequestDelivery(merged, merged.mergeSha!);
+  for (const url of urls)
+    assert.equal((await deliverGitHub(url, delivery, 'delivery-two-replicas')).status, 202);
+  await world.fluxApplies(merged.mergeSha!);
+  const event = kustomizationEvent('ReconciliationSucceeded', { revision: `main@sha1:${merged.mergeSha!}` });
+  const statuses = await Promise.all(
+    urls.map((url) =>
+      fetch(`${url}/webhooks/flux`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-signature': fluxSignature(FLUX_TOKEN, event) },
+        body: event,
+      }).then((r) => r.status),
+    ),
+  );
+  assert.deepEqual(statuses, [202, 202]);
+  await eventually(() => threadOf(slack, root).some((text) => text.includes('Live at')), 'live');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+
+  // Both replicas ask GitHub to merge; GitHub merges once and refuses the second (the PR is merged already).
+  assert.equal(commits(), before + 1, 'one merge commit on main');
+  const told = slack.responseUrlPosts
+    .filter((post) => post.id === 'two-replicas-click')
+    .map((post) => String((post.body as { text?: unknown }).text));
+  t.diagnostic(`the click told Bob: ${JSON.stringify(told)}`);
+  assert.equal(
+    threadOf(slack, root).filter((text) => text.includes('Approved by')).length,
+    1,
+    'one merge told',
+  );
+  assert.equal(
+    threadOf(slack, root).filter((text) => text.includes('Live at')).length,
+    1,
+    'one live message',
+  );
+  assert.equal(rootMessages(slack).length, 1, 'one root message');
+  assert.equal(
+    slack.callsOf('chat.postMessage').filter((c) => c.args['thread_ts'] === undefined).length -
+      slack.deleted.length,
+    1,
+  );
+  assert.equal(world.cloudflare.tunnels().length, 1, 'one tunnel');
+  assert.equal(world.cloudflare.records().length, 1, 'one DNS record');
 });
