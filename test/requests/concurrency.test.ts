@@ -108,8 +108,9 @@ test('20 concurrent /expose of different apps and 5 at once of a 21st: 21 PRs, 2
   // Merged one by one in a seeded order. The first merges; every other PR edits the same line of the tunnels list
   // on the old base, which GitHub reports as a conflict: the approval is refused cleanly (nothing merged, the PR and
   // its tunnel stay, the approver told why and what to do). Rebuilding a conflicting PR on the new default branch
-  // is not automatic today (see the report of this test's branch).
-  const order = shuffle(prs, seeded(seed));
+  // is not automatic today: the request has to be rejected and asked for again. Every PR after the first meets the
+  // same conflict; four approvals show it without paying for twenty-one.
+  const order = shuffle(prs, seeded(seed)).slice(0, 4);
   const mergeStarted = Date.now();
   const outcomes: string[] = [];
   for (const [index, pr] of order.entries()) {
@@ -133,7 +134,7 @@ test('20 concurrent /expose of different apps and 5 at once of a 21st: 21 PRs, 2
     );
   }
   const mergeMs = Date.now() - mergeStarted;
-  assert.equal((await world.git.listOpenTunnelbotPrs()).length, 20);
+  assert.equal((await world.git.listOpenTunnelbotPrs()).length, 20, 'the first merged, the others open');
   t.diagnostic(
     `25 concurrent requests in ${exposeMs} ms; ${order.length} approvals in ${mergeMs} ms\n${outcomes.join('\n')}`,
   );
