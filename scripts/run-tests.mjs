@@ -1,5 +1,6 @@
 // Runs every test/**/*.test.ts with Node's own test runner (TypeScript through tsx).
-// Arguments narrow the run: `npm test -- sops` runs the files whose path contains "sops".
+// Arguments narrow the run: `npm test -- sops` runs the files whose path contains "sops". Every test process loads
+// the leak scan (test/helpers/leak-scan-hook.ts), which fails a file whose tests let a secret out.
 // TUNNELBOT_TEST_REPORTER picks another reporter of node:test (`npm run docs:quality` reads TAP).
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -27,6 +28,8 @@ const result = spawnSync(
   [
     '--import',
     'tsx',
+    '--import',
+    './test/helpers/leak-scan-hook.ts',
     '--test',
     `--test-reporter=${process.env.TUNNELBOT_TEST_REPORTER ?? 'spec'}`,
     '--test-concurrency=2',

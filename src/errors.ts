@@ -528,6 +528,11 @@ export const ERROR_CATALOG = {
     'tunnelbot cannot post in the channel: it is not a member, or the channel is archived or unknown.',
     'Invite the bot to the channel (`/invite @tunnelbot`) and run the command again.',
   ),
+  TB_ERR_SLACK_FOREIGN_BUTTON: entry(
+    'input',
+    'A button names a request other than the one of the message it was clicked on (its value was edited by hand).',
+    'Use the buttons on the request message itself; nothing was done.',
+  ),
   TB_ERR_SLACK_UNAVAILABLE: entry(
     'upstream',
     'Slack failed, timed out, rate-limited the call or could not be reached.',

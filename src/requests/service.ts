@@ -246,13 +246,19 @@ export class RequestService {
    * `headSha` (an operator at the command line who did not give one) it is pinned to the head read now, and the
    * reply names it.
    */
-  async approve(actor: Actor, input: { prNumber: number; headSha?: string }): Promise<Reply> {
+  async approve(
+    actor: Actor,
+    input: { prNumber: number; headSha?: string; shownOn?: MessageRef },
+  ): Promise<Reply> {
     return this.once(input.prNumber, () => this.turns.run(() => this.approveOnce(actor, input)));
   }
 
-  private async approveOnce(actor: Actor, input: { prNumber: number; headSha?: string }): Promise<Reply> {
+  private async approveOnce(
+    actor: Actor,
+    input: { prNumber: number; headSha?: string; shownOn?: MessageRef },
+  ): Promise<Reply> {
     try {
-      const pr = await this.openRequest(input.prNumber);
+      const pr = await this.openRequest(input.prNumber, input.shownOn);
       const headSha = input.headSha ?? pr.headSha;
       const pinned =
         input.headSha === undefined
@@ -304,13 +310,19 @@ export class RequestService {
   }
 
   /** Reject: close the PR and delete its branch and the tunnel created for it. The requester may withdraw. */
-  async reject(actor: Actor, input: { prNumber: number; reason?: string }): Promise<Reply> {
+  async reject(
+    actor: Actor,
+    input: { prNumber: number; reason?: string; shownOn?: MessageRef },
+  ): Promise<Reply> {
     return this.once(input.prNumber, () => this.turns.run(() => this.rejectOnce(actor, input)));
   }
 
-  private async rejectOnce(actor: Actor, input: { prNumber: number; reason?: string }): Promise<Reply> {
+  private async rejectOnce(
+    actor: Actor,
+    input: { prNumber: number; reason?: string; shownOn?: MessageRef },
+  ): Promise<Reply> {
     try {
-      const pr = await this.openRequest(input.prNumber);
+      const pr = await this.openRequest(input.prNumber, input.shownOn);
       const metadata = pr.metadata!;
       await this.authorize({
         action: 'reject',
@@ -580,12 +592,24 @@ export class RequestService {
     return { ok: false, text: errorText(failure), error: failure };
   }
 
-  private async openRequest(number: number): Promise<PullRequestInfo> {
+  /**
+   * The open request PR `number`. A click says which message its button sat on (`shownOn`): a request's buttons
+   * only ever sit on its own root message (the one its block names), so a value naming another PR was edited by
+   * hand and changes nothing.
+   */
+  private async openRequest(number: number, shownOn?: MessageRef): Promise<PullRequestInfo> {
     const pr = await this.context.git.getPr(number);
     if (!pr.metadata) {
       throw new TunnelbotError(
         'TB_ERR_GITHUB_NOT_TUNNELBOT_PR',
         `Pull request #${number} is not a tunnelbot request.`,
+      );
+    }
+    const slack = pr.metadata.slack;
+    if (shownOn && (slack?.channel !== shownOn.channel || slack.messageTs !== shownOn.ts)) {
+      throw new TunnelbotError(
+        'TB_ERR_SLACK_FOREIGN_BUTTON',
+        `This button names pull request #${number}, which is not the request of the message it sits on; nothing was done.`,
       );
     }
     if (pr.merged) {

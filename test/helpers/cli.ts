@@ -1,5 +1,6 @@
 import { main } from '../../src/cli.js';
 import { captureIo } from './io.js';
+import { recordArtefact } from './leak-scan.js';
 import { serviceEnvironment } from './service.js';
 import { ALICE, BOB, type World } from './world.js';
 
@@ -8,6 +9,9 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv) {
   const io = captureIo();
   io.env = env;
   const code = await main(args, io);
+  // `decrypt` prints the plaintext it was asked for; everything else tunnelbot prints is scanned.
+  if (args[0] !== 'decrypt')
+    recordArtefact(`the output of tunnelbot ${args[0] ?? ''}`, `${io.out}\n${io.err}`);
   return { code, out: io.out, err: io.err };
 }
 

@@ -1,4 +1,5 @@
 import { createLogger, type Logger } from '../../src/log.js';
+import { registerArtefact } from './leak-scan.js';
 
 /** A debug-level pino logger whose output lands in a string, so tests can search the logs for secrets. */
 export function captureLogs(): { logger: Logger; readonly text: string } {
@@ -11,6 +12,7 @@ export function captureLogs(): { logger: Logger; readonly text: string } {
       },
     },
   );
+  registerArtefact('log lines', () => sink.text);
   return {
     logger,
     get text() {

@@ -3,9 +3,11 @@ import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PullRequestInfo } from '../../src/core/git-provider.js';
+import { registerSecret } from './leak-scan.js';
 import { BOT_TOKEN, type World } from './world.js';
 
 export const WEBHOOK_SECRET = 'webhook-secret-0123456789';
+registerSecret('GitHub webhook secret', WEBHOOK_SECRET);
 
 /** The environment an operator would give `tunnelbot serve`, pointing at the fakes. */
 export function serviceEnvironment(

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { loadConfig } from '../../src/config.js';
 import { createService, type Service } from '../../src/main.js';
 import { FakeSlack, type FakeSlackMessage } from '../../src/sandbox/slack/index.js';
+import { recordArtefact, registerSecret } from './leak-scan.js';
 import { captureLogs } from './logs.js';
 import { serviceEnvironment } from './service.js';
 import type { World } from './world.js';
@@ -12,6 +13,8 @@ export const SLACK_APP_TOKEN = 'xapp-1-A0FAKE0001-2222222222-testapptoken';
 export const SLACK_SIGNING_SECRET = 'slack-signing-secret-0123456789abcdef';
 export const FLUX_TOKEN = 'flux-webhook-token-0123456789';
 export const CHANNEL = 'C0FAKECHN1';
+registerSecret('Slack signing secret', SLACK_SIGNING_SECRET);
+registerSecret('Flux webhook token', FLUX_TOKEN);
 
 export const USERS = [
   { id: 'U0ALICE', name: 'alice', real_name: 'Alice' },
@@ -46,6 +49,8 @@ export async function startSlackService(
     reuse?: { slack: FakeSlack; apiUrl: string };
     /** A free Slack plan: no user groups. */
     userGroupsUnavailable?: boolean;
+    /** The settings' `environments:` list in YAML flow items, instead of staging alone. */
+    environments?: string[];
   } = {},
 ): Promise<SlackWorld> {
   const mode = options.mode ?? 'socket';
@@ -58,7 +63,7 @@ export async function startSlackService(
   writeFileSync(
     env.TUNNELBOT_SETTINGS!,
     `repository: {owner: ${world.github.owner.login}, name: ${world.github.repoName}}\n` +
-      'environments:\n  - {name: staging, path: apps/staging/tunnels, domain: example.com}\n' +
+      `environments:\n${(options.environments ?? ['{name: staging, path: apps/staging/tunnels, domain: example.com}']).map((item) => `  - ${item}\n`).join('')}` +
       (options.policy ?? POLICY),
   );
   // Over HTTP, Slack posts to the service's port, which must be known before the fake is made.
@@ -96,6 +101,8 @@ export async function startSlackService(
     url,
     logs: () => logs.text,
     async close() {
+      const metrics = await service.server.inject({ method: 'GET', url: '/metrics' });
+      recordArtefact('/metrics output', metrics.body);
       await service.stop();
       await slack.stop();
     },

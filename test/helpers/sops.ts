@@ -9,6 +9,7 @@ import { decryptSopsValue } from '../../src/gitops/sops/cipher.js';
 import { parseAgeIdentities } from '../../src/gitops/sops/index.js';
 import { parseMetadata } from '../../src/gitops/sops/metadata.js';
 import { vectorPath as repoVector } from './vectors.js';
+import { registerSecret } from './leak-scan.js';
 
 export const VECTOR_RECIPIENT = 'age1l44xcng8dqj32nlv6d930qvvrny05hglzcv9qpc7kxjc6902ma4qufys29';
 
@@ -38,6 +39,7 @@ export function ageKeygen(): AgeKeyPair {
   const recipient = /# public key: (age1\S+)/.exec(text)?.[1];
   const identity = text.split('\n').find((line) => line.startsWith('AGE-SECRET-KEY-1'));
   if (!recipient || !identity) throw new Error(`age-keygen wrote an unexpected key file:\n${text}`);
+  registerSecret('age identity', identity);
   return { dir, keyFile, identity, recipient, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

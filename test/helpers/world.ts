@@ -48,14 +48,16 @@ export async function startWorld(
     beforeGitHub?: (method: string, path: string) => Promise<void>;
     /** Per-request timeout of both adapters; small for tests of a service that never answers. */
     timeoutMs?: number;
+    /** The repository's files instead of the fixture's (e.g. a sampleRepository with many apps). */
+    files?: Record<string, string>;
   } = {},
 ): Promise<World> {
-  const snapshot = readFixtureRepo(fixture);
-  const settings = parseSettings(snapshot.files.get('.tunnelbot.yaml') ?? '', '.tunnelbot.yaml');
+  const files = options.files ?? Object.fromEntries(readFixtureRepo(fixture).files);
+  const settings = parseSettings(files['.tunnelbot.yaml'] ?? '', '.tunnelbot.yaml');
   const contract = new ContractRecorder();
   const github = await FakeGitHub.start({
     onExchange: contract.onExchange,
-    files: Object.fromEntries(snapshot.files),
+    files,
     tokens: { [BOT_TOKEN]: { login: 'tunnelbot[bot]', permission: 'write' } },
     ...(options.beforeGitHub && { beforeHandle: options.beforeGitHub }),
   });

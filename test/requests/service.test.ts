@@ -359,3 +359,41 @@ test('a burst of requests is worked on a few at a time, and every one is answere
   const prs = await world.git.listOpenTunnelbotPrs();
   assert.deepEqual(prs.map((pr) => pr.metadata?.app).sort(), ['app0', 'app1', 'app2', 'app3']);
 });
+
+test('a click whose button names another request than its message is refused and changes nothing', async (t) => {
+  const conversation = new RecordingConversation();
+  const { world, service, merges } = await setup(t, conversation);
+  const first = await service.expose(ALICE, { app: 'linkding', port: 9090 }, { channel: CHANNEL });
+  const second = await service.expose(
+    ALICE,
+    { app: 'podinfo', port: 9898, namespace: 'podinfo' },
+    { channel: CHANNEL },
+  );
+  assert.equal(second.ok, true, second.text);
+  const [linkdingMessage] = conversation.of('post').map((post) => post.ref);
+  const before = conversation.calls.length;
+  const pr = second.pr!;
+  for (const decide of [
+    () => service.approve(BOB, { prNumber: pr.number, headSha: pr.headSha, shownOn: linkdingMessage! }),
+    () => service.reject(BOB, { prNumber: pr.number, shownOn: linkdingMessage! }),
+    () =>
+      service.approve(BOB, {
+        prNumber: pr.number,
+        headSha: pr.headSha,
+        shownOn: { channel: 'C0OTHER', ts: '1.2' },
+      }),
+  ]) {
+    const reply = await decide();
+    assert.equal(reply.ok, false);
+    assert.equal(reply.error?.code, 'TB_ERR_SLACK_FOREIGN_BUTTON');
+    assert.match(reply.text, new RegExp(`#${pr.number}, which is not the request of the message`));
+  }
+  assert.equal(merges(), 0);
+  assert.equal((await world.git.getPr(pr.number)).state, 'open');
+  assert.equal(conversation.calls.length, before, 'no message posted, updated or removed');
+  // The button on the request's own message works.
+  const own = conversation.of('post')[1]!.ref;
+  const approved = await service.approve(BOB, { prNumber: pr.number, headSha: pr.headSha, shownOn: own });
+  assert.equal(approved.ok, true, approved.text);
+  assert.equal(first.ok, true);
+});

@@ -118,6 +118,11 @@ export class GitHubProvider implements GitProvider {
    * minutes) costs one tree read plus the files that actually changed.
    */
   private readonly blobs = new Map<string, string>();
+  /**
+   * Reads of immutable objects (a commit's tree, a blob) under way, by key: requests arriving together (a burst of
+   * commands, housekeeping beside a request) share one round trip instead of each reading every file.
+   */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: GitHubProviderOptions) {
     this.logger = options.logger.child({ component: 'github', repo: `${options.owner}/${options.repo}` });
@@ -145,6 +150,14 @@ export class GitHubProvider implements GitProvider {
     cache.delete(key);
     cache.set(key, value);
     if (cache.size > capacity) cache.delete(cache.keys().next().value as string);
+  }
+
+  private shared<T>(key: string, read: () => Promise<T>): Promise<T> {
+    const running = this.inFlight.get(key) as Promise<T> | undefined;
+    if (running) return running;
+    const reading = read().finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, reading);
+    return reading;
   }
 
   private async call<T>(doing: string, request: (octokit: Octokit) => Promise<T>): Promise<T> {
@@ -220,6 +233,10 @@ export class GitHubProvider implements GitProvider {
   private async readTree(sha: string): Promise<ReadonlyMap<string, string>> {
     const cached = this.blobsOfCommit.get(sha);
     if (cached) return cached;
+    return this.shared(`tree ${sha}`, () => this.fetchTree(sha));
+  }
+
+  private async fetchTree(sha: string): Promise<ReadonlyMap<string, string>> {
     const { data } = await this.call(`reading the file tree of ${this.repoName} at ${sha}`, (o) =>
       o.rest.git.getTree({ ...this.repoRef, tree_sha: sha, recursive: 'true' }),
     );
@@ -260,13 +277,15 @@ export class GitHubProvider implements GitProvider {
     const contents = await mapBounded(wanted, this.options.readConcurrency ?? 8, async ([path, blobSha]) => {
       const cached = this.blobs.get(blobSha);
       if (cached !== undefined) return cached;
-      const { data } = await this.call(`reading ${path} of ${this.repoName} at ${sha}`, (o) =>
-        o.rest.git.getBlob({ ...this.repoRef, file_sha: blobSha }),
-      );
-      const content = Buffer.from(data.content, 'base64').toString('utf8');
-      if (content.length <= MAX_CACHED_BLOB_CHARS)
-        this.remember(this.blobs, blobSha, content, MAX_CACHED_BLOBS);
-      return content;
+      return this.shared(`blob ${blobSha}`, async () => {
+        const { data } = await this.call(`reading ${path} of ${this.repoName} at ${sha}`, (o) =>
+          o.rest.git.getBlob({ ...this.repoRef, file_sha: blobSha }),
+        );
+        const content = Buffer.from(data.content, 'base64').toString('utf8');
+        if (content.length <= MAX_CACHED_BLOB_CHARS)
+          this.remember(this.blobs, blobSha, content, MAX_CACHED_BLOBS);
+        return content;
+      });
     });
     return { baseSha: sha, files: new Map(wanted.map(([path], index) => [path, contents[index] ?? ''])) };
   }

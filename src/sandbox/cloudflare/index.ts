@@ -1,3 +1,4 @@
+import { announceStandIn, type StandInSecret } from '../watch.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { appJson, FakeAccessState, policyJson, type FakeAccessApp, type FakeAccessPolicy } from './access.js';
@@ -451,7 +452,19 @@ export class FakeCloudflare {
     this.server = server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
+    announceStandIn({ kind: 'cloudflare', fake: this });
     return { baseURL: `http://127.0.0.1:${port}${BASE_PATH}` };
+  }
+
+  /** The API token and every tunnel's secret and run token, deleted tunnels included: none may ever be shown. */
+  secrets(): StandInSecret[] {
+    return [
+      { kind: 'Cloudflare API token', value: this.apiToken },
+      ...[...this.state.tunnels.values()].flatMap((tunnel) => [
+        { kind: 'Cloudflare tunnel secret', value: tunnel.secret },
+        { kind: 'Cloudflare tunnel token', value: tunnelToken(tunnel) },
+      ]),
+    ];
   }
 
   async stop(): Promise<void> {

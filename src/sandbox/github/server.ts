@@ -1,3 +1,4 @@
+import { announceStandIn, type StandInSecret } from '../watch.js';
 import { createPublicKey, randomBytes, verify as verifySignature } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -200,7 +201,13 @@ export class FakeGitHub {
     );
     await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
     fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+    announceStandIn({ kind: 'github', fake });
     return fake;
+  }
+
+  /** The tokens this GitHub accepts (given and issued to an App installation), which must never be shown. */
+  secrets(): StandInSecret[] {
+    return [...this.tokens.keys()].map((value) => ({ kind: 'GitHub token', value }));
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+import { announceStandIn, type StandInSecret } from '../watch.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -187,7 +188,18 @@ export class FakeSlack {
     });
     const { port } = this.server.address() as AddressInfo;
     this.baseUrl = `http://127.0.0.1:${port}`;
+    announceStandIn({ kind: 'slack', fake: this });
     return { apiUrl: `${this.baseUrl}/api/` };
+  }
+
+  /** The credentials this Slack holds, which the service must never show anyone. */
+  secrets(): StandInSecret[] {
+    const delivery = this.options.delivery;
+    return [
+      { kind: 'Slack bot token', value: this.options.botToken },
+      { kind: 'Slack app token', value: this.options.appToken },
+      ...(delivery.mode === 'http' ? [{ kind: 'Slack signing secret', value: delivery.signingSecret }] : []),
+    ];
   }
 
   async stop(): Promise<void> {

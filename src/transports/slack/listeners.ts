@@ -5,6 +5,7 @@ import { HELP_TEXT, parseSlashCommand, type SlashCommand } from '../../core/slas
 import { asTunnelbotError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { errorText, type Actor, type Reply, type RequestService } from '../../requests/service.js';
+import type { MessageRef } from '../../requests/conversation.js';
 import { ACTION_IDS, EXPOSE_FORM_CALLBACK, renderListing } from './blocks.js';
 import { exposeForm, readExposeForm } from './expose-form.js';
 import { callSlack } from './web-api-errors.js';
@@ -23,15 +24,18 @@ export interface ListenerDeps {
 /** Slack redelivers a Socket Mode envelope it saw no ack for; a trigger id is unique per user action. */
 const SEEN_LIMIT = 10_000;
 
-const ApproveValue = z.object({
+const ApproveValue = z.strictObject({
   pr: z.number().int().positive(),
   sha: z.string().regex(/^[0-9a-f]{40}$/),
 });
-const RejectValue = z.object({ pr: z.number().int().positive() });
+const RejectValue = z.strictObject({ pr: z.number().int().positive() });
+/** Slack's limit on a button value: anything longer was not sent by a button at all. */
+const MAX_BUTTON_VALUE = 2000;
 
 function parseValue<T>(schema: z.ZodType<T>, value: string | undefined): T | undefined {
+  if (value === undefined || value.length > MAX_BUTTON_VALUE) return undefined;
   try {
-    const parsed = schema.safeParse(JSON.parse(value ?? ''));
+    const parsed = schema.safeParse(JSON.parse(value));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
@@ -174,20 +178,22 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   const button = <T>(
     actionId: string,
     schema: z.ZodType<T>,
-    decide: (actor: Actor, value: T) => Promise<Reply>,
+    decide: (actor: Actor, value: T, shownOn: MessageRef | undefined) => Promise<Reply>,
   ) =>
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, action, body, respond }) => {
       await ack();
-      const value = parseValue(schema, action.value);
+      const value = onTheMessage(body, action) ? parseValue(schema, action.value) : undefined;
       const reply = value
-        ? await decide(actorOf(body), value)
+        ? await decide(actorOf(body), value, shownOn(body))
         : { text: 'This button is not one tunnelbot made; use the buttons on the request message.' };
       await tellBack(respond, reply.text, log);
     });
-  button(ACTION_IDS.approve, ApproveValue, (actor, value) =>
-    requests.approve(actor, { prNumber: value.pr, headSha: value.sha }),
+  button(ACTION_IDS.approve, ApproveValue, (actor, value, on) =>
+    requests.approve(actor, { prNumber: value.pr, headSha: value.sha, ...(on && { shownOn: on }) }),
   );
-  button(ACTION_IDS.reject, RejectValue, (actor, value) => requests.reject(actor, { prNumber: value.pr }));
+  button(ACTION_IDS.reject, RejectValue, (actor, value, on) =>
+    requests.reject(actor, { prNumber: value.pr, ...(on && { shownOn: on }) }),
+  );
 
   // A link button still sends an action, which Slack wants acked.
   app.action(ACTION_IDS.viewPr, async ({ ack }) => {
@@ -197,6 +203,29 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   app.error(async (error) => {
     log.error({ err: asTunnelbotError(error.original ?? error) }, 'a Slack listener failed');
   });
+}
+
+/**
+ * Whether the clicked value is the value of that button on the message as Slack shows it (a click on a message
+ * carries the message): a value edited by hand is not. A payload without the message is left to the other checks.
+ */
+function onTheMessage(body: BlockAction, action: ButtonAction): boolean {
+  const blocks = (body.message as { blocks?: unknown } | undefined)?.blocks;
+  if (!Array.isArray(blocks)) return true;
+  return blocks.some((block: { elements?: unknown; accessory?: unknown }) =>
+    [...(Array.isArray(block.elements) ? block.elements : []), block.accessory].some(
+      (element: { action_id?: unknown; value?: unknown } | undefined) =>
+        element?.action_id === action.action_id && element.value === action.value,
+    ),
+  );
+}
+
+/** The message a clicked button sat on, as Slack's payload names it. */
+function shownOn(body: BlockAction): MessageRef | undefined {
+  const container = body.container as { message_ts?: unknown; channel_id?: unknown } | undefined;
+  const ts = container?.message_ts;
+  const channel = container?.channel_id ?? body.channel?.id;
+  return typeof ts === 'string' && typeof channel === 'string' ? { channel, ts } : undefined;
 }
 
 function actorOf(body: BlockAction): Actor {

@@ -152,7 +152,10 @@ test('processEvent: a button value edited by hand changes nothing and is told to
   const sha = 'a'.repeat(40);
   await deliver(click(JSON.stringify({ pr: 7, sha }), 't-good'));
   assert.deepEqual(approvals, [
-    { actor: { id: 'U0BOB', name: 'bob' }, input: { prNumber: 7, headSha: sha } },
+    {
+      actor: { id: 'U0BOB', name: 'bob' },
+      input: { prNumber: 7, headSha: sha, shownOn: { channel: 'C0TIER', ts: '1.000100' } },
+    },
   ]);
   assert.deepEqual((sent.at(-1)!.body as { text: string }).text, 'refused');
 });
