@@ -1,6 +1,12 @@
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
-import { normalizeHostname, validateAppName, validateNamespace, validatePort } from '../../core/names.js';
+import {
+  asciiLowerCase,
+  normalizeHostname,
+  validateAppName,
+  validateNamespace,
+  validatePort,
+} from '../../core/names.js';
 import { isTunnelbotError } from '../../errors.js';
 import type { ExposeCommand } from '../../requests/service.js';
 import { EXPOSE_FORM_CALLBACK } from './blocks.js';
@@ -131,13 +137,13 @@ export function readExposeForm(view: {
       return undefined;
     }
   };
-  const app = check(BLOCKS.app, () => validateAppName((field(values.data, BLOCKS.app) ?? '').toLowerCase()));
+  const app = check(BLOCKS.app, () => validateAppName(asciiLowerCase(field(values.data, BLOCKS.app) ?? '')));
   const port = check(BLOCKS.port, () => validatePort(field(values.data, BLOCKS.port) ?? ''));
   const host = field(values.data, BLOCKS.host);
   const hostname = host === undefined ? undefined : check(BLOCKS.host, () => normalizeHostname(host));
   const ns = field(values.data, BLOCKS.ns);
   const namespace =
-    ns === undefined ? undefined : check(BLOCKS.ns, () => validateNamespace(ns.toLowerCase()));
+    ns === undefined ? undefined : check(BLOCKS.ns, () => validateNamespace(asciiLowerCase(ns)));
   const environment = field(values.data, BLOCKS.env);
   const ticked = values.data[BLOCKS.access]?.[ACTION]?.selected_options ?? [];
   const askedPublic = ticked.some((option) => option.value === PUBLIC_OPTION);
