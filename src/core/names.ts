@@ -45,6 +45,17 @@ export function validatePort(port: string | number): number {
   return value;
 }
 
+/** An environment name as typed (a DNS label, any ASCII case), lowercased; whether it exists is decided later. */
+export function validateEnvironmentName(value: string): string {
+  const name = asciiLowerCase(value);
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) {
+    throw new TunnelbotError('TB_ERR_PLAN_UNKNOWN_ENV', `"${value}" is not an environment name.`, {
+      fix: 'Use the name of a configured environment, e.g. `env=staging`; `/expose list` shows them.',
+    });
+  }
+  return name;
+}
+
 export function validateNamespace(namespace: string): string {
   if (!DNS_LABEL.test(namespace) || namespace.length > 63) {
     throw new TunnelbotError(

@@ -5,6 +5,7 @@ import {
   normalizeHostname,
   validateAppName,
   validateNamespace,
+  validateEnvironmentName,
   validatePort,
 } from './names.js';
 
@@ -97,14 +98,7 @@ function example(key: string): string {
 }
 
 function environmentName(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const name = asciiLowerCase(value);
-  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) {
-    throw new TunnelbotError('TB_ERR_PLAN_UNKNOWN_ENV', `"${value}" is not an environment name.`, {
-      fix: 'Use the name of a configured environment, e.g. `env=staging`; `/expose list` shows them.',
-    });
-  }
-  return name;
+  return value === undefined ? undefined : validateEnvironmentName(value);
 }
 
 /** Parses the text of `/expose` or `/unexpose`; throws TunnelbotError with the usage on malformed input. */

@@ -4,6 +4,7 @@ import {
   asciiLowerCase,
   normalizeHostname,
   validateAppName,
+  validateEnvironmentName,
   validateNamespace,
   validatePort,
 } from '../../core/names.js';
@@ -112,10 +113,11 @@ function field(values: z.infer<typeof FormValues>, block: string): string | unde
 
 /** Reads a view_submission of the form; every field error at once, each next to its field. */
 export function readExposeForm(view: {
-  state: { values: unknown };
+  state?: { values?: unknown } | null;
   private_metadata?: string;
 }): ExposeFormResult {
-  const values = FormValues.safeParse(view.state.values);
+  // A hand-made payload may lack what Slack always sends: the form is then out of date, never a TypeError.
+  const values = FormValues.safeParse(view.state?.values);
   let metadata: z.infer<typeof PrivateMetadata> | undefined;
   try {
     metadata = PrivateMetadata.parse(JSON.parse(view.private_metadata ?? ''));
@@ -144,7 +146,8 @@ export function readExposeForm(view: {
   const ns = field(values.data, BLOCKS.ns);
   const namespace =
     ns === undefined ? undefined : check(BLOCKS.ns, () => validateNamespace(asciiLowerCase(ns)));
-  const environment = field(values.data, BLOCKS.env);
+  const env = field(values.data, BLOCKS.env);
+  const environment = env === undefined ? undefined : check(BLOCKS.env, () => validateEnvironmentName(env));
   const ticked = values.data[BLOCKS.access]?.[ACTION]?.selected_options ?? [];
   const askedPublic = ticked.some((option) => option.value === PUBLIC_OPTION);
   if (Object.keys(errors).length > 0 || app === undefined || port === undefined) return { ok: false, errors };
