@@ -26,8 +26,15 @@ export function parseRepository(snapshot: RepoSnapshot): ParsedRepository {
       unreadable.push(path);
       continue;
     }
-    parsed.forEach((document, index) => {
-      const value: unknown = document.toJS({ maxAliasCount: 100 });
+    let values: unknown[];
+    try {
+      values = parsed.map((document) => document.toJS({ maxAliasCount: 100 }) as unknown);
+    } catch {
+      // An alias without its anchor, or more aliases than the bound: valid syntax, no data. Not ours either.
+      unreadable.push(path);
+      continue;
+    }
+    values.forEach((value, index) => {
       if (value && typeof value === 'object' && !Array.isArray(value)) {
         documents.push({
           path,
