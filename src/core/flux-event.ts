@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TunnelbotError } from '../errors.js';
-import { describeIssues } from './zod-issues.js';
+import { describeFirstIssues } from './zod-issues.js';
 
 /**
  * Flux notification-controller events (`eventv1.Event`, sent by a `generic`/`generic-hmac` Provider) and what they
@@ -44,7 +44,7 @@ export function parseFluxEvent(body: string): FluxEvent {
   }
   const result = fluxEventSchema.safeParse(value);
   if (!result.success) {
-    const problems = describeIssues(result.error.issues, '(body)');
+    const problems = describeFirstIssues(result.error.issues, '(body)');
     throw new TunnelbotError(
       'TB_ERR_FLUX_EVENT_INVALID',
       `The Flux event body is not a notification-controller event: ${problems.join('; ')}.`,

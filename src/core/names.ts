@@ -11,6 +11,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ACCOUNT_TAG = /^[0-9a-f]{32}$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/**
+ * Lower case for names typed by a person: A-Z only. `String#toLowerCase` maps a few other letters onto ASCII (the
+ * Kelvin sign U+212A becomes "k"), which would turn a pasted homoglyph into another app or host than the one shown.
+ */
+export function asciiLowerCase(text: string): string {
+  return text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}
+
 /** `cloudflared-<app>` must fit a 63-character label (pod hostnames, labels). */
 export const MAX_APP_NAME_LENGTH = 63 - 'cloudflared-'.length;
 
@@ -37,6 +45,17 @@ export function validatePort(port: string | number): number {
   return value;
 }
 
+/** An environment name as typed (a DNS label, any ASCII case), lowercased; whether it exists is decided later. */
+export function validateEnvironmentName(value: string): string {
+  const name = asciiLowerCase(value);
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) {
+    throw new TunnelbotError('TB_ERR_PLAN_UNKNOWN_ENV', `"${value}" is not an environment name.`, {
+      fix: 'Use the name of a configured environment, e.g. `env=staging`; `/expose list` shows them.',
+    });
+  }
+  return name;
+}
+
 export function validateNamespace(namespace: string): string {
   if (!DNS_LABEL.test(namespace) || namespace.length > 63) {
     throw new TunnelbotError(
@@ -49,7 +68,7 @@ export function validateNamespace(namespace: string): string {
 
 /** A typed hostname as tunnelbot stores it (lowercase, no trailing dot), or an error saying what is wrong with it. */
 export function normalizeHostname(requested: string): string {
-  const hostname = requested.trim().toLowerCase().replace(/\.$/, '');
+  const hostname = asciiLowerCase(requested.trim()).replace(/\.$/, '');
   if (/[:/?#@\s]/.test(hostname)) {
     throw new TunnelbotError(
       'TB_ERR_PLAN_INVALID_HOSTNAME',

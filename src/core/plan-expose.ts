@@ -141,6 +141,19 @@ export function prepareExpose(
       );
     }
     directory = shared ? file : joinPath(environment.path, SHARED_DIRECTORY);
+    const occupied = shared
+      ? []
+      : [...snapshot.files.keys()].filter((path) => path.startsWith(`${directory}/`));
+    if (occupied.length > 0) {
+      // Creating the shared tunnel writes this directory; files already there are someone's, never overwritten.
+      throw new TunnelbotError(
+        'TB_ERR_PLAN_SHARED_CONFIG',
+        `${directory}/ already holds ${occupied.join(', ')}, but no cloudflared config with ingress rules at ${file}, so tunnelbot cannot create the shared tunnel there.`,
+        {
+          fix: `Fix ${file} so it is a cloudflared config with an \`ingress\` list, or point \`environments[].sharedConfig\` of "${environment.name}" at the config the environment uses.`,
+        },
+      );
+    }
     tunnel = shared ? { action: 'reuse', id: shared.tunnel, config: shared } : { action: 'create' };
     if (shared && shared.location.kind === 'configmap') {
       warnings.push(

@@ -1,6 +1,13 @@
 import type { AccessRequest } from './access.js';
 import { TunnelbotError } from '../errors.js';
-import { normalizeHostname, validateAppName, validateNamespace, validatePort } from './names.js';
+import {
+  asciiLowerCase,
+  normalizeHostname,
+  validateAppName,
+  validateNamespace,
+  validateEnvironmentName,
+  validatePort,
+} from './names.js';
 
 /**
  * What a person typed after `/expose` or `/unexpose`, checked for shape only: no settings, no repository, no
@@ -73,7 +80,7 @@ function tokenize(text: string, allowed: readonly string[], usage: string): Toke
       positional.push(token);
       continue;
     }
-    const key = token.slice(0, eq).toLowerCase();
+    const key = asciiLowerCase(token.slice(0, eq));
     const value = token.slice(eq + 1);
     if (!allowed.includes(key)) {
       const known = allowed.map((name) => `${name}=`).join(', ');
@@ -91,20 +98,13 @@ function example(key: string): string {
 }
 
 function environmentName(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const name = value.toLowerCase();
-  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) {
-    throw new TunnelbotError('TB_ERR_PLAN_UNKNOWN_ENV', `"${value}" is not an environment name.`, {
-      fix: 'Use the name of a configured environment, e.g. `env=staging`; `/expose list` shows them.',
-    });
-  }
-  return name;
+  return value === undefined ? undefined : validateEnvironmentName(value);
 }
 
 /** Parses the text of `/expose` or `/unexpose`; throws TunnelbotError with the usage on malformed input. */
 export function parseSlashCommand(command: string, text: string): SlashCommand {
   const words = text.trim().split(/\s+/).filter(Boolean);
-  const first = words[0]?.toLowerCase();
+  const first = words[0] === undefined ? undefined : asciiLowerCase(words[0]);
   if (command === '/unexpose') {
     if (first === undefined || first === 'help') return { kind: 'help', command: '/unexpose' };
     const { positional, options } = tokenize(text, OPTION_KEYS.unexpose, UNEXPOSE_USAGE);
@@ -120,7 +120,7 @@ export function parseSlashCommand(command: string, text: string): SlashCommand {
     const environment = environmentName(options.get('env'));
     return {
       kind: 'unexpose',
-      app: validateAppName(positional[0]!.toLowerCase()),
+      app: validateAppName(asciiLowerCase(positional[0]!)),
       ...(environment !== undefined && { environment }),
       ...(host !== undefined && { hostname: normalizeHostname(host) }),
     };
@@ -135,7 +135,10 @@ export function parseSlashCommand(command: string, text: string): SlashCommand {
       '/expose list [env=NAME]',
     );
     if (positional.length > 0)
-      throw usageError(`"/expose list" takes only env=NAME.`, '/expose list [env=NAME]');
+      throw usageError(
+        `"/expose list" takes only env=NAME, not "${positional.join(' ')}".`,
+        '/expose list [env=NAME]',
+      );
     const environment = environmentName(options.get('env'));
     return { kind: 'list', ...(environment !== undefined && { environment }) };
   }
@@ -154,11 +157,11 @@ export function parseSlashCommand(command: string, text: string): SlashCommand {
   const access = accessOption(options.get('access'));
   return {
     kind: 'expose',
-    app: validateAppName(positional[0]!.toLowerCase()),
+    app: validateAppName(asciiLowerCase(positional[0]!)),
     port: validatePort(positional[1]!),
     ...(host !== undefined && { hostname: normalizeHostname(host) }),
     ...(environment !== undefined && { environment }),
-    ...(namespace !== undefined && { namespace: validateNamespace(namespace.toLowerCase()) }),
+    ...(namespace !== undefined && { namespace: validateNamespace(asciiLowerCase(namespace)) }),
     ...(access !== undefined && { access }),
   };
 }
@@ -166,7 +169,7 @@ export function parseSlashCommand(command: string, text: string): SlashCommand {
 /** Protection is the default; the only thing a request may say about it is that it does without. */
 function accessOption(value: string | undefined): AccessRequest | undefined {
   if (value === undefined) return undefined;
-  if (value.toLowerCase() === 'public') return 'public';
+  if (asciiLowerCase(value) === 'public') return 'public';
   throw usageError(
     `"access=${value}" is not an option: the only value is access=public (an app without Cloudflare Access); leave it out to keep Access.`,
     EXPOSE_USAGE,

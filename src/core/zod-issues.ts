@@ -68,12 +68,30 @@ export function issueText(issue: Issue): string {
   }
 }
 
+/** Longest path segment shown: a key comes from the input, which may be a forged 100 KiB string. */
+const SEGMENT_MAX = 64;
+
+function segment(key: PropertyKey): string {
+  const text = String(key);
+  return text.length > SEGMENT_MAX ? `${text.slice(0, SEGMENT_MAX)}…` : text;
+}
+
 /** `field.path: what it must be`, the path shown as `root` for the value as a whole. */
 export function describeIssue(issue: Issue, root: string): string {
-  const where = issue.path.length > 0 ? issue.path.map(String).join('.') : root;
+  const where = issue.path.length > 0 ? issue.path.map(segment).join('.') : root;
   return `${where}: ${issueText(issue)}`;
 }
 
 export function describeIssues(issues: readonly Issue[], root: string): string[] {
   return issues.map((issue) => describeIssue(issue, root));
+}
+
+/**
+ * The first `limit` problems and how many more there are: for the answer to an HTTP body, which must stay short
+ * however many fields a sender got wrong.
+ */
+export function describeFirstIssues(issues: readonly Issue[], root: string, limit = 3): string[] {
+  const shown = describeIssues(issues.slice(0, limit), root);
+  const more = issues.length - limit;
+  return more > 0 ? [...shown, `and ${more} more`] : shown;
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parsePrMetadata, type PrMetadata } from '../../core/pr-metadata.js';
 import type { PullRequestEvent } from '../../core/pull-request-event.js';
 import { TunnelbotError } from '../../errors.js';
-import { describeIssues } from '../../core/zod-issues.js';
+import { describeFirstIssues } from '../../core/zod-issues.js';
 
 /**
  * GitHub webhook deliveries as tunnelbot reads them. Only the fields tunnelbot uses are checked; GitHub sends many
@@ -43,13 +43,18 @@ function invalid(message: string, fields: string[] = []): TunnelbotError {
   return new TunnelbotError('TB_ERR_GITHUB_WEBHOOK_INVALID', message, { details: { fields } });
 }
 
+/** The event name as the messages show it: X-GitHub-Event is not signed, so anything else is not echoed. */
+function eventLabel(name: string): string {
+  return /^[a-z_]{1,64}$/.test(name) ? name : 'webhook';
+}
+
 function check<T extends z.ZodType>(schema: T, value: unknown, name: string): z.infer<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const { issues } = result.error;
-  const problems = describeIssues(issues.slice(0, 3), '(body)');
+  const problems = describeFirstIssues(issues, '(body)');
   throw invalid(
-    `not a GitHub ${name || 'webhook'} delivery: ${problems.join('; ')}`,
+    `not a GitHub ${eventLabel(name)} delivery: ${problems.join('; ')}`,
     issues.map((issue) => issue.path.join('.')),
   );
 }

@@ -48,15 +48,20 @@ function parseFile(text: string): ReadonlyArray<Record<string, unknown> | null> 
     return known;
   }
   const parsed = parseAllDocuments(text);
-  const values =
-    !Array.isArray(parsed) || parsed.some((document) => document.errors.length > 0)
-      ? undefined
-      : parsed.map((document) => {
-          const value: unknown = document.toJS({ maxAliasCount: 100 });
-          return value && typeof value === 'object' && !Array.isArray(value)
-            ? (deepFreeze(value) as Record<string, unknown>)
-            : null;
-        });
+  let values: Array<Record<string, unknown> | null> | undefined;
+  if (Array.isArray(parsed) && parsed.every((document) => document.errors.length === 0)) {
+    try {
+      values = parsed.map((document) => {
+        const value: unknown = document.toJS({ maxAliasCount: 100 });
+        return value && typeof value === 'object' && !Array.isArray(value)
+          ? (deepFreeze(value) as Record<string, unknown>)
+          : null;
+      });
+    } catch {
+      // An alias without its anchor, or more aliases than the bound: valid syntax, no data. Not ours either.
+      values = undefined;
+    }
+  }
   if (text.length <= MAX_REMEMBERED_CHARS) {
     parsedFiles.set(text, values && Object.freeze(values));
     if (parsedFiles.size > MAX_REMEMBERED_FILES) parsedFiles.delete(parsedFiles.keys().next().value!);

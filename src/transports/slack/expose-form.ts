@@ -1,6 +1,13 @@
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
-import { normalizeHostname, validateAppName, validateNamespace, validatePort } from '../../core/names.js';
+import {
+  asciiLowerCase,
+  normalizeHostname,
+  validateAppName,
+  validateEnvironmentName,
+  validateNamespace,
+  validatePort,
+} from '../../core/names.js';
 import { isTunnelbotError } from '../../errors.js';
 import type { ExposeCommand } from '../../requests/service.js';
 import { EXPOSE_FORM_CALLBACK } from './blocks.js';
@@ -106,10 +113,11 @@ function field(values: z.infer<typeof FormValues>, block: string): string | unde
 
 /** Reads a view_submission of the form; every field error at once, each next to its field. */
 export function readExposeForm(view: {
-  state: { values: unknown };
+  state?: { values?: unknown } | null;
   private_metadata?: string;
 }): ExposeFormResult {
-  const values = FormValues.safeParse(view.state.values);
+  // A hand-made payload may lack what Slack always sends: the form is then out of date, never a TypeError.
+  const values = FormValues.safeParse(view.state?.values);
   let metadata: z.infer<typeof PrivateMetadata> | undefined;
   try {
     metadata = PrivateMetadata.parse(JSON.parse(view.private_metadata ?? ''));
@@ -131,14 +139,15 @@ export function readExposeForm(view: {
       return undefined;
     }
   };
-  const app = check(BLOCKS.app, () => validateAppName((field(values.data, BLOCKS.app) ?? '').toLowerCase()));
+  const app = check(BLOCKS.app, () => validateAppName(asciiLowerCase(field(values.data, BLOCKS.app) ?? '')));
   const port = check(BLOCKS.port, () => validatePort(field(values.data, BLOCKS.port) ?? ''));
   const host = field(values.data, BLOCKS.host);
   const hostname = host === undefined ? undefined : check(BLOCKS.host, () => normalizeHostname(host));
   const ns = field(values.data, BLOCKS.ns);
   const namespace =
-    ns === undefined ? undefined : check(BLOCKS.ns, () => validateNamespace(ns.toLowerCase()));
-  const environment = field(values.data, BLOCKS.env);
+    ns === undefined ? undefined : check(BLOCKS.ns, () => validateNamespace(asciiLowerCase(ns)));
+  const env = field(values.data, BLOCKS.env);
+  const environment = env === undefined ? undefined : check(BLOCKS.env, () => validateEnvironmentName(env));
   const ticked = values.data[BLOCKS.access]?.[ACTION]?.selected_options ?? [];
   const askedPublic = ticked.some((option) => option.value === PUBLIC_OPTION);
   if (Object.keys(errors).length > 0 || app === undefined || port === undefined) return { ok: false, errors };

@@ -131,9 +131,11 @@ export class SlackHttpReceiver implements Receiver {
   ): Promise<unknown> {
     let acked = false;
     let answer: (response: unknown) => void = () => {};
+    let unanswered: () => void = () => {};
     const response = new Promise<{ acked: boolean; body?: unknown }>((resolve) => {
       answer = (body) => resolve({ acked: true, body });
-      setTimeout(() => resolve({ acked: false }), ACK_TIMEOUT_MS).unref();
+      unanswered = () => resolve({ acked: false });
+      setTimeout(unanswered, ACK_TIMEOUT_MS).unref();
     });
     const retryNum = Number(header(request, 'x-slack-retry-num'));
     const retryReason = header(request, 'x-slack-retry-reason');
@@ -148,15 +150,28 @@ export class SlackHttpReceiver implements Receiver {
       },
     };
     // processEvent resolves only once every listener is done: answer from the ack, not from it.
-    let failed = false;
-    app.processEvent(event).catch((error: unknown) => {
-      failed = true;
-      log.error({ err: asTunnelbotError(error) }, 'a Slack request failed before it was acknowledged');
-      if (!acked) answer(undefined);
-    });
+    // It rejects only before any listener runs (a listener's error goes to app.error), which is Bolt reading a
+    // field of the body that a Slack payload of its type always has: the signed body is malformed, not our bug.
+    let malformed = false;
+    app
+      .processEvent(event)
+      // Every listener is done: one that did not ack never will (a body of a type no listener takes).
+      .then(() => unanswered())
+      .catch((error: unknown) => {
+        malformed = true;
+        log.warn(
+          { err: asTunnelbotError(error), type: body.type },
+          'a signed Slack body Bolt cannot read was refused',
+        );
+        if (!acked) answer(undefined);
+      });
     const outcome = await response;
     if (!outcome.acked) return reply.code(404).send({ error: 'no listener acknowledged the request' });
-    if (failed && !acked) return reply.code(500).send({ error: 'the request could not be handled' });
+    if (malformed && !acked) {
+      return reply
+        .code(400)
+        .send({ error: 'the body is not a Slack payload of its type (a field is missing or mistyped)' });
+    }
     if (outcome.body === undefined || outcome.body === '') return reply.code(200).send();
     if (typeof outcome.body === 'string') return reply.type('text/plain; charset=utf-8').send(outcome.body);
     return reply.send(outcome.body);

@@ -161,8 +161,17 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       await ack({ response_action: 'errors', errors: form.errors });
       return;
     }
+    // Slack always says who submitted; a payload that does not is refused like a stale form, not thrown at Bolt.
+    const user = (body as { user?: { id?: unknown; name?: unknown } | null }).user;
+    if (typeof user?.id !== 'string' || user.id === '') {
+      await ack({
+        response_action: 'errors',
+        errors: { app: 'Slack did not say who submitted this form; close it and type /expose again.' },
+      });
+      return;
+    }
     await ack();
-    const actor = { id: body.user.id, name: body.user.name };
+    const actor = { id: user.id, name: typeof user.name === 'string' ? user.name : user.id };
     const reply = await requests.expose(actor, form.command, { channel: form.channel });
     if (reply.text === '') return;
     try {

@@ -100,6 +100,18 @@ describe('POST /webhooks/flux', () => {
     assert.equal(events.length, 0);
   });
 
+  // Found by test/transports/http/bodies.fuzz.test.ts: every broken field was listed, so the answer grew with the body.
+  test('regression: a body with many broken fields gets a short 400 naming the first three', async () => {
+    const event = JSON.parse(kustomizationEvent('ReconciliationSucceeded', {})) as Record<string, unknown>;
+    event.metadata = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`${'k'.repeat(200)}${i}`, i]));
+    const body = JSON.stringify(event);
+    const response = await post(body, fluxSignature(vector.token, body));
+    assert.equal(response.statusCode, 400);
+    const { error } = response.json() as { error: string };
+    assert.ok(error.length < 400, `${error.length} characters`);
+    assert.match(error, /metadata\.k{64}…: must be a string; .*and 497 more\.$/);
+  });
+
   test('a body beyond 3 MiB gets 413 before anything else; just under the limit is read', async () => {
     const big = kustomizationEvent(
       'BuildFailed',

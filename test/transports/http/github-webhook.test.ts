@@ -212,6 +212,15 @@ describe('POST /webhooks/github', () => {
     assert.equal(events.length, 0);
   });
 
+  // Found by test/transports/http/bodies.fuzz.test.ts: X-GitHub-Event is not signed, and was echoed whole.
+  test('regression: the answer to a malformed delivery does not echo an odd X-GitHub-Event', async () => {
+    const event = `a.${'a.'.repeat(150)}com`;
+    const response = await deliver({ action: [] }, { event });
+    assert.equal(response.statusCode, 400);
+    const { error } = response.json() as { error: string };
+    assert.equal(error, 'not a GitHub webhook delivery: action: must be a string');
+  });
+
   test('a failing handler does not fail the delivery; the error is logged', async () => {
     handlerFails = true;
     assert.equal((await deliver(pullRequestPayload())).statusCode, 202);

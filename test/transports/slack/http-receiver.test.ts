@@ -166,6 +166,35 @@ test('HTTP mode answers 404 when no listener acks within 3 s, as Bolt does', asy
   assert.equal(response.statusCode, 404);
 });
 
+// Found by test/transports/http/bodies.fuzz.test.ts: Bolt reads `event.type` before any listener runs, and a signed
+// body without it was answered 500.
+test('regression: a signed body Bolt cannot read is a 400, not a 500', async (t) => {
+  const { post, recorded } = await httpSlack(t);
+  for (const body of [
+    JSON.stringify({ type: 'event_callback', team_id: 'T0FAKE0001', event: null }),
+    JSON.stringify({ type: 'event_callback', team_id: 'T0FAKE0001', event: 'app_mention' }),
+  ]) {
+    const response = await post(body, sign(body), 'application/json');
+    assert.equal(response.statusCode, 400, body);
+    assert.match((response.json() as { error: string }).error, /not a Slack payload of its type/);
+  }
+  assert.deepEqual(recorded.calls, []);
+});
+
+test('a body of a type no listener takes is answered 404 at once, not after 3 s', async (t) => {
+  const { post } = await httpSlack(t);
+  const body = JSON.stringify({
+    type: 'shortcut',
+    callback_id: 'nope',
+    trigger_id: 't',
+    user: { id: 'U0ALICE' },
+  });
+  const started = Date.now();
+  const response = await post(body, sign(body), 'application/json');
+  assert.equal(response.statusCode, 404);
+  assert.ok(Date.now() - started < 1_000, `${Date.now() - started} ms`);
+});
+
 test('the Slack plugin leaves other routes their own JSON parsing', async (t) => {
   const { server } = await httpSlack(t);
   const response = await server.inject({
