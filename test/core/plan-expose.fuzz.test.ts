@@ -10,6 +10,7 @@ import type { RepoSnapshot } from '../../src/core/snapshot.js';
 import { ERROR_CATALOG, isTunnelbotError } from '../../src/errors.js';
 import { validateCloudflaredConfig } from '../../src/gitops/cloudflared/index.js';
 import { FUZZ_SEED, hostileString, sample } from '../helpers/fuzz.js';
+import { figure } from '../helpers/figures.js';
 
 /**
  * Random Flux repositories for the planners: random kustomization layouts, missing files, garbage YAML, duplicate
@@ -413,6 +414,13 @@ test('fuzz: 250 random repositories: the planners plan well-formed files that un
       codes.set(`unexpose ${code}`, (codes.get(`unexpose ${code}`) ?? 0) + 1);
     }
   }
+  figure(t, 'planner fuzz: random Flux repositories', {
+    repositories: cases.length,
+    planned,
+    configsValidated: configs,
+    undoneByteForByte: undone,
+    distinctRefusals: codes.size,
+  });
   t.diagnostic(
     `seed ${seed}: ${cases.length} repositories: ${planned} exposes planned (${configs} cloudflared configs validated, ${undone} undone byte for byte), ` +
       `refusals by code: ${[...codes]

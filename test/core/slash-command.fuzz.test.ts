@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { parseSlashCommand, type SlashCommand } from '../../src/core/slash-command.js';
 import { ERROR_CATALOG, isTunnelbotError } from '../../src/errors.js';
 import { FUZZ_SEED, sample, fuzzTexts } from '../helpers/fuzz.js';
+import { figure } from '../helpers/figures.js';
 
 /**
  * 10,000 random texts of /expose and /unexpose through the real parser. Every text either parses into fields that
@@ -168,6 +169,12 @@ test('fuzz: 10,000 random /expose and /unexpose texts parse exactly or are refus
     }
   }
   const refused = cases.length - accepted;
+  figure(t, 'slash-command fuzz: random texts through the parser', {
+    texts: cases.length,
+    accepted,
+    refused,
+    distinctCodes: codes.size,
+  });
   t.diagnostic(
     `seed ${FUZZ_SEED}: ${cases.length} texts: ${accepted} accepted, ${refused} refused with ${codes.size} distinct codes ` +
       `(${[...codes].map(([code, count]) => `${code} ${count}`).join(', ')})`,

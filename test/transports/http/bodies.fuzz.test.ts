@@ -10,6 +10,7 @@ import { brokenJson, mutated } from '../../helpers/mutate.js';
 import { WEBHOOK_SECRET } from '../../helpers/service.js';
 import { FLUX_TOKEN, SLACK_SIGNING_SECRET, startSlackService } from '../../helpers/slack.js';
 import { startWorld } from '../../helpers/world.js';
+import { figure } from '../../helpers/figures.js';
 
 /**
  * 1,000 malformed, oversized or mis-typed bodies per inbound route, each signed correctly so it reaches parsing, at
@@ -342,6 +343,10 @@ test('fuzz: 1,000 malformed, oversized or mis-typed signed bodies per route: nev
       );
     }
     const counts = [...statuses].sort(([a], [b]) => a - b).map(([status, count]) => `${status}: ${count}`);
+    figure(t, `body fuzz: signed malformed bodies, ${route}`, {
+      bodies: all.length,
+      statuses: counts.join(', '),
+    });
     t.diagnostic(
       `seed ${seed}: ${route}: ${all.length} bodies in ${Date.now() - started} ms, ${counts.join(', ')}; ${messages.size} distinct 4xx messages`,
     );

@@ -9,6 +9,7 @@ import { metadataFor } from '../../helpers/github.js';
 import { eventually, WEBHOOK_SECRET } from '../../helpers/service.js';
 import { CHANNEL, FLUX_TOKEN, SLACK_SIGNING_SECRET, startSlackService } from '../../helpers/slack.js';
 import { startWorld } from '../../helpers/world.js';
+import { figure } from '../../helpers/figures.js';
 
 /**
  * Every inbound route of `tunnelbot serve` (built by createService, as `serve` builds it, with Slack in HTTP mode,
@@ -283,5 +284,9 @@ test('every inbound route refuses every bad signature with a 4xx and no side eff
   assert.equal(reached.get('list'), 1, 'the Slack command ran once');
   assert.equal(reached.get('onPullRequestEvent'), 1, 'the GitHub delivery was handled once');
   assert.equal(reached.get('onFluxEvent'), 2, 'the Flux event was handed on twice, for the memory to drop');
+  figure(t, 'forged, stale, future, missing, malformed and other-body signatures, every route', {
+    refused,
+    sideEffects: 0,
+  });
   t.diagnostic(`${refused} refused requests\n${matrix.join('\n')}\n${replays.join('\n')}`);
 });

@@ -9,6 +9,7 @@ import { EXPOSE_FORM_CALLBACK } from '../../../src/transports/slack/blocks.js';
 import { exposeForm } from '../../../src/transports/slack/expose-form.js';
 import { registerListeners } from '../../../src/transports/slack/listeners.js';
 import { FUZZ_SEED, appToken, hostileString, portToken, sample } from '../../helpers/fuzz.js';
+import { figure } from '../../helpers/figures.js';
 
 /**
  * 10,000 random `view_submission` payloads of the /expose form through Bolt's own `processEvent` and the real
@@ -274,6 +275,12 @@ test('fuzz: 10,000 random /expose form submissions are accepted exactly or answe
     }
   }
   assert.doesNotMatch(logged(), /a Slack listener failed/, 'no listener threw');
+  figure(t, 'modal fuzz: /expose form submissions through processEvent', {
+    submissions: cases.length,
+    accepted,
+    answeredWithErrors: cases.length - accepted - boltRefused,
+    refusedByBolt: boltRefused,
+  });
   t.diagnostic(
     `seed ${FUZZ_SEED + 20}: ${cases.length} submissions: ${accepted} accepted, ${cases.length - accepted} answered with errors, ${boltRefused} without a user refused by Bolt ` +
       `in ${Date.now() - started} ms after ${started - generating} ms of generation (${[...byBlock].map(([block, count]) => `${block} ${count}`).join(', ')})`,

@@ -8,6 +8,7 @@ import { FUZZ_SEED, fuzzTexts, sample } from '../../helpers/fuzz.js';
 import { eventually } from '../../helpers/service.js';
 import { SLACK_SIGNING_SECRET, startSlackService } from '../../helpers/slack.js';
 import { startWorld } from '../../helpers/world.js';
+import { figure } from '../../helpers/figures.js';
 
 /**
  * 400 of the fuzzed slash-command texts through the real Slack path of `tunnelbot serve` in HTTP mode (signed
@@ -124,6 +125,7 @@ test('fuzz: 400 random slash-command texts through the Slack HTTP route: refused
   assert.doesNotMatch(bot.logs(), /a Slack listener failed|"level":50/, 'no listener failed');
   assert.deepEqual(rejections, []);
   assert.equal((await bot.service.server.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+  figure(t, 'slash-command fuzz: texts through signed POST /slack/events', { texts: cases.length, ...tally });
   t.diagnostic(
     `seed ${seed}: ${cases.length} texts through POST /slack/events: ${tally.refused} refused in the ack, ` +
       `${tally.passed} passed on exactly (and refused by the policy), ${tally.help} help, ${tally.list} list, ${tally.form} form`,
