@@ -87,7 +87,10 @@ export function createContext(config: Config, logger: Logger): WorkflowContext {
 }
 
 /** Test and sandbox knobs for the Slack transport (retries, backoff, ping timeout); production uses the defaults. */
-export type SlackTuning = Pick<SlackTransportOptions, 'retries' | 'backoff' | 'clientPingTimeoutMs'>;
+export type SlackTuning = Pick<
+  SlackTransportOptions,
+  'retries' | 'backoff' | 'clientPingTimeoutMs' | 'callTimeoutMs'
+>;
 
 /** The one request service of a process; every transport (HTTP, the poller, the CLI's request commands) calls it. */
 export function createRequestService(
@@ -108,7 +111,7 @@ export async function createService(
 ): Promise<Service> {
   const fluxToken = config.flux.webhookToken;
   const slackClient = config.slack.botToken
-    ? createSlackClient(config.slack, logger, tuning.slack?.retries)
+    ? createSlackClient(config.slack, logger, tuning.slack?.retries, tuning.slack?.callTimeoutMs)
     : undefined;
   const requests = createRequestService(config, context, {
     metrics,
