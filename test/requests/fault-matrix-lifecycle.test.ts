@@ -573,7 +573,11 @@ test('fault matrix of approve, reject, unexpose and reconcile: every upstream ca
   const outcomes = await inPool(
     cells.flatMap((cell) => FAULTS.map((fault) => ({ cell, fault }))),
     CONCURRENCY,
-    ({ cell, fault }) => runCell(cell, fault),
+    async ({ cell, fault }) => {
+      // A busy machine can time a call out before the armed one is made: such a run tests nothing, so it runs again.
+      const first = await runCell(cell, fault);
+      return first === 'fault not reached' ? runCell(cell, fault) : first;
+    },
   );
   const unexpected: string[] = [];
   const stillKnown = new Set<string>();

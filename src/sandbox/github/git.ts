@@ -73,7 +73,8 @@ export class BareRepository {
   }
 
   async dispose(): Promise<void> {
-    await rm(this.path, { recursive: true, force: true });
+    // A request still writing an object as the fake closes: rm retries the directory it emptied meanwhile.
+    await rm(this.path, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
   }
 
   git(

@@ -29,6 +29,21 @@ function arm(slack: FakeSlack, method: string, fault: FaultKind): void {
   else slack.injectFault(method, injected);
 }
 
+/** How many answers to the person alone (response_url posts, ephemerals) there are, to find the newer ones. */
+function answered(bot: SlackWorld): { posts: number; ephemerals: number } {
+  return { posts: bot.slack.responseUrlPosts.length, ephemerals: bot.slack.ephemerals.length };
+}
+
+/** Whether an answer since `since` names an error. */
+function toldSince(bot: SlackWorld, since: { posts: number; ephemerals: number }): boolean {
+  return [
+    ...bot.slack.responseUrlPosts
+      .slice(since.posts)
+      .map((post) => bot.slack.render(post.body as { text?: string })),
+    ...bot.slack.ephemerals.slice(since.ephemerals).map((ephemeral) => ephemeral.text ?? ''),
+  ].some((text) => /TB_ERR_/.test(text));
+}
+
 /** Everything a person may read: the channel's messages, response_url posts and ephemerals. */
 function everythingSaid(bot: SlackWorld): string {
   return [
@@ -47,25 +62,21 @@ const waitingForApproval = (bot: SlackWorld) =>
 
 /** `/expose linkding 9090` as Alice types it, until its message waits for approval or it is told why not. */
 async function exposeCommand(bot: SlackWorld): Promise<void> {
-  const said = everythingSaid(bot).length;
+  const since = answered(bot);
   await bot.slack.sendSlashCommand({ command: '/expose', text: 'linkding 9090', user_id: 'U0ALICE' });
-  await eventually(
-    () => waitingForApproval(bot) || /TB_ERR_/.test(everythingSaid(bot).slice(said)),
-    'the request or its failure',
-  );
+  await eventually(() => waitingForApproval(bot) || toldSince(bot, since), 'the request or its failure');
 }
 
 /** `/expose` alone, then the form submitted; the form's outcome comes as a channel message or an ephemeral. */
 async function exposeForm(bot: SlackWorld): Promise<'opened' | 'told' | 'silent'> {
   const opened = bot.slack.views.length;
-  const said = everythingSaid(bot).length;
+  const since = answered(bot);
   await bot.slack.sendSlashCommand({ command: '/expose', text: '', user_id: 'U0ALICE' });
-  await eventually(
-    () => bot.slack.views.length > opened || /TB_ERR_/.test(everythingSaid(bot).slice(said)),
-    'the form or why not',
-  );
+  await eventually(() => bot.slack.views.length > opened || toldSince(bot, since), 'the form or why not');
   if (bot.slack.views.length === opened) return 'told';
-  const posts = bot.slack.callsOf('chat.postEphemeral').length;
+  const ephemerals = bot.slack.ephemerals.length;
+  const untold = () => (bot.logs().match(/could not tell the requester/g) ?? []).length;
+  const untoldBefore = untold();
   await bot.slack.submitView({
     viewId: bot.slack.views.at(-1)!.id,
     userId: 'U0ALICE',
@@ -74,8 +85,9 @@ async function exposeForm(bot: SlackWorld): Promise<'opened' | 'told' | 'silent'
       port: { value: { type: 'plain_text_input', value: '9090' } },
     },
   });
+  // The request's message, or the submitter told alone, or (Slack refusing that too, once its call gave up) the log.
   await eventually(
-    () => waitingForApproval(bot) || bot.slack.callsOf('chat.postEphemeral').length > posts,
+    () => waitingForApproval(bot) || bot.slack.ephemerals.length > ephemerals || untold() > untoldBefore,
     'the request or its failure',
   );
   return 'opened';
