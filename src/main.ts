@@ -86,7 +86,10 @@ export function createContext(config: Config, logger: Logger): WorkflowContext {
 }
 
 /** Test and sandbox knobs for the Slack transport (retries, backoff, ping timeout); production uses the defaults. */
-export type SlackTuning = Pick<SlackTransportOptions, 'retries' | 'backoff' | 'clientPingTimeoutMs'>;
+export type SlackTuning = Pick<
+  SlackTransportOptions,
+  'retries' | 'backoff' | 'clientPingTimeoutMs' | 'callTimeoutMs'
+>;
 
 /** The one request service of a process; every transport (HTTP, the poller, the CLI's request commands) calls it. */
 export function createRequestService(
@@ -122,7 +125,12 @@ export async function createService(
   // Bolt, the Web API client and Socket Mode are loaded only when Slack is on: `serve --without-slack` never needs
   // them, and they are a good part of start-up time and memory.
   const slackStack = config.slack.botToken ? await loadSlackStack() : undefined;
-  const slackClient = slackStack?.createSlackClient(config.slack, logger, tuning.slack?.retries);
+  const slackClient = slackStack?.createSlackClient(
+    config.slack,
+    logger,
+    tuning.slack?.retries,
+    tuning.slack?.callTimeoutMs,
+  );
   const requests = createRequestService(config, context, {
     metrics,
     ...(slackStack &&

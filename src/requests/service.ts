@@ -28,6 +28,7 @@ import {
   repairAccess,
   repairNotice,
   type AccessInventory,
+  type AccessRepair,
 } from '../workflows/access.js';
 import { collectOrphans, reconcileDns } from '../workflows/reconcile.js';
 import { unexpose } from '../workflows/unexpose.js';
@@ -128,6 +129,7 @@ export const DONE_LABELS = { live: 'tunnelbot:live', removed: 'tunnelbot:removed
 
 const GROUP_CACHE_MS = 5 * 60 * 1000;
 const DEFAULT_CONCURRENCY = 4;
+const UNTOLD_REPAIRS_LIMIT = 100;
 
 function person(actor: Actor): Person {
   return { slackUserId: actor.id, name: actor.name };
@@ -157,6 +159,8 @@ export class RequestService {
   private readonly now: () => number;
   private readonly deciding = new Set<number>();
   private readonly turns: WorkQueue;
+  /** Access repairs whose notice is not in the request's thread yet, by the new application's id. */
+  private readonly untoldRepairs = new Map<string, AccessRepair>();
 
   constructor(private readonly options: RequestServiceOptions) {
     this.context = options.context;
@@ -298,10 +302,25 @@ export class RequestService {
         { pr: pr.number, approver: actor.id, mergeSha: result.mergeSha },
         'request approved and merged',
       );
-      await this.afterMerge(pr, metadata, actor, result.mergeSha, result.outcome);
+      // Merged: from here on the approval stands. What fails after it is told to the approver, and the next Flux
+      // event or housekeeping round finishes it (DNS, the tunnel, the message once the app is live or removed).
+      let untold: TunnelbotError | undefined;
+      try {
+        await this.afterMerge(pr, metadata, actor, result.mergeSha, result.outcome, result.deferred);
+      } catch (error) {
+        untold = asTunnelbotError(error);
+        this.log.warn({ pr: pr.number, err: untold }, 'merged, but the request message could not be updated');
+      }
+      const merged = `${pinned}Merged pull request #${pr.number} as ${result.mergeSha}.`;
+      const notes = [
+        ...(result.deferred
+          ? [`Cloudflare follows at the next round (${result.deferred.message.split('\n')[0]}).`]
+          : []),
+        ...(untold && ref ? [`Its message could not be updated: ${untold.message.split('\n')[0]}`] : []),
+      ];
       return {
         ok: true,
-        text: ref ? '' : `${pinned}Merged pull request #${pr.number} as ${result.mergeSha}.`,
+        text: ref && notes.length === 0 ? '' : [merged, ...notes].join(' '),
         pr: prRef(pr),
       };
     } catch (error) {
@@ -471,12 +490,26 @@ export class RequestService {
   private async repairAccess(inventory: AccessInventory): Promise<void> {
     const { repaired } = await repairAccess(this.context, inventory);
     for (const repair of repaired) {
-      const notice = repairNotice(repair);
-      this.log.warn({ hostname: repair.hostname, accessAppId: repair.created.id }, notice);
+      this.log.warn({ hostname: repair.hostname, accessAppId: repair.created.id }, repairNotice(repair));
       if (!this.conversation || repair.app === undefined) continue;
-      const pr = await this.context.git.findMergedPr(branchName('expose', repair.environment, repair.app));
-      const ref = refOf(pr?.metadata);
-      if (ref) await this.conversation.reply(ref, notice);
+      this.untoldRepairs.set(repair.created.id, repair);
+      while (this.untoldRepairs.size > UNTOLD_REPAIRS_LIMIT) {
+        this.untoldRepairs.delete(this.untoldRepairs.keys().next().value as string);
+      }
+    }
+    // The next round finds nothing to repair any more, so a notice that could not be posted is kept until it is.
+    for (const [id, repair] of this.untoldRepairs) {
+      try {
+        const pr = await this.context.git.findMergedPr(branchName('expose', repair.environment, repair.app!));
+        const ref = refOf(pr?.metadata);
+        if (ref) await this.conversation!.reply(ref, repairNotice(repair));
+        this.untoldRepairs.delete(id);
+      } catch (error) {
+        this.log.warn(
+          { hostname: repair.hostname, err: asTunnelbotError(error) },
+          'could not tell the request thread about the Access repair; told at the next round',
+        );
+      }
     }
   }
 
@@ -634,6 +667,7 @@ export class RequestService {
     approver: Actor,
     mergeSha: string,
     outcome: PullRequestOutcome,
+    deferred?: TunnelbotError,
   ): Promise<void> {
     if (outcome.kind === 'awaiting-tunnel' && outcome.mergeSha) {
       this.fluxMemory.awaitFlux({ number: pr.number, mergeSha: outcome.mergeSha, metadata });
@@ -641,16 +675,24 @@ export class RequestService {
     const ref = refOf(metadata);
     if (!ref || !this.conversation) return;
     const subject = subjectOf(metadata);
-    await this.conversation.reply(
-      ref,
-      `Approved by ${mention(approver)}; merged as \`${mergeSha.slice(0, 7)}\`.`,
-    );
+    // The thread's line and the message are each worth a try: one failing does not keep the other from being shown.
+    let failure: unknown;
+    try {
+      await this.conversation.reply(
+        ref,
+        `Approved by ${mention(approver)}; merged as \`${mergeSha.slice(0, 7)}\`.`,
+      );
+    } catch (error) {
+      failure = error;
+    }
     if (metadata.action === 'unexpose' && outcome.kind === 'dns-reconciled' && outcome.tunnelDeleted) {
       await this.removed(pr, metadata);
+      if (failure) throw failure;
       return;
     }
-    const next =
-      metadata.action === 'unexpose'
+    const next = deferred
+      ? 'Cloudflare could not be reached right after the merge; the next round applies it.'
+      : metadata.action === 'unexpose'
         ? 'The DNS record is removed; the tunnel is deleted once Flux has stopped cloudflared.'
         : outcome.kind === 'awaiting-tunnel'
           ? this.options.dnsAwaitsFlux
@@ -661,6 +703,7 @@ export class RequestService {
     if (metadata.action === 'expose' && outcome.kind === 'dns-reconciled') {
       await this.live(pr, metadata);
     }
+    if (failure) throw failure;
   }
 
   /** The Kustomization that applies this PR's environment applied a commit that includes it. */
@@ -699,19 +742,33 @@ export class RequestService {
   /** Merged exposes whose record now points at their running tunnel. */
   private async announceLive(prs: readonly AppliedPullRequest[], log: Logger): Promise<void> {
     for (const pr of prs) {
-      await this.settle(async () => this.live(await this.context.git.getPr(pr.number), pr.metadata), pr, log);
+      await this.settle(
+        async () => {
+          try {
+            await this.live(await this.context.git.getPr(pr.number), pr.metadata);
+          } catch (error) {
+            // Still waiting: the next event or housekeeping round announces it.
+            this.fluxMemory.awaitFlux(pr);
+            throw error;
+          }
+        },
+        pr,
+        log,
+      );
     }
   }
 
   private async live(pr: PullRequestInfo, metadata: PrMetadata): Promise<void> {
     if (pr.labels.includes(DONE_LABELS.live)) return;
     const ref = refOf(metadata);
-    // The label first: a replica that crashes after it misses one message; one that labels after posting could
-    // post it twice.
+    // The message first: showing it again changes nothing, so a failed update is retried by the next round, which
+    // the label would stop. The label before the thread's line: a replica that crashes after it misses one line;
+    // one that labels after posting could post it twice.
+    if (ref && this.conversation)
+      await this.conversation.update(ref, liveView(subjectOf(metadata), prRef(pr)));
     await this.context.git.addLabel(pr.number, DONE_LABELS.live);
     this.log.info({ pr: pr.number, hostname: metadata.hostname }, 'request live');
     if (!ref || !this.conversation) return;
-    await this.conversation.update(ref, liveView(subjectOf(metadata), prRef(pr)));
     await this.conversation.reply(ref, `Live at https://${metadata.hostname}`);
   }
 

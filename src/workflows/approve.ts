@@ -1,4 +1,5 @@
 import type { MergeMethod, Person } from '../core/git-provider.js';
+import { asTunnelbotError, type TunnelbotError } from '../errors.js';
 import type { WorkflowContext } from './context.js';
 import { onPullRequestEvent, type PullRequestOutcome } from './pull-request-events.js';
 
@@ -13,6 +14,11 @@ export interface Approval {
   readonly mergeSha: string;
   readonly method: MergeMethod;
   readonly outcome: PullRequestOutcome;
+  /**
+   * The merge is done, but applying it to Cloudflare right away failed: the next Flux event or housekeeping round
+   * does it (every step is idempotent), so the approval stands.
+   */
+  readonly deferred?: TunnelbotError;
 }
 
 /**
@@ -28,19 +34,32 @@ export async function approve(input: ApprovalInput, context: WorkflowContext): P
     approver: input.approver,
     ...(mergeMethod && { method: mergeMethod }),
   });
-  const merged = await context.git.getPr(input.prNumber);
-  const outcome = await onPullRequestEvent(
-    {
-      kind: 'merged',
-      source: 'tunnelbot',
-      prNumber: merged.number,
-      metadata: merged.metadata!,
-      headSha: merged.headSha,
+  try {
+    const merged = await context.git.getPr(input.prNumber);
+    const outcome = await onPullRequestEvent(
+      {
+        kind: 'merged',
+        source: 'tunnelbot',
+        prNumber: merged.number,
+        metadata: merged.metadata!,
+        headSha: merged.headSha,
+        mergeSha,
+      },
+      context,
+    );
+    return { mergeSha, method, outcome };
+  } catch (error) {
+    const deferred = asTunnelbotError(error);
+    context.logger
+      .child({ workflow: 'approve', pr: input.prNumber })
+      .warn({ err: deferred, mergeSha }, 'merged; applying it to Cloudflare is left to the next round');
+    return {
       mergeSha,
-    },
-    context,
-  );
-  return { mergeSha, method, outcome };
+      method,
+      outcome: { kind: 'awaiting-tunnel', mergeSha },
+      deferred,
+    };
+  }
 }
 
 /**

@@ -51,6 +51,8 @@ export async function startSlackService(
     userGroupsUnavailable?: boolean;
     /** The settings' `environments:` list in YAML flow items, instead of staging alone. */
     environments?: string[];
+    /** How long a Web API call may take; short for tests of a Slack that does not answer. */
+    callTimeoutMs?: number;
   } = {},
 ): Promise<SlackWorld> {
   const mode = options.mode ?? 'socket';
@@ -91,7 +93,11 @@ export async function startSlackService(
   );
   const context = { ...world.context, settings: config.settings, logger: logs.logger };
   const service = await createService(config, logs.logger, context, undefined, {
-    slack: { retries: 0, backoff: { initialMs: 20, maxMs: 200 } },
+    slack: {
+      retries: 0,
+      backoff: { initialMs: 20, maxMs: 200 },
+      ...(options.callTimeoutMs !== undefined && { callTimeoutMs: options.callTimeoutMs }),
+    },
   });
   const { url } = await service.start({ port, host: '127.0.0.1' });
   return {

@@ -37,6 +37,8 @@ export interface World {
   fluxApplies(sha?: string): Promise<{ started: string[]; stopped: string[] }>;
   /** Requests and responses through the fake GitHub that do not match GitHub's OpenAPI description. */
   contractViolations(): Promise<unknown[]>;
+  /** Another pair of adapters on the same fakes, with their own per-request timeout. */
+  adapters(timeoutMs: number): { git: GitHubProvider; cloudflare: CloudflareAdapter };
   /** Clones the default branch (or another) and returns the checkout's files. */
   checkout(branch?: string): { directory: string; files: Map<string, string> };
   close(): Promise<void>;
@@ -64,24 +66,27 @@ export async function startWorld(
   const cloudflare = new FakeCloudflare({ zones: ['example.com', 'hervedelaunay.com'] });
   const { baseURL } = await cloudflare.start();
   const logs = captureLogs();
-  const git = new GitHubProvider({
-    auth: { kind: 'token', token: BOT_TOKEN },
-    baseUrl: github.url,
-    owner: github.owner.login,
-    repo: github.repoName,
-    logger: logs.logger,
-    retryAndThrottle: false,
-    ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+  const adapters = (timeoutMs: number | undefined) => ({
+    git: new GitHubProvider({
+      auth: { kind: 'token', token: BOT_TOKEN },
+      baseUrl: github.url,
+      owner: github.owner.login,
+      repo: github.repoName,
+      logger: logs.logger,
+      retryAndThrottle: false,
+      ...(timeoutMs !== undefined && { timeoutMs }),
+    }),
+    cloudflare: new CloudflareAdapter({
+      apiToken: cloudflare.apiToken,
+      accountId: cloudflare.accountId,
+      baseURL,
+      maxRetries: 0,
+      timeoutMs: timeoutMs ?? 5_000,
+      logger: logs.logger,
+      apiVersion: '2026-01-01',
+    }),
   });
-  const adapter = new CloudflareAdapter({
-    apiToken: cloudflare.apiToken,
-    accountId: cloudflare.accountId,
-    baseURL,
-    maxRetries: 0,
-    timeoutMs: options.timeoutMs ?? 5_000,
-    logger: logs.logger,
-    apiVersion: '2026-01-01',
-  });
+  const { git, cloudflare: adapter } = adapters(options.timeoutMs);
   const context: WorkflowContext = {
     git,
     cloudflare: adapter,
@@ -100,6 +105,7 @@ export async function startWorld(
     context,
     settings,
     git,
+    adapters,
     logs: () => logs.text,
     contractViolations: () => contract.violations(),
     checkout(branch) {

@@ -1,13 +1,18 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { parseSettings } from '../../src/core/settings.js';
-import { TunnelbotError } from '../../src/errors.js';
-import type { Conversation, MessageRef } from '../../src/requests/conversation.js';
 import { RequestService, type Reply } from '../../src/requests/service.js';
-import type { RequestView } from '../../src/requests/view.js';
-import type { FakeFault, FakeRoute } from '../../src/sandbox/cloudflare/index.js';
-import type { FakeGitHubFault } from '../../src/sandbox/github/server.js';
+import type { FakeRoute } from '../../src/sandbox/cloudflare/index.js';
+import {
+  FAULTS,
+  FaultyConversation,
+  GITHUB_FAULTS,
+  badCells,
+  branches,
+  cloudflareFaults,
+  printMatrix,
+  type FaultKind,
+} from '../helpers/fault-matrix.js';
 import { readFixtureRepo } from '../helpers/fixtures.js';
 import { startWorld, type World } from '../helpers/world.js';
 
@@ -26,22 +31,7 @@ const ALICE = { id: 'U0ALICE', name: 'Alice' };
 const CHANNEL = 'C0TUNNELS';
 const POLICY = 'policy:\n  request: {users: [U0ALICE]}\n  approve: {users: [U0ALICE]}\n';
 
-type FaultKind = '5xx' | '429' | 'timeout' | 'reset';
-const FAULTS: readonly FaultKind[] = ['5xx', '429', 'timeout', 'reset'];
-
-const GITHUB_FAULTS: Record<FaultKind, FakeGitHubFault> = {
-  '5xx': { kind: 'status', status: 502, message: 'Bad Gateway' },
-  '429': { kind: 'status', status: 429, message: 'API rate limit exceeded', headers: { 'retry-after': '1' } },
-  timeout: { kind: 'hang' },
-  reset: { kind: 'reset' },
-};
-
-const CLOUDFLARE_FAULTS: Record<FaultKind, FakeFault> = {
-  '5xx': { kind: 'error', status: 502, code: 10001 },
-  '429': { kind: 'error', status: 429, code: 10000, retryAfterSeconds: 1 },
-  timeout: { kind: 'latency', ms: TIMEOUT_MS * 3 },
-  reset: { kind: 'drop', when: 'before' },
-};
+const CLOUDFLARE_FAULTS = cloudflareFaults(TIMEOUT_MS * 3);
 
 interface Cell {
   readonly service: string;
@@ -88,56 +78,6 @@ const CELLS = process.env['FAULT_CELL']
   ? ALL_CELLS.filter((cell) => `${cell.service} ${cell.call}`.includes(process.env['FAULT_CELL']!))
   : ALL_CELLS;
 
-/** The Slack side as the request service sees it: a conversation whose next post or update fails as Slack would. */
-class FaultyConversation implements Conversation {
-  readonly views = new Map<string, RequestView[]>();
-  armed: { method: 'post' | 'update'; fault: FaultKind } | undefined;
-  private next = 1;
-
-  failNext(method: 'post' | 'update', fault: FaultKind): void {
-    this.armed = { method, fault };
-  }
-
-  private async maybeFail(method: 'post' | 'update'): Promise<void> {
-    if (this.armed?.method !== method) return;
-    const { fault } = this.armed;
-    this.armed = undefined;
-    if (fault === 'timeout') await new Promise((resolve) => setTimeout(resolve, TIMEOUT_MS));
-    // What src/transports/slack/web-api-errors.ts makes of each once the Web API client has given up.
-    throw fault === 'reset'
-      ? new TunnelbotError('TB_ERR_SLACK_UNAVAILABLE', 'Could not connect to Slack (connection reset).')
-      : new TunnelbotError('TB_ERR_SLACK_UNAVAILABLE', `Slack answered ${fault}.`);
-  }
-
-  async post(channel: string, view: RequestView): Promise<MessageRef> {
-    await this.maybeFail('post');
-    const ref = { channel, ts: `1700000000.${String(this.next++).padStart(6, '0')}` };
-    this.views.set(ref.ts, [view]);
-    return ref;
-  }
-  async update(ref: MessageRef, view: RequestView): Promise<void> {
-    await this.maybeFail('update');
-    this.views.get(ref.ts)?.push(view);
-  }
-  async reply(): Promise<void> {}
-  async remove(ref: MessageRef): Promise<void> {
-    this.views.delete(ref.ts);
-  }
-  async tell(): Promise<void> {}
-}
-
-function branches(world: World): string[] {
-  return execFileSync(
-    'git',
-    ['-C', world.github.repoPath, 'for-each-ref', '--format=%(refname:short)', 'refs/heads'],
-    {
-      encoding: 'utf8',
-    },
-  )
-    .trim()
-    .split('\n');
-}
-
 /** "complete", "failed, told", or what is wrong: the cell's verdict. */
 async function verdict(world: World, conversation: FaultyConversation, reply: Reply): Promise<string> {
   const tunnels = world.cloudflare.tunnels();
@@ -169,7 +109,7 @@ async function runCell(cell: Cell, fault: FaultKind): Promise<string> {
   try {
     const fixture = readFixtureRepo('flux-example').files.get('.tunnelbot.yaml')!;
     const settings = parseSettings(`${fixture}\n${POLICY}`, '.tunnelbot.yaml');
-    const conversation = new FaultyConversation();
+    const conversation = new FaultyConversation(TIMEOUT_MS);
     const service = new RequestService({
       context: { ...world.context, settings },
       conversation,
@@ -189,7 +129,7 @@ async function runCell(cell: Cell, fault: FaultKind): Promise<string> {
   }
 }
 
-test('fault matrix of /expose: every upstream call x 5xx, 429, timeout, reset ends complete or cleanly failed', async () => {
+test('fault matrix of /expose: every upstream call x 5xx, 429, timeout, reset ends complete or cleanly failed', async (t) => {
   const rows: string[][] = [];
   // One call's four faults at a time: each run is a git repository and two servers on loopback.
   for (const cell of CELLS) {
@@ -198,22 +138,8 @@ test('fault matrix of /expose: every upstream call x 5xx, 429, timeout, reset en
       ...(await Promise.all(FAULTS.map((fault) => runCell(cell, fault)))),
     ]);
   }
-  const header = ['call', ...FAULTS];
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
-  );
-  const line = (cells: readonly string[]) =>
-    cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ');
-  console.log(
-    ['', line(header), widths.map((width) => '-'.repeat(width)).join('-|-'), ...rows.map(line)].join('\n'),
-  );
-
+  printMatrix('fault matrix of /expose', rows, t);
   const good =
     /^(complete|complete \(PR link in the reply\)|failed, told in the message|failed, told in the reply)$/;
-  const bad = rows.flatMap((row) =>
-    row
-      .slice(1)
-      .flatMap((outcome, index) => (good.test(outcome) ? [] : [`${row[0]} / ${FAULTS[index]}: ${outcome}`])),
-  );
-  assert.deepEqual(bad, [], 'every cell ends complete or cleanly failed');
+  assert.deepEqual(badCells(rows, good), [], 'every cell ends complete or cleanly failed');
 });

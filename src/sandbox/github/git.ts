@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 
 export class GitCommandError extends Error {
   constructor(
@@ -47,11 +49,20 @@ const RECORD = '\u001e';
 const COMMIT_FORMAT =
   ['%H', '%T', '%P', '%an', '%ae', '%aI', '%cn', '%ce', '%cI', '%B'].join('%x1f') + '%x1e';
 
+const OBJECT_ID = /^[0-9a-f]{40}$/;
+
 /**
  * A bare repository driven through the git CLI. The fake GitHub stores everything here, so tests can `git clone` the
- * result and see exactly what GitHub would hold.
+ * result and see exactly what GitHub would hold. Objects are content-addressed and never change, so what is read
+ * of one by its id is kept, and blobs are written as loose objects directly: a git process costs a fork of the
+ * test process, the largest part of a fake request's time.
  */
 export class BareRepository {
+  private readonly types = new Map<string, string>();
+  private readonly blobs = new Map<string, Buffer>();
+  private readonly trees = new Map<string, TreeEntry[]>();
+  private written = 0;
+
   private constructor(readonly path: string) {}
 
   static async create(defaultBranch: string): Promise<BareRepository> {
@@ -62,7 +73,8 @@ export class BareRepository {
   }
 
   async dispose(): Promise<void> {
-    await rm(this.path, { recursive: true, force: true });
+    // A request still writing an object as the fake closes: rm retries the directory it emptied meanwhile.
+    await rm(this.path, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
   }
 
   git(
@@ -95,12 +107,30 @@ export class BareRepository {
     return (await this.git(args, options)).toString('utf8').trim();
   }
 
+  /** What `git hash-object -w` does: the blob's id, and its zlib-compressed loose object under objects/. */
   async writeBlob(content: string | Buffer): Promise<string> {
-    return this.text(['hash-object', '-w', '--stdin'], { input: content });
+    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    const object = Buffer.concat([Buffer.from(`blob ${data.length}\0`), data]);
+    const sha = createHash('sha1').update(object).digest('hex');
+    if (!this.types.has(sha)) {
+      const directory = join(this.path, 'objects', sha.slice(0, 2));
+      await mkdir(directory, { recursive: true });
+      // Written aside and renamed, as git does: a reader never sees half an object.
+      const temporary = join(directory, `tmp_${process.pid}_${(this.written += 1)}`);
+      await writeFile(temporary, deflateSync(object), { mode: 0o444 });
+      await rename(temporary, join(directory, sha.slice(2)));
+      this.types.set(sha, 'blob');
+      this.blobs.set(sha, data);
+    }
+    return sha;
   }
 
   async readBlob(sha: string): Promise<Buffer> {
-    return this.git(['cat-file', 'blob', sha]);
+    const known = this.blobs.get(sha);
+    if (known) return known;
+    const blob = await this.git(['cat-file', 'blob', sha]);
+    if (OBJECT_ID.test(sha)) this.blobs.set(sha, blob);
+    return blob;
   }
 
   /** Resolves a revision to an object id of the wanted type, or undefined when there is none. */
@@ -117,8 +147,12 @@ export class BareRepository {
   }
 
   async objectType(sha: string): Promise<string | undefined> {
+    const known = this.types.get(sha);
+    if (known) return known;
     try {
-      return await this.text(['cat-file', '-t', sha]);
+      const type = await this.text(['cat-file', '-t', sha]);
+      if (OBJECT_ID.test(sha)) this.types.set(sha, type);
+      return type;
     } catch {
       return undefined;
     }
@@ -148,6 +182,19 @@ export class BareRepository {
   }
 
   async listTree(treeish: string, recursive: boolean, path?: string): Promise<TreeEntry[]> {
+    const key = `${treeish} ${recursive} ${path ?? ''}`;
+    const known = this.trees.get(key);
+    if (known) return known.map((entry) => ({ ...entry }));
+    const entries = await this.readTree(treeish, recursive, path);
+    if (OBJECT_ID.test(treeish))
+      this.trees.set(
+        key,
+        entries.map((entry) => ({ ...entry })),
+      );
+    return entries;
+  }
+
+  private async readTree(treeish: string, recursive: boolean, path?: string): Promise<TreeEntry[]> {
     const args = [
       'ls-tree',
       '-l',

@@ -163,6 +163,8 @@ export class FakeGitHub {
   latencyMs: number;
   /** Requests served since start, including failed ones; the benchmark's exact round-trip count. */
   requestCount = 0;
+  /** Every request as it arrived (method and path, faulted ones included): a test derives the calls a flow makes. */
+  readonly requests: { readonly method: string; readonly path: string }[] = [];
   readonly owner: FakeUser;
   readonly repoName: string;
   readonly defaultBranch: string;
@@ -334,6 +336,7 @@ export class FakeGitHub {
     this.requestCount += 1;
     const startedAt = performance.now();
     const url = new URL(req.url ?? '/', 'http://fake');
+    this.requests.push({ method: req.method ?? 'GET', path: url.pathname });
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const rawBody = Buffer.concat(chunks).toString('utf8');

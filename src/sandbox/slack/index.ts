@@ -88,11 +88,17 @@ interface Reply {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** No answer: the connection is cut, or left open until the client gives up. */
+  drop?: 'reset' | 'hang';
 }
+
+/** What an injected fault does to a Web API call instead of its effect: an HTTP error, no answer, a cut connection. */
+export type FakeSlackFault = { kind: 'status'; status: number } | { kind: 'hang' } | { kind: 'reset' };
 
 type Fault =
   | { kind: 'error'; error: string; remaining: number }
-  | { kind: 'ratelimit'; retryAfterSeconds: number; remaining: number };
+  | { kind: 'ratelimit'; retryAfterSeconds: number; remaining: number }
+  | { kind: 'transport'; fault: FakeSlackFault; remaining: number };
 
 interface Trigger {
   readonly userId: string;
@@ -264,6 +270,16 @@ export class FakeSlack {
   /** The next `times` calls of `method` answer HTTP 429 with `Retry-After`, without taking effect. */
   rateLimit(method: string, retryAfterSeconds: number, times = 1): void {
     this.faults.set(method, { kind: 'ratelimit', retryAfterSeconds, remaining: times });
+  }
+
+  /** The next `times` calls of `method` meet `fault` (an HTTP 5xx, no answer, a reset) without taking effect. */
+  injectFault(method: string, fault: FakeSlackFault, times = 1): void {
+    this.faults.set(method, { kind: 'transport', fault, remaining: times });
+  }
+
+  /** Injected faults no call has met yet: a test knows its fault was reached. */
+  get pendingFaults(): number {
+    return [...this.faults.values()].reduce((sum, fault) => sum + fault.remaining, 0);
   }
 
   callsOf(method: string): FakeSlackCall[] {
@@ -602,6 +618,14 @@ export class FakeSlack {
     } catch (error) {
       reply = { status: 500, body: { ok: false, error: 'fatal_error', detail: String(error) } };
     }
+    if (reply.drop === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (reply.drop === 'hang') {
+      await new Promise<void>((resolve) => req.socket.once('close', () => resolve()));
+      return;
+    }
     const remaining = this.latencyMs - (performance.now() - startedAt);
     if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
     res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
@@ -656,6 +680,12 @@ export class FakeSlack {
     if (fault?.kind === 'error') {
       record(fault.error);
       return platformError(fault.error);
+    }
+    if (fault?.kind === 'transport') {
+      const { fault: injected } = fault;
+      record(injected.kind === 'status' ? `http_${injected.status}` : injected.kind);
+      if (injected.kind !== 'status') return { status: 0, body: undefined, drop: injected.kind };
+      return { status: injected.status, body: { ok: false, error: 'fatal_error' } };
     }
     const body = handler(args);
     record(body.ok === true ? 'ok' : String(body.error));

@@ -40,6 +40,8 @@ export interface SlackTransportOptions {
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
   /** Socket Mode's wait for a pong and its reconnect step (5 s by default). */
   readonly clientPingTimeoutMs?: number;
+  /** How long a Web API call may take (SLACK_CALL_TIMEOUT_MS by default); short in tests of a Slack that hangs. */
+  readonly callTimeoutMs?: number;
 }
 
 /** Every Web API call gives up after this long; the request service then tells the user Slack is not answering. */
@@ -51,20 +53,26 @@ export function webClientOptions(options: {
   apiUrl?: string | undefined;
   logger: SlackLogger;
   retries?: number | undefined;
+  timeoutMs?: number | undefined;
 }): WebClientOptions {
   return {
     ...(options.apiUrl !== undefined && { slackApiUrl: options.apiUrl }),
     logger: options.logger,
-    timeout: SLACK_CALL_TIMEOUT_MS,
+    timeout: options.timeoutMs ?? SLACK_CALL_TIMEOUT_MS,
     retryConfig: { retries: options.retries ?? 2, factor: 2, minTimeout: 500, maxTimeout: 5000 },
   };
 }
 
 /** The Web API client for the bot token: the request messages go out through it. */
-export function createSlackClient(slack: SlackSettings, logger: Logger, retries?: number): WebClient {
+export function createSlackClient(
+  slack: SlackSettings,
+  logger: Logger,
+  retries?: number,
+  timeoutMs?: number,
+): WebClient {
   return new WebClient(
     slack.botToken,
-    webClientOptions({ apiUrl: slack.apiUrl, logger: boltLogger(logger), retries }),
+    webClientOptions({ apiUrl: slack.apiUrl, logger: boltLogger(logger), retries, timeoutMs }),
   );
 }
 
@@ -143,7 +151,12 @@ export class SlackTransport {
       receiver,
       logger: sdkLogger,
       deferInitialization: true,
-      clientOptions: webClientOptions({ apiUrl: slack.apiUrl, logger: sdkLogger, retries: options.retries }),
+      clientOptions: webClientOptions({
+        apiUrl: slack.apiUrl,
+        logger: sdkLogger,
+        retries: options.retries,
+        timeoutMs: options.callTimeoutMs,
+      }),
     });
     registerListeners(this.app, { requests: options.requests, logger });
     options.readiness?.expect('slack');
