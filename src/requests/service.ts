@@ -12,7 +12,7 @@ import { accessOf, findEnvironment } from '../core/settings.js';
 import { TunnelbotError, asTunnelbotError, isTunnelbotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { approve, reject } from '../workflows/approve.js';
+import { approve, reject, type Approval } from '../workflows/approve.js';
 import type { OpenedStep, WorkflowContext } from '../workflows/context.js';
 import { expose } from '../workflows/expose.js';
 import { FluxEventMemory, liveNow, onFluxEvent, type AppliedPullRequest } from '../workflows/flux-events.js';
@@ -276,7 +276,7 @@ export class RequestService {
         { pr: pr.number, approver: actor.id, mergeSha: result.mergeSha },
         'request approved and merged',
       );
-      await this.afterMerge(pr, metadata, actor, result.mergeSha, result.outcome);
+      await this.afterMerge(pr, metadata, actor, result.mergeSha, result.outcome, result.rebased);
       return {
         ok: true,
         text: ref ? '' : `${pinned}Merged pull request #${pr.number} as ${result.mergeSha}.`,
@@ -612,6 +612,7 @@ export class RequestService {
     approver: Actor,
     mergeSha: string,
     outcome: PullRequestOutcome,
+    rebased?: Approval['rebased'],
   ): Promise<void> {
     if (outcome.kind === 'awaiting-tunnel' && outcome.mergeSha) {
       this.fluxMemory.awaitFlux({ number: pr.number, mergeSha: outcome.mergeSha, metadata });
@@ -619,6 +620,15 @@ export class RequestService {
     const ref = refOf(metadata);
     if (!ref || !this.conversation) return;
     const subject = subjectOf(metadata);
+    if (rebased) {
+      const changed = rebased.replanned.join(', ');
+      await this.conversation.reply(
+        ref,
+        changed
+          ? `Rebased onto ${rebased.baseRef} before merging: ${changed} had changed since the PR was opened.`
+          : `Rebased onto ${rebased.baseRef} before merging; none of its files had changed there since the PR was opened.`,
+      );
+    }
     await this.conversation.reply(
       ref,
       `Approved by ${mention(approver)}; merged as \`${mergeSha.slice(0, 7)}\`.`,
