@@ -128,17 +128,20 @@ export async function rebasePr(
   }
   const [parents, base] = await Promise.all([git.commitParents(expectedHeadSha), git.defaultBranch()]);
   const [originalBase] = parents;
-  if (parents.length !== 1 || !originalBase || !(await git.commitContains(originalBase, base.sha))) {
-    throw new TunnelbotError(
+  const notOurs = () =>
+    new TunnelbotError(
       'TB_ERR_GITHUB_PR_NOT_REBASABLE',
       `Pull request #${pr.number} conflicts with ${base.name}, and its head ${expectedHeadSha.slice(0, 7)} is not a single commit on ${base.name}: it holds commits tunnelbot did not make, which it does not rebuild.`,
       { fix: askAgain(metadata) },
     );
-  }
-  const [snapshot, prPaths] = await Promise.all([
+  if (parents.length !== 1 || originalBase === undefined) throw notOurs();
+  // The reads for the re-plan go out beside the check of the PR's history; nothing is written before it passed.
+  const [onDefault, snapshot, prPaths] = await Promise.all([
+    git.commitContains(originalBase, base.sha),
     git.readSnapshot(base.sha),
     git.changedPaths(originalBase, expectedHeadSha),
   ]);
+  if (!onDefault) throw notOurs();
   const { changeSet, secretPath } = await replan(metadata, snapshot, context);
   const planned = changeSet.files.map((file) => file.path).sort();
   if (planned.join('\n') !== [...prPaths].sort().join('\n')) {
@@ -148,11 +151,13 @@ export async function rebasePr(
       { fix: askAgain(metadata), details: { planned, pullRequest: prPaths } },
     );
   }
-  const [before, now, reviewed] = await Promise.all([
-    git.readFiles(originalBase, planned),
-    git.readFiles(base.sha, planned),
-    git.readFiles(expectedHeadSha, planned),
+  // Snapshots limited to the planned paths: the trees are those just read, the blobs mostly known already.
+  const only = (path: string) => planned.includes(path);
+  const [before, reviewed] = await Promise.all([
+    git.readSnapshot(originalBase, only).then((read) => read.files),
+    git.readSnapshot(expectedHeadSha, only).then((read) => read.files),
   ]);
+  const now = new Map(planned.map((path) => [path, snapshot.files.get(path)]));
   const files: FileChange[] = [];
   const replanned: string[] = [];
   const kept: string[] = [];

@@ -129,9 +129,13 @@ test('20 concurrent /expose of different apps and 5 at once of a 21st: 21 PRs, 2
   for (const [index, pr] of order.entries()) {
     const current = await world.git.getPr(pr.number);
     assert.equal(current.headSha, pr.headSha, 'nothing moved the PR before its approval');
+    const approvalStarted = Date.now();
     const reply = await service.approve(BOB, { prNumber: pr.number, headSha: current.headSha });
+    const approvalMs = Date.now() - approvalStarted;
     const after = await world.git.getPr(pr.number);
-    outcomes.push(`#${pr.number} ${pr.metadata?.app}: ${reply.ok ? 'merged' : reply.error?.code}`);
+    outcomes.push(
+      `#${pr.number} ${pr.metadata?.app}: ${reply.ok ? 'merged' : reply.error?.code} in ${approvalMs} ms`,
+    );
     assert.equal(reply.ok, true, `seed ${seed}: #${pr.number} (merge ${index + 1}): ${reply.text}`);
     assert.equal(after.merged, true, `seed ${seed}: #${pr.number}`);
     // The first merges its own commit; each later one a rebuild on the main it merged into.

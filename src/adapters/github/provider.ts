@@ -685,18 +685,21 @@ export class GitHubProvider implements GitProvider {
     baseSha: string;
     changeSet: ChangeSet;
   }): Promise<string> {
-    const pr = await this.openTunnelbotPr(input.number);
-    if (pr.headSha !== input.expectedHeadSha) throw this.headChanged(pr, input.expectedHeadSha);
     const { data: head } = await this.call(
       `reading commit ${input.expectedHeadSha} of ${this.repoName}`,
       (o) => o.rest.git.getCommit({ ...this.repoRef, commit_sha: input.expectedHeadSha }),
     );
-    const headSha = await this.writeCommit(input.baseSha, input.changeSet, pr.title, head.message);
-    // GitHub's ref update has no compare-and-swap: the head is read again right before the force-update, so only a
-    // push landing in that one round trip could be overwritten, and the merge pinned to our commit then refuses.
-    const now = await this.getPr(input.number);
-    this.assertOpen(now);
-    if (now.headSha !== input.expectedHeadSha) throw this.headChanged(now, input.expectedHeadSha);
+    // Unpublished until the ref moves: written first, so the check of the head below comes as late as it can.
+    const headSha = await this.writeCommit(
+      input.baseSha,
+      input.changeSet,
+      `the rebuild of pull request #${input.number}`,
+      head.message,
+    );
+    // GitHub's ref update has no compare-and-swap: the head is read right before the force-update, so only a push
+    // landing in that one round trip could be overwritten, and the merge pinned to our commit then refuses.
+    const pr = await this.openTunnelbotPr(input.number);
+    if (pr.headSha !== input.expectedHeadSha) throw this.headChanged(pr, input.expectedHeadSha);
     await this.call(`updating branch ${pr.headRef} in ${this.repoName}`, (o) =>
       o.rest.git.updateRef({ ...this.repoRef, ref: `heads/${pr.headRef}`, sha: headSha, force: true }),
     );
