@@ -193,12 +193,12 @@ test('a conflicting expose whose app directory appeared on main meanwhile is ref
   const git = gitIn(world);
   const { service } = serviceOn(world);
   const pr = await twoExposesOneMerged(world, service);
-  // Someone commits a file where the PR's Secret goes: the reviewed Secret could no longer simply be kept. The
-  // planner, run again on main, refuses the request before any Secret is planned.
+  // Someone writes one of the PR's files on main by hand: the PR conflicts, and its files no longer apply as reviewed.
+  // The planner, run again on main, refuses the request before any Secret is planned.
   await world.github.commitToBranch(
     'main',
-    { 'apps/staging/tunnels/podinfo/secret.sops.yaml': 'placed: by hand\n' },
-    'A human adds a file at the Secret path',
+    { 'apps/staging/tunnels/podinfo/config.yaml': 'placed: by hand\n' },
+    "A human adds podinfo's tunnel directory",
   );
   const mainBefore = git('rev-parse', 'main');
   const reply = await service.approve(BOB, { prNumber: pr.number, headSha: pr.headSha });
