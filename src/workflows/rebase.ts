@@ -153,11 +153,12 @@ export async function rebasePr(
   }
   // Snapshots limited to the planned paths: the trees are those just read, the blobs mostly known already.
   const only = (path: string) => planned.includes(path);
-  const [before, reviewed] = await Promise.all([
-    git.readSnapshot(originalBase, only).then((read) => read.files),
-    git.readSnapshot(expectedHeadSha, only).then((read) => read.files),
+  const filesAt = async (sha: string) => (await git.readSnapshot(sha, only)).files;
+  const [before, now, reviewed] = await Promise.all([
+    filesAt(originalBase),
+    filesAt(base.sha),
+    filesAt(expectedHeadSha),
   ]);
-  const now = new Map(planned.map((path) => [path, snapshot.files.get(path)]));
   const files: FileChange[] = [];
   const replanned: string[] = [];
   const kept: string[] = [];
