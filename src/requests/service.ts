@@ -279,7 +279,9 @@ export class RequestService {
       await this.afterMerge(pr, metadata, actor, result.mergeSha, result.outcome, result.rebased);
       return {
         ok: true,
-        text: ref ? '' : `${pinned}Merged pull request #${pr.number} as ${result.mergeSha}.`,
+        text: ref
+          ? ''
+          : `${pinned}${result.rebased ? `${rebasedLine(result.rebased)} ` : ''}Merged pull request #${pr.number} as ${result.mergeSha}.`,
         pr: prRef(pr),
       };
     } catch (error) {
@@ -620,15 +622,7 @@ export class RequestService {
     const ref = refOf(metadata);
     if (!ref || !this.conversation) return;
     const subject = subjectOf(metadata);
-    if (rebased) {
-      const changed = rebased.replanned.join(', ');
-      await this.conversation.reply(
-        ref,
-        changed
-          ? `Rebased onto ${rebased.baseRef} before merging: ${changed} had changed since the PR was opened.`
-          : `Rebased onto ${rebased.baseRef} before merging; none of its files had changed there since the PR was opened.`,
-      );
-    }
+    if (rebased) await this.conversation.reply(ref, rebasedLine(rebased));
     await this.conversation.reply(
       ref,
       `Approved by ${mention(approver)}; merged as \`${mergeSha.slice(0, 7)}\`.`,
@@ -789,4 +783,12 @@ function unexposeSubject(plan: UnexposePlan, actor: Actor): RequestSubject {
     ...(plan.hostnames[0] !== undefined && { hostname: plan.hostnames[0] }),
     requester: { id: actor.id, name: actor.name },
   };
+}
+
+/** The one line that tells a request's thread its PR was rebuilt on the default branch before the merge. */
+function rebasedLine(rebased: NonNullable<Approval['rebased']>): string {
+  const changed = rebased.replanned.join(', ');
+  return changed
+    ? `Rebased onto ${rebased.baseRef} before merging: ${changed} had changed since the PR was opened.`
+    : `Rebased onto ${rebased.baseRef} before merging; none of its files had changed there since the PR was opened.`;
 }

@@ -138,6 +138,10 @@ test('20 concurrent /expose of different apps and 5 at once of a 21st: 21 PRs, 2
     );
     assert.equal(reply.ok, true, `seed ${seed}: #${pr.number} (merge ${index + 1}): ${reply.text}`);
     assert.equal(after.merged, true, `seed ${seed}: #${pr.number}`);
+    assert.equal(
+      reply.text,
+      `${index === 0 ? '' : `Rebased onto main before merging: ${shared} had changed since the PR was opened. `}Merged pull request #${pr.number} as ${after.mergeSha}.`,
+    );
     // The first merges its own commit; each later one a rebuild on the main it merged into.
     assert.equal(
       after.headSha === pr.headSha,

@@ -187,7 +187,7 @@ test('a PR whose head moved is not rebased: approving what was shown is refused,
   assert.ok(pushed);
 });
 
-test('a conflicting expose whose app directory appeared on main meanwhile is refused as planned again, and no throwaway secret is written', async (t) => {
+test('a conflicting expose one of whose own files was written on main meanwhile is refused when planned again, and no throwaway secret is written', async (t) => {
   const world = await startWorld();
   t.after(() => world.close());
   const git = gitIn(world);
