@@ -492,6 +492,21 @@ export const ERROR_CATALOG = {
     'GitHub refuses to merge the pull request (merge conflicts, required checks or a repository rule).',
     'Open the pull request on GitHub to see what blocks it; rebuild the request on the current default branch if it conflicts.',
   ),
+  TB_ERR_GITHUB_PR_NOT_REBASABLE: entry(
+    'conflict',
+    'The pull request conflicts with the default branch and is not the single tunnelbot commit on it that tunnelbot can rebuild.',
+    'Reject the request and ask again (`/expose APP PORT` or `/unexpose APP`), so it is planned on the current default branch.',
+  ),
+  TB_ERR_GITHUB_PR_REBASE_DIFFERS: entry(
+    'conflict',
+    'Planned again on the current default branch, the request changes other files than its pull request does, so it was not rebased.',
+    'Reject the request and ask again (`/expose APP PORT` or `/unexpose APP`), so the new plan is reviewed.',
+  ),
+  TB_ERR_GITHUB_PR_REBASE_SECRET: entry(
+    'conflict',
+    "The tunnel credentials Secret of the pull request changed on the default branch meanwhile; tunnelbot cannot write it again (it never keeps a tunnel's secret), so it did not rebase.",
+    'Reject the request and ask again with `/expose APP PORT`, which creates a new tunnel and Secret.',
+  ),
   TB_ERR_GITHUB_PR_ALREADY_MERGED: entry(
     'conflict',
     'The pull request was already merged (by someone else, or by an earlier click).',

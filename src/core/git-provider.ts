@@ -84,6 +84,21 @@ export interface GitProvider {
     approver: Person;
     method?: MergeMethod;
   }): Promise<{ mergeSha: string; method: MergeMethod }>;
+  /**
+   * Replaces an open tunnelbot PR's branch with one commit on `baseSha` holding `changeSet` (and the message of the
+   * PR's head commit), only while the branch's head is still `expectedHeadSha`: commits someone else pushed are
+   * never overwritten. Answers the new head; merging it is a separate, pinned `mergePr`.
+   */
+  rebuildPr(input: {
+    number: number;
+    expectedHeadSha: string;
+    baseSha: string;
+    changeSet: ChangeSet;
+  }): Promise<string>;
+  /** The parent commits of a commit. */
+  commitParents(sha: string): Promise<string[]>;
+  /** The file paths (blobs) that differ between two commits: added, deleted or changed. */
+  changedPaths(fromSha: string, toSha: string): Promise<string[]>;
   closePr(input: { number: number; reason: string; actor: Person }): Promise<void>;
   prForCommit(sha: string): Promise<PullRequestInfo | undefined>;
   /**

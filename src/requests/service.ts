@@ -13,7 +13,7 @@ import { accessOf, findEnvironment } from '../core/settings.js';
 import { TunnelbotError, asTunnelbotError, isTunnelbotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { approve, reject } from '../workflows/approve.js';
+import { approve, reject, type Approval } from '../workflows/approve.js';
 import type { OpenedStep, WorkflowContext } from '../workflows/context.js';
 import { expose } from '../workflows/expose.js';
 import { FluxEventMemory, liveNow, onFluxEvent, type AppliedPullRequest } from '../workflows/flux-events.js';
@@ -306,12 +306,20 @@ export class RequestService {
       // event or housekeeping round finishes it (DNS, the tunnel, the message once the app is live or removed).
       let untold: TunnelbotError | undefined;
       try {
-        await this.afterMerge(pr, metadata, actor, result.mergeSha, result.outcome, result.deferred);
+        await this.afterMerge(
+          pr,
+          metadata,
+          actor,
+          result.mergeSha,
+          result.outcome,
+          result.deferred,
+          result.rebased,
+        );
       } catch (error) {
         untold = asTunnelbotError(error);
         this.log.warn({ pr: pr.number, err: untold }, 'merged, but the request message could not be updated');
       }
-      const merged = `${pinned}Merged pull request #${pr.number} as ${result.mergeSha}.`;
+      const merged = `${pinned}${result.rebased ? `${rebasedLine(result.rebased)} ` : ''}Merged pull request #${pr.number} as ${result.mergeSha}.`;
       const notes = [
         ...(result.deferred
           ? [`Cloudflare follows at the next round (${result.deferred.message.split('\n')[0]}).`]
@@ -668,6 +676,7 @@ export class RequestService {
     mergeSha: string,
     outcome: PullRequestOutcome,
     deferred?: TunnelbotError,
+    rebased?: Approval['rebased'],
   ): Promise<void> {
     if (outcome.kind === 'awaiting-tunnel' && outcome.mergeSha) {
       this.fluxMemory.awaitFlux({ number: pr.number, mergeSha: outcome.mergeSha, metadata });
@@ -678,6 +687,7 @@ export class RequestService {
     // The thread's line and the message are each worth a try: one failing does not keep the other from being shown.
     let failure: unknown;
     try {
+      if (rebased) await this.conversation.reply(ref, rebasedLine(rebased));
       await this.conversation.reply(
         ref,
         `Approved by ${mention(approver)}; merged as \`${mergeSha.slice(0, 7)}\`.`,
@@ -858,4 +868,12 @@ function unexposeSubject(plan: UnexposePlan, actor: Actor): RequestSubject {
     ...(plan.hostnames[0] !== undefined && { hostname: plan.hostnames[0] }),
     requester: { id: actor.id, name: actor.name },
   };
+}
+
+/** The one line that tells a request's thread its PR was rebuilt on the default branch before the merge. */
+function rebasedLine(rebased: NonNullable<Approval['rebased']>): string {
+  const changed = rebased.replanned.join(', ');
+  return changed
+    ? `Rebased onto ${rebased.baseRef} before merging: ${changed} had changed since the PR was opened.`
+    : `Rebased onto ${rebased.baseRef} before merging; none of its files had changed there since the PR was opened.`;
 }

@@ -1,6 +1,7 @@
 import type { MergeMethod, Person } from '../core/git-provider.js';
-import { asTunnelbotError, type TunnelbotError } from '../errors.js';
+import { asTunnelbotError, isTunnelbotError, type TunnelbotError } from '../errors.js';
 import type { WorkflowContext } from './context.js';
+import { rebasePr } from './rebase.js';
 import { onPullRequestEvent, type PullRequestOutcome } from './pull-request-events.js';
 
 export interface ApprovalInput {
@@ -14,6 +15,8 @@ export interface Approval {
   readonly mergeSha: string;
   readonly method: MergeMethod;
   readonly outcome: PullRequestOutcome;
+  /** Set when the PR conflicted and was rebuilt on the default branch before merging. */
+  readonly rebased?: { readonly baseRef: string; readonly replanned: readonly string[] };
   /**
    * The merge is done, but applying it to Cloudflare right away failed: the next Flux event or housekeeping round
    * does it (every step is idempotent), so the approval stands.
@@ -21,19 +24,50 @@ export interface Approval {
   readonly deferred?: TunnelbotError;
 }
 
+/** A PR is rebuilt at most this often in one approval: the default branch moving again and again ends it. */
+const MAX_REBASES = 3;
+
+function conflicts(error: unknown): boolean {
+  return (
+    isTunnelbotError(error) &&
+    error.code === 'TB_ERR_GITHUB_PR_NOT_MERGEABLE' &&
+    error.details['conflicting'] === true
+  );
+}
+
 /**
  * Who may approve is the request service's decision (core/approval-policy.ts), taken before this is called.
- * An approval merges the PR through GitHub, pinned to the commit the approver saw, then applies what the merge
- * means for Cloudflare right away; the webhook or poller delivers the same event later and finds nothing to do.
+ * An approval merges the PR through GitHub, pinned to the commit the approver saw (or, when that commit conflicts
+ * with the default branch, to its rebuild there: see rebase.ts), then applies what the merge means for Cloudflare
+ * right away; the webhook or poller delivers the same event later and finds nothing to do.
  */
 export async function approve(input: ApprovalInput, context: WorkflowContext): Promise<Approval> {
   const mergeMethod = context.settings.repository?.mergeMethod;
-  const { mergeSha, method } = await context.git.mergePr({
-    number: input.prNumber,
-    expectedHeadSha: input.expectedHeadSha,
-    approver: input.approver,
-    ...(mergeMethod && { method: mergeMethod }),
-  });
+  let expectedHeadSha = input.expectedHeadSha;
+  let rebased: { baseRef: string; replanned: string[] } | undefined;
+  let merge: Awaited<ReturnType<WorkflowContext['git']['mergePr']>> | undefined;
+  for (let rebases = 0; !merge; rebases += 1) {
+    try {
+      merge = await context.git.mergePr({
+        number: input.prNumber,
+        expectedHeadSha,
+        approver: input.approver,
+        ...(mergeMethod && { method: mergeMethod }),
+      });
+    } catch (error) {
+      if (rebases >= MAX_REBASES || !conflicts(error)) throw error;
+      // The PR conflicts with what merged since it was opened (another request's line in the same list): rebuilt
+      // on the default branch from its own commit, then merged pinned to the commit just made.
+      const pr = await context.git.getPr(input.prNumber);
+      const done = await rebasePr(pr, expectedHeadSha, context);
+      expectedHeadSha = done.headSha;
+      rebased = {
+        baseRef: done.baseRef,
+        replanned: [...new Set([...(rebased?.replanned ?? []), ...done.replanned])],
+      };
+    }
+  }
+  const { mergeSha, method } = merge;
   try {
     const merged = await context.git.getPr(input.prNumber);
     const outcome = await onPullRequestEvent(
@@ -47,7 +81,7 @@ export async function approve(input: ApprovalInput, context: WorkflowContext): P
       },
       context,
     );
-    return { mergeSha, method, outcome };
+    return { mergeSha, method, outcome, ...(rebased && { rebased }) };
   } catch (error) {
     const deferred = asTunnelbotError(error);
     context.logger
@@ -57,6 +91,7 @@ export async function approve(input: ApprovalInput, context: WorkflowContext): P
       mergeSha,
       method,
       outcome: { kind: 'awaiting-tunnel', mergeSha },
+      ...(rebased && { rebased }),
       deferred,
     };
   }

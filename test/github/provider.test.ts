@@ -631,8 +631,43 @@ describe('GitHubProvider against the git-backed fake', () => {
       provider.mergePr({ number: opened.number, expectedHeadSha: opened.headSha, approver: APPROVER }),
       'TB_ERR_GITHUB_PR_NOT_MERGEABLE',
     );
-    assert.match(error.message, /merge conflicts/);
+    assert.match(error.message, /Pull Request is not mergeable \(it conflicts with the default branch\)/);
+    assert.equal(error.details['conflicting'], true);
+    assert.equal(error.details['headSha'], opened.headSha);
     assert.equal(fixture.fake.pull(opened.number)?.state, 'open');
+  });
+
+  test('rebuildPr replaces the branch with one commit on the new base holding the change set and the head commit message, only while the head is the expected one', async () => {
+    const { provider, opened, base } = await open();
+    const moved = await fixture.fake.commitToBranch('main', { 'other.yaml': 'a: 1\n' }, 'elsewhere');
+    assert.deepEqual(await provider.commitParents(opened.headSha), [base.sha]);
+    const own = await provider.changedPaths(base.sha, opened.headSha);
+    assert.deepEqual(own, exposeLinkding.files.map((file) => file.path).sort());
+    const headSha = await provider.rebuildPr({
+      number: opened.number,
+      expectedHeadSha: opened.headSha,
+      baseSha: moved,
+      changeSet: exposeLinkding,
+    });
+    assert.deepEqual(await provider.commitParents(headSha), [moved]);
+    assert.deepEqual(await provider.changedPaths(moved, headSha), own);
+    assert.equal((await provider.getPr(opened.number)).headSha, headSha);
+    const message = async (sha: string) =>
+      (await fixture.fake.repository.readCommits(['-1', sha, '--']))[0]!.message;
+    assert.equal(await message(headSha), await message(opened.headSha));
+
+    // Pinned to what was expected: a head someone else pushed is never overwritten.
+    const pushed = await fixture.fake.commitToBranch(BRANCH, { 'late.yaml': 'a: 1\n' }, 'human push');
+    await rejectsWithCode(
+      provider.rebuildPr({
+        number: opened.number,
+        expectedHeadSha: headSha,
+        baseSha: moved,
+        changeSet: exposeLinkding,
+      }),
+      'TB_ERR_GITHUB_PR_HEAD_CHANGED',
+    );
+    assert.equal(await fixture.fake.repository.refSha(`refs/heads/${BRANCH}`), pushed);
   });
 
   test('reject comments, closes and deletes the branch', async () => {

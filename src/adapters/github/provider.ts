@@ -306,7 +306,15 @@ export class GitHubProvider implements GitProvider {
     changeSet: ChangeSet,
     request: OpenChangeSetPrRequest,
   ): Promise<string> {
-    const title = request.title;
+    return this.writeCommit(baseSha, changeSet, request.title, this.commitMessage(request, changeSet));
+  }
+
+  private async writeCommit(
+    baseSha: string,
+    changeSet: ChangeSet,
+    title: string,
+    message: string,
+  ): Promise<string> {
     if (changeSet.files.length === 0) {
       throw new TunnelbotError(
         'TB_ERR_GITHUB_EMPTY_CHANGE_SET',
@@ -335,7 +343,6 @@ export class GitHubProvider implements GitProvider {
         ),
       }),
     );
-    const message = this.commitMessage(request, changeSet);
     const commit = await this.call(`writing the commit for "${title}"`, (o) =>
       o.rest.git.createCommit({ ...this.repoRef, message, tree: tree.data.sha, parents: [baseSha] }),
     );
@@ -672,6 +679,53 @@ export class GitHubProvider implements GitProvider {
     return { mergeSha, method };
   }
 
+  async rebuildPr(input: {
+    number: number;
+    expectedHeadSha: string;
+    baseSha: string;
+    changeSet: ChangeSet;
+  }): Promise<string> {
+    const { data: head } = await this.call(
+      `reading commit ${input.expectedHeadSha} of ${this.repoName}`,
+      (o) => o.rest.git.getCommit({ ...this.repoRef, commit_sha: input.expectedHeadSha }),
+    );
+    // Unpublished until the ref moves: written first, so the check of the head below comes as late as it can.
+    const headSha = await this.writeCommit(
+      input.baseSha,
+      input.changeSet,
+      `the rebuild of pull request #${input.number}`,
+      head.message,
+    );
+    // GitHub's ref update has no compare-and-swap: the head is read right before the force-update, so only a push
+    // landing in that one round trip could be overwritten, and the merge pinned to our commit then refuses.
+    const pr = await this.openTunnelbotPr(input.number);
+    if (pr.headSha !== input.expectedHeadSha) throw this.headChanged(pr, input.expectedHeadSha);
+    await this.call(`updating branch ${pr.headRef} in ${this.repoName}`, (o) =>
+      o.rest.git.updateRef({ ...this.repoRef, ref: `heads/${pr.headRef}`, sha: headSha, force: true }),
+    );
+    this.logger.info(
+      { pr: pr.number, from: input.expectedHeadSha, headSha, baseSha: input.baseSha },
+      'pull request rebuilt on the default branch',
+    );
+    return headSha;
+  }
+
+  async commitParents(sha: string): Promise<string[]> {
+    const { data } = await this.call(`reading commit ${sha} of ${this.repoName}`, (o) =>
+      o.rest.git.getCommit({ ...this.repoRef, commit_sha: sha }),
+    );
+    this.remember(this.treeOfCommit, sha, data.tree.sha);
+    return data.parents.map((parent) => parent.sha);
+  }
+
+  async changedPaths(fromSha: string, toSha: string): Promise<string[]> {
+    const [from, to] = await Promise.all([this.readTree(fromSha), this.readTree(toSha)]);
+    const paths = new Set<string>();
+    for (const [path, blob] of from) if (to.get(path) !== blob) paths.add(path);
+    for (const path of to.keys()) if (!from.has(path)) paths.add(path);
+    return [...paths].sort();
+  }
+
   private headChanged(pr: PullRequestInfo, expectedHeadSha: string): TunnelbotError {
     return new TunnelbotError(
       'TB_ERR_GITHUB_PR_HEAD_CHANGED',
@@ -713,10 +767,20 @@ export class GitHubProvider implements GitProvider {
         if (/(merges|merge commits) are not allowed on this repository/i.test(requestMessage(error))) {
           return undefined;
         }
-        this.assertOpen(await this.getPr(pr.number));
+        const { data } = await this.call(`reading pull request #${pr.number} of ${this.repoName}`, (o) =>
+          o.rest.pulls.get({ ...this.repoRef, pull_number: pr.number }),
+        );
+        this.assertOpen(this.toInfo(data));
+        // GitHub computes mergeability in the background: `mergeable` is null until it has, and then the words of
+        // the 405 are all there is to tell a conflict from a branch rule.
+        const conflicting =
+          data.mergeable === false ||
+          data.mergeable_state === 'dirty' ||
+          (data.mergeable === null && /merge conflicts/i.test(requestMessage(error)));
         throw new TunnelbotError(
           'TB_ERR_GITHUB_PR_NOT_MERGEABLE',
-          `GitHub refused to merge pull request #${pr.number} (${pr.url}): ${requestMessage(error)}.`,
+          `GitHub refused to merge pull request #${pr.number} (${pr.url}): ${requestMessage(error)}${conflicting ? ' (it conflicts with the default branch)' : ''}.`,
+          { details: { conflicting, headSha: data.head.sha } },
         );
       }
       throw githubError(error, `merging pull request #${pr.number}`);

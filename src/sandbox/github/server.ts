@@ -887,7 +887,8 @@ export class FakeGitHub {
       if (!baseSha) return error(405, 'Base branch was deleted');
       const headSha = pull.headSha;
       const tree = await this.repository.mergeTrees(baseSha, headSha);
-      if (!tree) return error(405, 'Pull Request has merge conflicts');
+      // GitHub's answer to merging a PR that conflicts with its base.
+      if (!tree) return error(405, 'Pull Request is not mergeable');
       const merger = { name: c.user.login, email: `${c.user.id}+${c.user.login}@users.noreply.github.com` };
       let sha: string;
       if (method === 'rebase') {
