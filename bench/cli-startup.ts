@@ -212,6 +212,6 @@ export async function run(): Promise<void> {
     console.log(`${label.padEnd(26)} ${ms.toFixed(0).padStart(5)} ms  ${ratio.toFixed(2)}x${goal}`);
     commands[label] = { ms: Math.round(ms), ratio: Number(ratio.toFixed(2)) };
   }
-  recordResults('cli-startup', { goal: 'at most 3x node -e', runs: RUNS, commands });
-  recordResults('serve-startup', await serveFigures());
+  await recordResults('cli-startup', { goal: 'at most 3x node -e', runs: RUNS, commands });
+  await recordResults('serve-startup', await serveFigures());
 }

@@ -80,5 +80,5 @@ export async function run(): Promise<void> {
   }
   console.log('DNS convergence against the fake Cloudflare (per_page 100)');
   console.table(rows);
-  recordResults('cloudflare-dns', { zones: rows });
+  await recordResults('cloudflare-dns', { zones: rows });
 }

@@ -91,7 +91,7 @@ export async function run(): Promise<void> {
   console.log(`  add then remove restores the input: ${restores}`);
   // The goal is an edit costing about what reading the config costs (an edit parses input and output once each).
   const parseMs = median(parseTimes);
-  recordResults('cloudflared-edit', {
+  await recordResults('cloudflared-edit', {
     goal: 'reported as a ratio to one parse (an edit parses its input and its output, so at least 2)',
     rules: RULES,
     bytes: config.length,

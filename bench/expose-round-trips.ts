@@ -116,7 +116,7 @@ export async function run(): Promise<{ roundTrips: number }> {
     console.log(
       `  requests: GitHub ${withLatency.github}, Cloudflare ${withLatency.cloudflare}, Slack Web API ${withLatency.slack}`,
     );
-    recordResults('expose-round-trips', {
+    await recordResults('expose-round-trips', {
       goal: `at most ${GOAL} sequential round trips`,
       latencyMs: LATENCY_MS,
       wallWithoutLatencyMs: Math.round(without.wallMs),

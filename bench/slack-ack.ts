@@ -202,7 +202,7 @@ export async function run(): Promise<Record<string, number>> {
     figures[`slack_ack_${mode}_expose_p50_ms`] = Number(expose.p50.toFixed(2));
     figures[`slack_ack_${mode}_expose_p99_ms`] = Number(expose.p99.toFixed(2));
   }
-  recordResults('slack-ack', figures);
+  await recordResults('slack-ack', figures);
   return figures;
 }
 

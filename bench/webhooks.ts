@@ -156,7 +156,7 @@ async function compare(route: 'flux' | 'github') {
 export async function run(): Promise<void> {
   const flux = await compare('flux');
   const github = await compare('github');
-  recordResults('webhooks', {
+  await recordResults('webhooks', {
     goal: `ratio >= ${GOAL}`,
     requests: REQUESTS,
     concurrency: CONCURRENCY,
