@@ -74,6 +74,12 @@ export interface GitProvider {
   /** The most recent merged pull request of `branch`, e.g. the expose whose thread a later event is told in. */
   findMergedPr(branch: string): Promise<PullRequestInfo | undefined>;
   listOpenTunnelbotPrs(): Promise<PullRequestInfo[]>;
+  /** The branches under `tunnelbot/` and the commit each points at. */
+  listRequestBranches(): Promise<{ name: string; sha: string }[]>;
+  /** Every pull request (open, closed or merged) whose head is `branch`, the newest first. */
+  pullRequestsOf(branch: string): Promise<PullRequestInfo[]>;
+  /** Deletes a branch under `tunnelbot/`; one already gone is no error. */
+  deleteRequestBranch(branch: string): Promise<void>;
   /**
    * Merges with `method` (the settings' `repository.mergeMethod`) or, without one, the first method the repository
    * allows of squash, merge, rebase; answers which one was used.

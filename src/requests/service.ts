@@ -13,7 +13,7 @@ import { accessOf, findEnvironment } from '../core/settings.js';
 import { TunnelbotError, asTunnelbotError, isTunnelbotError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { approve, reject, type Approval } from '../workflows/approve.js';
+import { approve, finishRejection, reject, type Approval } from '../workflows/approve.js';
 import type { OpenedStep, WorkflowContext } from '../workflows/context.js';
 import { expose } from '../workflows/expose.js';
 import { FluxEventMemory, liveNow, onFluxEvent, type AppliedPullRequest } from '../workflows/flux-events.js';
@@ -30,6 +30,7 @@ import {
   type AccessInventory,
   type AccessRepair,
 } from '../workflows/access.js';
+import { deleteLeftoverBranches } from '../workflows/branches.js';
 import { collectOrphans, reconcileDns } from '../workflows/reconcile.js';
 import { unexpose } from '../workflows/unexpose.js';
 import type { Conversation, Directory, MessageRef } from './conversation.js';
@@ -130,6 +131,7 @@ export const DONE_LABELS = { live: 'tunnelbot:live', removed: 'tunnelbot:removed
 const GROUP_CACHE_MS = 5 * 60 * 1000;
 const DEFAULT_CONCURRENCY = 4;
 const UNTOLD_REPAIRS_LIMIT = 100;
+const UNFINISHED_REMOVALS_LIMIT = 100;
 
 function person(actor: Actor): Person {
   return { slackUserId: actor.id, name: actor.name };
@@ -161,6 +163,11 @@ export class RequestService {
   private readonly turns: WorkQueue;
   /** Access repairs whose notice is not in the request's thread yet, by the new application's id. */
   private readonly untoldRepairs = new Map<string, AccessRepair>();
+  /**
+   * Unexposes Flux has applied whose clean-up (the tunnel once cloudflared stopped, the Access application, the
+   * label, the message) is not finished: Flux's repeat of the event is a duplicate, so housekeeping finishes them.
+   */
+  private readonly unfinishedRemovals = new Map<number, AppliedPullRequest>();
 
   constructor(private readonly options: RequestServiceOptions) {
     this.context = options.context;
@@ -349,7 +356,9 @@ export class RequestService {
     input: { prNumber: number; reason?: string; shownOn?: MessageRef },
   ): Promise<Reply> {
     try {
-      const pr = await this.openRequest(input.prNumber, input.shownOn);
+      // A PR closed without merging is rejected again to finish what an earlier rejection could not (its tunnel,
+      // its Access application, its message): closing is the step that cannot be undone, the rest is idempotent.
+      const pr = await this.openRequest(input.prNumber, input.shownOn, { closed: 'finish' });
       const metadata = pr.metadata!;
       await this.authorize({
         action: 'reject',
@@ -358,14 +367,17 @@ export class RequestService {
         requester: metadata.requester.slackUserId,
       });
       const withdrawn = actor.id === metadata.requester.slackUserId;
-      const outcome = await reject(
-        {
-          prNumber: pr.number,
-          reason: input.reason ?? (withdrawn ? 'withdrawn by the requester' : 'rejected in review'),
-          actor: person(actor),
-        },
-        this.context,
-      );
+      const outcome =
+        pr.state === 'closed'
+          ? await finishRejection(pr, this.context)
+          : await reject(
+              {
+                prNumber: pr.number,
+                reason: input.reason ?? (withdrawn ? 'withdrawn by the requester' : 'rejected in review'),
+                actor: person(actor),
+              },
+              this.context,
+            );
       const cleanedUp = outcome.kind === 'tunnel-deleted' ? 'Its tunnel was deleted.' : undefined;
       const ref = refOf(metadata);
       if (ref)
@@ -446,7 +458,8 @@ export class RequestService {
         },
         'Flux applied tunnelbot pull requests',
       );
-      for (const pr of this.conversation ? outcome.applied : []) {
+      // Without a conversation (serve without Slack) an applied unexpose still deletes its tunnel.
+      for (const pr of outcome.applied) {
         await this.settle(() => this.applied(pr, outcome.commitSha, outcome.dnsConflicts), pr, log);
       }
       if (this.conversation) await this.announceLive(outcome.live, log);
@@ -477,7 +490,11 @@ export class RequestService {
       const live = liveNow(this.fluxMemory, dns);
       if (this.conversation) await this.announceLive(live, this.log);
       if (access) await this.repairAccess(access);
+      for (const pr of [...this.unfinishedRemovals.values()]) {
+        await this.settle(() => this.finishRemoval(pr), pr, this.log);
+      }
       await collectOrphans(this.context, { desired, ...(access && { accessInventory: access }) });
+      await deleteLeftoverBranches(this.context);
       this.options.metrics?.housekeepingRuns.inc({ result: 'ok' });
     } catch (error) {
       this.options.metrics?.housekeepingRuns.inc({ result: 'failed' });
@@ -638,7 +655,11 @@ export class RequestService {
    * only ever sit on its own root message (the one its block names), so a value naming another PR was edited by
    * hand and changes nothing.
    */
-  private async openRequest(number: number, shownOn?: MessageRef): Promise<PullRequestInfo> {
+  private async openRequest(
+    number: number,
+    shownOn?: MessageRef,
+    options: { closed?: 'finish' } = {},
+  ): Promise<PullRequestInfo> {
     const pr = await this.context.git.getPr(number);
     if (!pr.metadata) {
       throw new TunnelbotError(
@@ -659,7 +680,7 @@ export class RequestService {
         `Pull request #${number} is already merged.`,
       );
     }
-    if (pr.state === 'closed') {
+    if (pr.state === 'closed' && options.closed !== 'finish') {
       throw new TunnelbotError(
         'TB_ERR_GITHUB_PR_CLOSED',
         `Pull request #${number} was closed without merging.`,
@@ -733,7 +754,19 @@ export class RequestService {
       }
       return;
     }
-    // An unexpose: Flux has pruned cloudflared, so its tunnel can go now.
+    await this.finishRemoval(pr);
+  }
+
+  /**
+   * An unexpose Flux has applied: cloudflared is pruned, so its tunnel can go now, then the Access application, the
+   * label and the message. Until all of it is done the PR stays in `unfinishedRemovals`, which housekeeping retries.
+   */
+  private async finishRemoval(pr: AppliedPullRequest): Promise<void> {
+    this.unfinishedRemovals.delete(pr.number);
+    this.unfinishedRemovals.set(pr.number, pr);
+    while (this.unfinishedRemovals.size > UNFINISHED_REMOVALS_LIMIT) {
+      this.unfinishedRemovals.delete(this.unfinishedRemovals.keys().next().value as number);
+    }
     if (
       pr.metadata.tunnelId &&
       !(
@@ -744,9 +777,10 @@ export class RequestService {
         )
       ).deleted
     ) {
-      return; // the next event or round
+      return; // cloudflared still runs for it: the next event or round
     }
     await this.removed(await this.context.git.getPr(pr.number), pr.metadata);
+    this.unfinishedRemovals.delete(pr.number);
   }
 
   /** Merged exposes whose record now points at their running tunnel. */

@@ -1,4 +1,4 @@
-import type { MergeMethod, Person } from '../core/git-provider.js';
+import type { MergeMethod, Person, PullRequestInfo } from '../core/git-provider.js';
 import { asTunnelbotError, isTunnelbotError, type TunnelbotError } from '../errors.js';
 import type { WorkflowContext } from './context.js';
 import { rebasePr } from './rebase.js';
@@ -110,6 +110,27 @@ export async function reject(
   const metadata = closed.metadata!;
   return onPullRequestEvent(
     { kind: 'closed', source: 'tunnelbot', prNumber: closed.number, metadata, headSha: closed.headSha },
+    context,
+  );
+}
+
+/**
+ * The clean-up of a PR closed without merging, again: an earlier rejection closed it and failed after that (Cloudflare
+ * or GitHub did not answer), or someone closed it on GitHub. Every step is idempotent. Its branch is not deleted
+ * here, where a newer request may have taken the same name: housekeeping deletes a decided request's branch.
+ */
+export async function finishRejection(
+  closed: PullRequestInfo,
+  context: WorkflowContext,
+): Promise<PullRequestOutcome> {
+  return onPullRequestEvent(
+    {
+      kind: 'closed',
+      source: 'tunnelbot',
+      prNumber: closed.number,
+      metadata: closed.metadata!,
+      headSha: closed.headSha,
+    },
     context,
   );
 }

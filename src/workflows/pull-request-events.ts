@@ -62,54 +62,54 @@ export async function onPullRequestEvent(
       : { kind: 'dns-reconciled', tunnelDeleted: false, runningTunnel: purge.running };
   }
 
-  if (event.kind === 'closed' && metadata.action === 'expose' && metadata.access) {
-    await removeClosedExposeAccess(metadata.access.appId, metadata.hostname, context, log);
+  if (event.kind !== 'closed' || metadata.action !== 'expose') {
+    return { kind: 'nothing-to-do', reason: `${event.kind} ${metadata.action} needs no Cloudflare change` };
   }
-  if (event.kind === 'closed' && metadata.action === 'expose' && metadata.tunnelId) {
-    // A rejected expose in shared mode reused the environment's tunnel: that one stays.
-    if ((await referencedTunnels(context)).has(metadata.tunnelId)) {
-      return {
-        kind: 'nothing-to-do',
-        reason: 'the tunnel is still used by the default branch or another PR',
-      };
-    }
+  // A closed expose takes its Access application and its tunnel with it. The application failing to go does not
+  // keep the tunnel: both are tried, then the failure is thrown, so whoever handles the event (a rejection, the
+  // poller) tries again, and every step finds what is already gone gone.
+  let accessFailure: unknown;
+  if (metadata.access) {
     try {
-      await context.cloudflare.deleteTunnelOfClosedPullRequest(metadata.tunnelId, {
-        ownerComment: ownerCommentOf(context.settings),
-      });
+      const result = await removeAccessApplication(metadata.access.appId, metadata.hostname, context);
+      log.info({ accessAppId: metadata.access.appId, result }, 'Access application of a closed expose');
     } catch (error) {
-      // A closed expose's tunnel should never run; if cloudflared does run for it, a person must look first.
-      const running = runningTunnelOf(error, metadata.tunnelId);
-      if (!running) throw error;
-      const { message, ...tunnel } = running;
-      log.warn(tunnel, message);
-      return { kind: 'tunnel-running', tunnel, reason: message };
+      accessFailure = error;
+      log.warn(
+        { accessAppId: metadata.access.appId, err: asTunnelbotError(error) },
+        'closed expose: its Access application could not be deleted yet',
+      );
     }
-    log.info({ tunnelId: metadata.tunnelId }, 'tunnel of a closed pull request deleted');
-    return { kind: 'tunnel-deleted', tunnelId: metadata.tunnelId };
   }
-  return { kind: 'nothing-to-do', reason: `${event.kind} ${metadata.action} needs no Cloudflare change` };
+  const outcome = await deleteClosedExposeTunnel(metadata.tunnelId, context, log);
+  if (accessFailure !== undefined) throw accessFailure;
+  return outcome;
 }
 
-/**
- * A closed expose (rejected in Slack, or closed on GitHub) takes its Access application with it. A failure to delete
- * it does not stop the tunnel's cleanup: it is logged, and the application protects a hostname nothing routes to.
- */
-async function removeClosedExposeAccess(
-  appId: string,
-  hostname: string,
+async function deleteClosedExposeTunnel(
+  tunnelId: string | undefined,
   context: WorkflowContext,
   log: Logger,
-): Promise<void> {
-  try {
-    const result = await removeAccessApplication(appId, hostname, context);
-    log.info({ accessAppId: appId, result }, 'Access application of a closed expose');
-  } catch (error) {
-    log.error(
-      { accessAppId: appId, err: asTunnelbotError(error) },
-      'closed expose: its Access application could not be deleted',
-    );
+): Promise<PullRequestOutcome> {
+  if (!tunnelId) return { kind: 'nothing-to-do', reason: 'the closed expose created no tunnel' };
+  // A rejected expose in shared mode reused the environment's tunnel: that one stays.
+  if ((await referencedTunnels(context)).has(tunnelId)) {
+    return { kind: 'nothing-to-do', reason: 'the tunnel is still used by the default branch or another PR' };
   }
+  try {
+    await context.cloudflare.deleteTunnelOfClosedPullRequest(tunnelId, {
+      ownerComment: ownerCommentOf(context.settings),
+    });
+  } catch (error) {
+    // A closed expose's tunnel should never run; if cloudflared does run for it, a person must look first.
+    const running = runningTunnelOf(error, tunnelId);
+    if (!running) throw error;
+    const { message, ...tunnel } = running;
+    log.warn(tunnel, message);
+    return { kind: 'tunnel-running', tunnel, reason: message };
+  }
+  log.info({ tunnelId }, 'tunnel of a closed pull request deleted');
+  return { kind: 'tunnel-deleted', tunnelId };
 }
 
 /** The running tunnel a TB_ERR_CLOUDFLARE_TUNNEL_ACTIVE refusal names; undefined for any other error. */

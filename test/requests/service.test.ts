@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import { parseFluxEvent } from '../../src/core/flux-event.js';
 import { parseSettings } from '../../src/core/settings.js';
 import type { Conversation, Directory, MessageRef } from '../../src/requests/conversation.js';
 import { RequestService, type Actor } from '../../src/requests/service.js';
 import type { RequestView } from '../../src/requests/view.js';
 import { readFixtureRepo } from '../helpers/fixtures.js';
+import { kustomizationEvent } from '../helpers/flux.js';
 import { startWorld, type World } from '../helpers/world.js';
 
 const ALICE: Actor = { id: 'U0ALICE', name: 'Alice' };
@@ -221,6 +223,71 @@ test('reject closes the PR, deletes the tunnel made for it and says so in the me
   assert.deepEqual(last.ref, conversation.of('post')[0]!.ref);
   assert.equal(last.view.state, 'rejected');
   assert.equal(last.view.status, 'Rejected by <@U0BOB>; the pull request is closed. Its tunnel was deleted.');
+});
+
+test('a rejection that failed after closing the PR is finished by rejecting again', async (t) => {
+  const conversation = new RecordingConversation();
+  const { world, service } = await setup(t, conversation);
+  const opened = await service.expose(ALICE, { app: 'linkding', port: 9090 }, { channel: CHANNEL });
+  world.cloudflare.injectFault('tunnel.delete', { kind: 'error', status: 502, code: 10001 }, 1);
+  const failed = await service.reject(BOB, { prNumber: opened.pr!.number });
+  assert.equal(failed.ok, false);
+  assert.equal(failed.error?.kind, 'upstream');
+  assert.equal((await world.git.getPr(opened.pr!.number)).state, 'closed');
+  assert.equal(world.cloudflare.tunnels().length, 1, 'the tunnel is still there');
+
+  const finished = await service.reject(BOB, { prNumber: opened.pr!.number });
+  assert.equal(finished.ok, true, finished.text);
+  assert.deepEqual(world.cloudflare.tunnels(), []);
+  assert.equal(conversation.of('update').at(-1)!.view.state, 'rejected');
+  // A merged PR is no rejection to finish.
+  const merged = await service.expose(ALICE, { app: 'whoami', port: 80 }, { channel: CHANNEL });
+  const headSha = world.github.pull(merged.pr!.number)!.headSha;
+  assert.equal((await service.approve(BOB, { prNumber: merged.pr!.number, headSha })).ok, true);
+  const refused = await service.reject(BOB, { prNumber: merged.pr!.number });
+  assert.equal(refused.error?.code, 'TB_ERR_GITHUB_PR_ALREADY_MERGED');
+});
+
+test('an applied unexpose whose tunnel could not be deleted is finished by the next housekeeping round', async (t) => {
+  const conversation = new RecordingConversation();
+  const { world, service } = await setup(t, conversation);
+  const flux = async (prNumber: number) => {
+    await world.fluxApplies();
+    const mergeSha = world.github.pull(prNumber)!.mergeCommitSha!;
+    await service.onFluxEvent(
+      parseFluxEvent(kustomizationEvent('ReconciliationSucceeded', { revision: `main@sha1:${mergeSha}` })),
+    );
+  };
+  const approve = (prNumber: number) =>
+    service.approve(BOB, { prNumber, headSha: world.github.pull(prNumber)!.headSha });
+  const exposed = await service.expose(ALICE, { app: 'linkding', port: 9090 }, { channel: CHANNEL });
+  assert.equal((await approve(exposed.pr!.number)).ok, true);
+  await flux(exposed.pr!.number);
+  const removal = await service.unexpose(ALICE, { app: 'linkding' }, { channel: CHANNEL });
+  assert.equal((await approve(removal.pr!.number)).ok, true);
+
+  world.cloudflare.injectFault('tunnel.delete', { kind: 'error', status: 502, code: 10001 }, 1);
+  await flux(removal.pr!.number);
+  assert.equal(world.cloudflare.tunnels().length, 1, 'the failed deletion left the tunnel');
+  assert.equal(
+    conversation.of('reply').some((call) => call.text.startsWith('Removed ')),
+    false,
+  );
+
+  await service.housekeeping();
+  assert.deepEqual(world.cloudflare.tunnels(), []);
+  const removedRef = conversation.of('post').at(-1)!.ref;
+  assert.equal(
+    conversation
+      .of('update')
+      .filter((call) => call.ref.ts === removedRef.ts)
+      .at(-1)!.view.state,
+    'removed',
+  );
+  assert.equal(conversation.of('reply').filter((call) => call.text.startsWith('Removed ')).length, 1);
+  // Done is done: another round tells nothing more.
+  await service.housekeeping();
+  assert.equal(conversation.of('reply').filter((call) => call.text.startsWith('Removed ')).length, 1);
 });
 
 test('the requester may withdraw their own request', async (t) => {

@@ -597,6 +597,34 @@ export class GitHubProvider implements GitProvider {
     return pull ? this.toInfo(pull) : undefined;
   }
 
+  async pullRequestsOf(branch: string): Promise<PullRequestInfo[]> {
+    const pulls = await this.call(`listing the pull requests of ${branch}`, (o) =>
+      o.paginate(o.rest.pulls.list, {
+        ...this.repoRef,
+        state: 'all',
+        head: `${this.options.owner}:${branch}`,
+        sort: 'created',
+        direction: 'desc',
+        per_page: 100,
+      }),
+    );
+    return pulls.map((pull) => this.toInfo(pull));
+  }
+
+  async listRequestBranches(): Promise<{ name: string; sha: string }[]> {
+    const refs = await this.call(`listing the ${BRANCH_PREFIX} branches of ${this.repoName}`, (o) =>
+      o.paginate(o.rest.git.listMatchingRefs, {
+        ...this.repoRef,
+        ref: `heads/${BRANCH_PREFIX}`,
+      }),
+    );
+    return refs.map((ref) => ({ name: ref.ref.replace(/^refs\/heads\//, ''), sha: ref.object.sha }));
+  }
+
+  async deleteRequestBranch(branch: string): Promise<void> {
+    await this.call(`deleting branch ${branch}`, () => this.deleteBranch(branch));
+  }
+
   async listOpenTunnelbotPrs(): Promise<PullRequestInfo[]> {
     const base = await this.baseBranchName();
     const pulls = await this.call(`listing open pull requests of ${this.repoName}`, (o) =>

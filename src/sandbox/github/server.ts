@@ -318,6 +318,7 @@ export class FakeGitHub {
     this.route('GET', `${repo}/git/commits/:sha`, (c) => this.getGitCommit(c));
     this.route('POST', `${repo}/git/commits`, (c) => this.createCommit(c));
     this.route('GET', `${repo}/git/ref/:rest`, (c) => this.getRef(c));
+    this.route('GET', `${repo}/git/matching-refs/:rest`, (c) => this.matchingRefs(c));
     this.route('POST', `${repo}/git/refs`, (c) => this.createRef(c));
     this.route('PATCH', `${repo}/git/refs/:rest`, (c) => this.updateRef(c));
     this.route('DELETE', `${repo}/git/refs/:rest`, (c) => this.deleteRef(c));
@@ -683,6 +684,16 @@ export class FakeGitHub {
     const sha = await this.repository.refSha(ref);
     if (!sha) return notFound();
     return { status: 200, body: refPayload(this.coords(), ref, sha) };
+  }
+
+  /** GitHub lists the refs that start with the given one (`heads/tunnelbot/`), an empty array when none do. */
+  private async matchingRefs(c: Context): Promise<Reply> {
+    const prefix = `refs/${c.params[2] ?? ''}`;
+    // A plain prefix, as GitHub matches it (`heads/tunnel` matches `heads/tunnelbot/…`), not git's pattern rules.
+    const refs = [...(await this.repository.listRefs('refs/'))]
+      .filter(([ref]) => ref.startsWith(prefix))
+      .sort(([a], [b]) => a.localeCompare(b));
+    return { status: 200, body: refs.map(([ref, sha]) => refPayload(this.coords(), ref, sha)) };
   }
 
   private async createRef(c: Context): Promise<Reply> {
