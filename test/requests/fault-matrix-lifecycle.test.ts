@@ -541,10 +541,6 @@ const KNOWN_GAPS: readonly { readonly cell: RegExp; readonly why: string }[] = [
     cell: /^reconcile \(housekeeping: Access drift repaired\): Cloudflare access\.apps\.create/,
     why: 'an Access application created after its call timed out is found in place by the next round, so the thread is never told it was missing',
   },
-  {
-    cell: /^unexpose \(PR opened\): Slack chat\.update/,
-    why: 'the PR is open but the message update failed: the message stays "requested"',
-  },
 ];
 
 // FAULT_MATRIX=full faults every call of every flow; by default a call is faulted in the first flow that makes it
