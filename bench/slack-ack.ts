@@ -7,10 +7,12 @@
  * Slack's fake runs in a child process of its own (bench/processes/slack-ack-slack.ts) and times the acks;
  * GitHub and Cloudflare run in another (slack-ack-upstreams.ts), so neither the service's event loop nor the Slack
  * fake's does another party's work, as in production. The same run measures bare Bolt (a listener that only acks,
- * with Bolt's own SocketModeReceiver or HTTPReceiver) against the same fake; the ratio says what tunnelbot adds.
+ * with Bolt's own SocketModeReceiver or HTTPReceiver) against the same fake; the ratio says what tunnelbot adds. In
+ * HTTP mode a bare node:http server that answers at once gives the floor: the Slack fake's and the kernel's share.
  * Goal: p99 under 20 ms; Slack gives up at 3,000 ms.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { Config } from '../src/config.js';
@@ -92,6 +94,27 @@ const quiet = {
   getLevel: () => 'error' as never,
   setName() {},
 };
+
+/**
+ * HTTP mode's floor: a bare node:http server that reads each body and answers at once, no signature, no Bolt. What
+ * stays is the Slack fake's own cost and the kernel's, which no app can go below.
+ */
+async function httpFloor(): Promise<Latency> {
+  const port = await closedPort();
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const { child } = await startSlack('http', port);
+  try {
+    return await burst(child, ['help']);
+  } finally {
+    child.send({ stop: true });
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
 
 /** Bolt with its own receiver and a listener that only acks: the floor any Bolt app stands on. */
 async function bareBolt(mode: Mode): Promise<Latency> {
@@ -191,6 +214,11 @@ export async function run(): Promise<Record<string, number>> {
   );
   const figures: Record<string, number> = {};
   for (const mode of ['socket', 'http'] as const) {
+    if (mode === 'http') {
+      const floor = await httpFloor();
+      console.log(line('node:http answering at once (floor)', floor, floor));
+      figures['slack_ack_http_floor_p99_ms'] = Number(floor.p99.toFixed(2));
+    }
     const base = await bareBolt(mode);
     console.log(line(`bare Bolt ${mode}, ack only`, base, base));
     const { help, expose } = await tunnelbot(mode);

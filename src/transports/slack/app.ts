@@ -151,6 +151,9 @@ export class SlackTransport {
       receiver,
       logger: sdkLogger,
       deferInitialization: true,
+      // tunnelbot keeps no per-conversation state in Bolt (a request's state lives in its PR): Bolt's default
+      // in-memory conversation store would only cost every event a lookup and an allocation.
+      convoStore: false,
       clientOptions: webClientOptions({
         apiUrl: slack.apiUrl,
         logger: sdkLogger,
