@@ -213,5 +213,5 @@ export async function run(): Promise<void> {
     commands[label] = { ms: Math.round(ms), ratio: Number(ratio.toFixed(2)) };
   }
   await recordResults('cli-startup', { goal: 'at most 3x node -e', runs: RUNS, commands });
-  await recordResults('serve-startup', await serveFigures());
+  await recordResults('serve-startup', await serveFigures(), 'cli-startup');
 }

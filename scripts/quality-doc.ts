@@ -53,7 +53,7 @@ type Results = Record<string, Record<string, unknown>>;
 /** Every key of a benchmark's record but its stamps, nested objects flattened into dotted names. */
 function rows(record: Record<string, unknown>, prefix = ''): Array<[string, string]> {
   return Object.entries(record).flatMap(([key, value]): Array<[string, string]> => {
-    if (prefix === '' && (key === 'measuredAt' || key === 'node')) return [];
+    if (prefix === '' && (key === 'measuredAt' || key === 'node' || key === 'bench')) return [];
     const name = prefix === '' ? key : `${prefix}.${key}`;
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       return rows(value as Record<string, unknown>, name);
@@ -111,7 +111,7 @@ export function renderQualityDoc(input: {
     lines.push(
       `### ${name}`,
       '',
-      `\`node --import tsx bench/${name}.ts\` (part of \`npm run bench\`)${stamp}.`,
+      `\`npm run bench -- ${typeof record.bench === 'string' ? record.bench : name}\`${stamp}.`,
       '',
       '| Figure | Value |',
       '| --- | --- |',
