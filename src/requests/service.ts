@@ -385,7 +385,11 @@ export class RequestService {
       this.log.info({ pr: pr.number, by: actor.id, outcome: outcome.kind }, 'request rejected');
       return {
         ok: true,
-        text: ref ? '' : `Closed pull request #${pr.number}.${cleanedUp ? ` ${cleanedUp}` : ''}`,
+        text: ref
+          ? ''
+          : pr.state === 'closed'
+            ? `Pull request #${pr.number} was closed already; its clean-up is finished.`
+            : `Closed pull request #${pr.number}.${cleanedUp ? ` ${cleanedUp}` : ''}`,
         pr: prRef(pr),
       };
     } catch (error) {

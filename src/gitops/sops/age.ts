@@ -1,5 +1,18 @@
-import { armor, Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
+import type * as AgeModule from 'age-encryption';
+import { createRequire } from 'node:module';
 import { TunnelbotError } from '../../errors.js';
+
+type AgeEncryption = typeof AgeModule;
+let loaded: AgeEncryption | undefined;
+
+/**
+ * age-encryption, loaded on first use: with its post-quantum code it is about 16 MiB of memory that `serve` does not
+ * need until someone exposes an app. Synchronous (Node's require of an ES module), so the checks stay synchronous.
+ */
+function age(): AgeEncryption {
+  loaded ??= createRequire(import.meta.url)('age-encryption') as AgeEncryption;
+  return loaded;
+}
 
 /**
  * The age layer of sops: the raw 32-byte data key is age-encrypted to each recipient and stored ASCII-armored
@@ -14,7 +27,7 @@ const AGE_NO_MATCH = "no identity matched any of the file's recipients";
 /** Whether `age-encryption` can encrypt to this recipient (X25519 `age1…`, post-quantum `age1pq1…`, tag types). */
 export function isValidAgeRecipient(recipient: string): boolean {
   try {
-    new Encrypter().addRecipient(recipient);
+    new (age().Encrypter)().addRecipient(recipient);
     return true;
   } catch {
     return false;
@@ -28,14 +41,14 @@ export interface AgeStanzaEntry {
 }
 
 export async function wrapDataKey(dataKey: Uint8Array, recipient: string): Promise<AgeStanzaEntry> {
-  const encrypter = new Encrypter();
+  const encrypter = new (age().Encrypter)();
   encrypter.addRecipient(recipient);
-  return { recipient, enc: armor.encode(await encrypter.encrypt(dataKey)) };
+  return { recipient, enc: age().armor.encode(await encrypter.encrypt(dataKey)) };
 }
 
 function isValidIdentity(line: string): boolean {
   try {
-    new Decrypter().addIdentity(line);
+    new (age().Decrypter)().addIdentity(line);
     return true;
   } catch {
     return false;
@@ -77,7 +90,7 @@ async function publicKeysOf(identities: readonly string[]): Promise<string[]> {
   return Promise.all(
     identities.map(async (identity) => {
       try {
-        return await identityToRecipient(identity);
+        return await age().identityToRecipient(identity);
       } catch {
         return '(invalid identity)';
       }
@@ -94,7 +107,7 @@ export async function unwrapDataKey(
   if (identities.length === 0) {
     throw new TunnelbotError('TB_ERR_SOPS_IDENTITY', `No age identity was given to decrypt ${fileLabel}.`);
   }
-  const decrypter = new Decrypter();
+  const decrypter = new (age().Decrypter)();
   for (const identity of identities) {
     try {
       decrypter.addIdentity(identity);
@@ -112,7 +125,7 @@ export async function unwrapDataKey(
   for (const entry of entries) {
     let file: Uint8Array;
     try {
-      file = armor.decode(entry.enc);
+      file = age().armor.decode(entry.enc);
     } catch (error) {
       damaged.push(
         `${shortRecipient(entry.recipient)}: enc is not a valid age armor (${(error as Error).message})`,
@@ -154,6 +167,6 @@ export async function unwrapDataKey(
 
 /** A fresh X25519 key pair (what `age-keygen` makes), for demos and tests that must not reuse a real key. */
 export async function generateAgeKeyPair(): Promise<{ identity: string; recipient: string }> {
-  const identity = await generateX25519Identity();
-  return { identity, recipient: await identityToRecipient(identity) };
+  const identity = await age().generateX25519Identity();
+  return { identity, recipient: await age().identityToRecipient(identity) };
 }
