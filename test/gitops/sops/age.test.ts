@@ -6,11 +6,16 @@ import { TunnelbotError } from '../../../src/errors.js';
 
 const DATA_KEY = new Uint8Array(32).fill(7);
 
-/** The entry with one byte of its age file flipped, at `at(header)`: what a bad merge or a hand edit leaves. */
-function damage(entry: { recipient: string; enc: string }, at: (header: string) => number) {
+/**
+ * The entry with one byte of its age file changed, at `at(header)`: what a bad merge or a hand edit leaves. Inside
+ * the header's base64 MAC the byte becomes another base64 letter (a flipped bit can leave base64, which age reports
+ * as bad encoding, not as a bad MAC); elsewhere one bit is flipped.
+ */
+function damage(entry: { recipient: string; enc: string }, at: (header: string) => number, base64 = false) {
   const bytes = armor.decode(entry.enc);
   const position = at(new TextDecoder().decode(bytes.slice(0, 300)));
-  bytes[position] = bytes[position]! ^ 1;
+  const A = 'A'.charCodeAt(0);
+  bytes[position] = base64 ? (bytes[position] === A ? A + 1 : A) : bytes[position]! ^ 1;
   return { recipient: entry.recipient, enc: armor.encode(bytes) };
 }
 
@@ -29,14 +34,14 @@ test('a damaged age header or payload is reported as damage, a key for someone e
     unwrapDataKey([entry], [other.identity], 'secret.sops.yaml'),
     rejectedWith('TB_ERR_SOPS_NO_MATCHING_KEY', /no identity matched any of the file's age recipients/),
   );
-  const damaged: Array<[string, (header: string) => number, RegExp]> = [
-    ['header MAC', (header) => header.indexOf('--- ') + 10, /invalid header HMAC/],
+  const damaged: Array<[string, (header: string) => number, RegExp, boolean?]> = [
+    ['header MAC', (header) => header.indexOf('--- ') + 10, /invalid header HMAC/, true],
     ['version line', () => 3, /invalid version/],
     ['payload', (header) => header.indexOf('\n', header.indexOf('--- ')) + 20, /invalid tag|payload/],
   ];
-  for (const [where, at, reason] of damaged) {
+  for (const [where, at, reason, base64] of damaged) {
     await assert.rejects(
-      unwrapDataKey([damage(entry, at)], [key.identity], 'secret.sops.yaml'),
+      unwrapDataKey([damage(entry, at, base64)], [key.identity], 'secret.sops.yaml'),
       (error: unknown) =>
         rejectedWith(
           'TB_ERR_SOPS_AGE_CORRUPT',
