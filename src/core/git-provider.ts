@@ -112,6 +112,8 @@ export interface GitProvider {
    * (`tunnelbot:live`, `tunnelbot:removed`) so no replica, before or after a restart, announces it twice.
    */
   addLabel(number: number, label: string): Promise<void>;
+  /** Removes a label from a pull request: true when it had it, false when it did not (GitHub's 404). */
+  removeLabel(number: number, label: string): Promise<boolean>;
   /** True when `descendantSha` includes `ancestorSha` (same commit or a later one on its history). */
   commitContains(ancestorSha: string, descendantSha: string): Promise<boolean>;
 }

@@ -142,6 +142,13 @@ export function parsePrBlock(body: string | null | undefined): PrBlock | undefin
 
 export const BRANCH_PREFIX = 'tunnelbot/';
 
+/**
+ * A request PR carries this label from its creation until one replica claims its last announcement ("Live at", or
+ * what an unexpose removed) by removing it: GitHub answers the removal of a label the PR no longer has with 404, so
+ * of two replicas announcing at the same instant exactly one wins.
+ */
+export const ANNOUNCEMENT_LABEL = 'tunnelbot:to-announce';
+
 /** One request, one branch: creating this ref is the lock that makes retries and replicas converge on one PR. */
 export function branchName(action: PrAction, environment: string, app: string): string {
   const env = dnsLabel.safeParse(environment);

@@ -7,7 +7,7 @@ import { explainFluxFailure } from '../core/flux-failure.js';
 import type { Person, PullRequestInfo } from '../core/git-provider.js';
 import type { ExposeTarget } from '../core/plan-expose.js';
 import type { UnexposePlan } from '../core/plan-unexpose.js';
-import { branchName, type PrMetadata } from '../core/pr-metadata.js';
+import { ANNOUNCEMENT_LABEL, branchName, type PrMetadata } from '../core/pr-metadata.js';
 import type { PullRequestEvent } from '../core/pull-request-event.js';
 import { accessOf, findEnvironment } from '../core/settings.js';
 import { TunnelbotError, asTunnelbotError, isTunnelbotError } from '../errors.js';
@@ -125,7 +125,10 @@ type RunRequest = (
   opened: OpenedStep,
 ) => Promise<OpenedRequest>;
 
-/** PR labels that mark a request's last message as posted, so no replica posts it twice. */
+/**
+ * PR labels that mark a request done, so no replica after a restart announces it again; which replica posts the
+ * last thread line is decided by removing ANNOUNCEMENT_LABEL (see `claimAnnouncement`).
+ */
 export const DONE_LABELS = { live: 'tunnelbot:live', removed: 'tunnelbot:removed' } as const;
 
 const GROUP_CACHE_MS = 5 * 60 * 1000;
@@ -810,14 +813,27 @@ export class RequestService {
     if (pr.labels.includes(DONE_LABELS.live)) return;
     const ref = refOf(metadata);
     // The message first: showing it again changes nothing, so a failed update is retried by the next round, which
-    // the label would stop. The label before the thread's line: a replica that crashes after it misses one line;
-    // one that labels after posting could post it twice.
+    // the label would stop.
     if (ref && this.conversation)
       await this.conversation.update(ref, liveView(subjectOf(metadata), prRef(pr)));
+    if (await this.claimAnnouncement(pr)) {
+      this.log.info({ pr: pr.number, hostname: metadata.hostname }, 'request live');
+      if (ref && this.conversation)
+        await this.conversation.reply(ref, `Live at https://${metadata.hostname}`);
+    }
     await this.context.git.addLabel(pr.number, DONE_LABELS.live);
-    this.log.info({ pr: pr.number, hostname: metadata.hostname }, 'request live');
-    if (!ref || !this.conversation) return;
-    await this.conversation.reply(ref, `Live at https://${metadata.hostname}`);
+  }
+
+  /**
+   * Whether this replica makes the request's last announcement (a thread line, once): it removed the PR's
+   * ANNOUNCEMENT_LABEL, and GitHub answers the same removal by another replica at the same instant with 404. The
+   * claim is taken before the line is posted, so a replica that fails or crashes in between misses the line; none
+   * posts it twice. The done label follows whoever claimed: every replica sets it (setting it twice changes
+   * nothing), so a label that failed is set by the next round without a second line.
+   */
+  private async claimAnnouncement(pr: PullRequestInfo): Promise<boolean> {
+    if (!pr.labels.includes(ANNOUNCEMENT_LABEL)) return false;
+    return this.context.git.removeLabel(pr.number, ANNOUNCEMENT_LABEL);
   }
 
   private async removed(pr: PullRequestInfo, metadata: PrMetadata): Promise<void> {
@@ -829,7 +845,6 @@ export class RequestService {
       environment && accessOf(environment).mode !== 'off'
         ? await removeAccessApplicationOf(metadata.hostname, this.context)
         : [];
-    await this.context.git.addLabel(pr.number, DONE_LABELS.removed);
     const ref = refOf(metadata);
     const what = [
       `the DNS record of ${metadata.hostname}`,
@@ -837,13 +852,18 @@ export class RequestService {
       ...(accessApps.length > 0 ? ['its Access application'] : []),
       'its files',
     ];
-    this.log.info({ pr: pr.number, hostname: metadata.hostname }, 'unexpose complete');
-    if (!ref || !this.conversation) return;
-    await this.conversation.update(ref, removedView(subjectOf(metadata), prRef(pr), what));
-    await this.conversation.reply(
-      ref,
-      `Removed ${what.join(', ')}. Nothing of ${metadata.app} is left behind.`,
-    );
+    if (ref && this.conversation)
+      await this.conversation.update(ref, removedView(subjectOf(metadata), prRef(pr), what));
+    if (await this.claimAnnouncement(pr)) {
+      this.log.info({ pr: pr.number, hostname: metadata.hostname }, 'unexpose complete');
+      if (ref && this.conversation) {
+        await this.conversation.reply(
+          ref,
+          `Removed ${what.join(', ')}. Nothing of ${metadata.app} is left behind.`,
+        );
+      }
+    }
+    await this.context.git.addLabel(pr.number, DONE_LABELS.removed);
   }
 
   private async fluxFailed(

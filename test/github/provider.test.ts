@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { ChangeSet } from '../../src/core/changeset.js';
 import type { RepoSnapshot } from '../../src/core/snapshot.js';
 import { REPOSITORY_SETTINGS_MAX_AGE_MS } from '../../src/adapters/github/provider.js';
+import { ANNOUNCEMENT_LABEL } from '../../src/core/pr-metadata.js';
 import { TunnelbotError, type ErrorCode } from '../../src/errors.js';
 import {
   HUMAN_TOKEN,
@@ -134,12 +135,27 @@ describe('GitHubProvider against the git-backed fake', () => {
     assert.ok(pull);
     assert.deepEqual(
       pull.labels.map((label) => label.name),
-      ['tunnelbot'],
+      ['tunnelbot', ANNOUNCEMENT_LABEL],
     );
     assert.equal(pull.headRef, BRANCH);
     const found = await fixture.provider().findOpenPr(BRANCH);
     assert.deepEqual(found?.metadata, metadataFor('linkding'));
     assert.equal(found?.headSha, opened.headSha);
+  });
+
+  test('removeLabel says whether the PR had the label: the second of two removals learns it lost', async () => {
+    const { opened } = await open();
+    const provider = fixture.provider();
+    const [first, second] = await Promise.all([
+      provider.removeLabel(opened.number, ANNOUNCEMENT_LABEL),
+      provider.removeLabel(opened.number, ANNOUNCEMENT_LABEL),
+    ]);
+    assert.deepEqual([first, second].sort(), [false, true]);
+    assert.equal(await provider.removeLabel(opened.number, ANNOUNCEMENT_LABEL), false);
+    assert.deepEqual(
+      fixture.fake.pull(opened.number)?.labels.map((label) => label.name),
+      ['tunnelbot'],
+    );
   });
 
   test('opening costs five sequential calls after a base read, with no per-file commit', async () => {
@@ -232,7 +248,7 @@ describe('GitHubProvider against the git-backed fake', () => {
     assert.equal(opened.created, true);
     assert.deepEqual(
       fixture.fake.pull(opened.number)?.labels.map((label) => label.name),
-      ['tunnelbot'],
+      ['tunnelbot', ANNOUNCEMENT_LABEL],
     );
   });
 
@@ -253,7 +269,7 @@ describe('GitHubProvider against the git-backed fake', () => {
     assert.equal(opened.created, false);
     assert.deepEqual(
       fixture.fake.pull(opened.number)?.labels.map((label) => label.name),
-      ['tunnelbot'],
+      ['tunnelbot', ANNOUNCEMENT_LABEL],
     );
     assert.equal((await fixture.provider().listOpenTunnelbotPrs()).length, 1);
   });

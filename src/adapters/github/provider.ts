@@ -10,6 +10,7 @@ import {
   type PullRequestInfo,
 } from '../../core/git-provider.js';
 import {
+  ANNOUNCEMENT_LABEL,
   BRANCH_PREFIX,
   branchFor,
   parsePrMetadata,
@@ -434,7 +435,11 @@ export class GitHubProvider implements GitProvider {
     const opened: OpenedPr = { number: pull.data.number, url: pull.data.html_url, headSha, created: true };
     const [labelled] = await Promise.allSettled([
       this.call(`labelling pull request #${pull.data.number}`, (o) =>
-        o.rest.issues.addLabels({ ...this.repoRef, issue_number: pull.data.number, labels: [this.label] }),
+        o.rest.issues.addLabels({
+          ...this.repoRef,
+          issue_number: pull.data.number,
+          labels: [this.label, ANNOUNCEMENT_LABEL],
+        }),
       ),
       request.onCreated?.(opened).catch((error: unknown) => {
         this.logger.warn({ err: asTunnelbotError(error) }, 'telling that the pull request is open failed');
@@ -484,7 +489,11 @@ export class GitHubProvider implements GitProvider {
     this.assertSameRequest(existing, metadata);
     if (!existing.labels.includes(this.label)) {
       await this.call(`labelling pull request #${existing.number}`, (o) =>
-        o.rest.issues.addLabels({ ...this.repoRef, issue_number: existing.number, labels: [this.label] }),
+        o.rest.issues.addLabels({
+          ...this.repoRef,
+          issue_number: existing.number,
+          labels: [this.label, ANNOUNCEMENT_LABEL],
+        }),
       );
     }
     return { number: existing.number, url: existing.url, headSha: existing.headSha, created: false };
@@ -883,6 +892,19 @@ export class GitHubProvider implements GitProvider {
     await this.call(`labelling pull request #${number} ${label}`, (o) =>
       o.rest.issues.addLabels({ ...this.repoRef, issue_number: number, labels: [label] }),
     );
+  }
+
+  async removeLabel(number: number, label: string): Promise<boolean> {
+    return this.call(`removing label ${label} from pull request #${number}`, async (o) => {
+      try {
+        await o.rest.issues.removeLabel({ ...this.repoRef, issue_number: number, name: label });
+        return true;
+      } catch (error) {
+        // "Label does not exist": the PR does not have it (any more).
+        if (isRequestError(error, 404)) return false;
+        throw error;
+      }
+    });
   }
 
   async commitContains(ancestorSha: string, descendantSha: string): Promise<boolean> {

@@ -330,6 +330,7 @@ export class FakeGitHub {
     this.route('GET', `${repo}/compare/:rest`, (c) => this.compare(c));
     this.route('GET', `${repo}/commits/:sha/pulls`, (c) => this.pullsForCommit(c));
     this.route('POST', `${repo}/issues/:number/labels`, (c) => this.addLabels(c));
+    this.route('DELETE', `${repo}/issues/:number/labels/:name`, (c) => this.removeLabel(c));
     this.route('POST', `${repo}/issues/:number/comments`, (c) => this.createComment(c));
   }
 
@@ -1024,6 +1025,16 @@ export class FakeGitHub {
       }
       if (!pull.labels.some((existing) => existing.name === name)) pull.labels.push(label);
     }
+    return { status: 200, body: pull.labels.map((label) => labelPayload(this.coords(), label)) };
+  }
+
+  /** GitHub answers 404 "Label does not exist" for a label the issue does not have, 200 with the rest otherwise. */
+  private async removeLabel(c: Context): Promise<Reply> {
+    const pull = this.findPull(c);
+    if (!pull) return notFound();
+    const index = pull.labels.findIndex((label) => label.name === c.params[3]);
+    if (index === -1) return error(404, 'Label does not exist');
+    pull.labels.splice(index, 1);
     return { status: 200, body: pull.labels.map((label) => labelPayload(this.coords(), label)) };
   }
 
