@@ -1,42 +1,104 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
 /**
- * Paths pino censors wherever they appear in a log object. Secrets must never reach logs; this is the last line of
+ * Keys whose values never reach a log line, at any depth of a logged object or a child's bindings, in any case
+ * (`TunnelSecret` in cloudflared's credentials, `authorization` in a request's headers). This is the last line of
  * defence, not the first: code should not log secret-bearing objects at all.
  */
-export const REDACTED_PATHS = [
-  'token',
-  '*.token',
-  'secret',
-  '*.secret',
-  'tunnelSecret',
-  '*.tunnelSecret',
-  'TunnelSecret',
-  '*.TunnelSecret',
-  'credentials',
-  '*.credentials',
-  'authorization',
-  '*.authorization',
-  'headers.authorization',
-  'req.headers.authorization',
-  'req.headers["x-hub-signature-256"]',
-  'req.headers["x-signature"]',
-  'req.headers["x-slack-signature"]',
-  'privateKey',
-  '*.privateKey',
-  'identity',
-  '*.identity',
-  'dataKey',
-  '*.dataKey',
-];
+export const SECRET_KEYS: ReadonlySet<string> = new Set(
+  [
+    'token',
+    'secret',
+    'tunnelSecret',
+    'credentials',
+    'authorization',
+    'privateKey',
+    'identity',
+    'dataKey',
+    'x-hub-signature-256',
+    'x-signature',
+    'x-slack-signature',
+  ].map((key) => key.toLowerCase()),
+);
+
+export const CENSORED = '[redacted]';
+
+/** Deeper than this, an object is replaced whole: a secret can hide at any depth, and no log object needs ten. */
+const MAX_DEPTH = 10;
+
+function isSecretKey(key: string): boolean {
+  return SECRET_KEYS.has(key.toLowerCase());
+}
+
+/** A copy of `error` that keeps its prototype, message, stack and cause, so pino's error serializer reads it alike. */
+function copyError(error: Error): Error {
+  return Object.defineProperties(
+    Object.create(Object.getPrototypeOf(error) as object) as Error,
+    Object.getOwnPropertyDescriptors(error),
+  );
+}
+
+/**
+ * `value` with every secret-keyed value of its plain objects, arrays and errors replaced by `[redacted]`. Copy on write: an object without secrets is
+ * returned as it is (the common case, so a log line costs a walk and no allocation), the caller's objects are never
+ * changed. pino's own `redact` option did this by path; with `*.token`-style paths it ran every path against every
+ * field of every line, and was most of a webhook's logging cost.
+ */
+export function censorSecrets<T>(value: T, depth = 0): T {
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return value;
+  if (depth >= MAX_DEPTH) return CENSORED as T;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const censored = censorSecrets(item, depth + 1);
+      if (censored !== item) (copy ??= [...value])[i] = censored;
+    }
+    return (copy ?? value) as T;
+  }
+  // Plain data and errors only: a request, a socket or a client is no log data; pino's serializers (`req`, `res`)
+  // reduce them afterwards, and walking them would cost more than the line.
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null && !(value instanceof Error)) return value;
+  const source = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  const write = (key: string, censored: unknown) => {
+    copy ??=
+      value instanceof Error ? (copyError(value) as unknown as Record<string, unknown>) : { ...source };
+    copy[key] = censored;
+  };
+  for (const key in source) {
+    if (!Object.prototype.hasOwnProperty.call(source, key)) continue;
+    const item = source[key];
+    if (item === undefined) continue;
+    if (isSecretKey(key)) write(key, CENSORED);
+    else {
+      const censored = censorSecrets(item, depth + 1);
+      if (censored !== item) write(key, censored);
+    }
+  }
+  // An error's cause is not enumerable, and pino's serializer prints it.
+  if (value instanceof Error && value.cause !== undefined) {
+    const censored = censorSecrets(value.cause, depth + 1);
+    if (censored !== value.cause) write('cause', censored);
+  }
+  return (copy ?? value) as T;
+}
 
 export function createLogger(options: LoggerOptions = {}, destination?: pino.DestinationStream): Logger {
   const base: LoggerOptions = {
     level: process.env['LOG_LEVEL'] ?? 'info',
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     ...options,
+    formatters: { ...options.formatters, log: censorSecrets, bindings: censorSecrets },
   };
-  return destination ? pino(base, destination) : pino(base);
+  const logger = destination ? pino(base, destination) : pino(base);
+  // pino formats the root's bindings only; every child (fastify makes one per request) is an object created from
+  // the root, so it inherits this and has its bindings censored too.
+  const child = logger.child;
+  logger.child = function (this: Logger, bindings, childOptions) {
+    return child.call(this, censorSecrets(bindings), childOptions);
+  } as Logger['child'];
+  return logger;
 }
 
 export type { Logger };

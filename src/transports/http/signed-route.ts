@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { header } from './raw-body.js';
 
 /**
@@ -41,10 +41,10 @@ function lingerOnClose(socket: Socket): void {
   };
 }
 
-function refuse(request: FastifyRequest, reply: FastifyReply, status: number, error: string): FastifyReply {
+function refuse(request: FastifyRequest, reply: FastifyReply, status: number, error: string): void {
   // The unread body stays on the socket: closing it is the only way not to read it.
   lingerOnClose(request.raw.socket);
-  return reply.code(status).header('connection', 'close').send({ error });
+  void reply.code(status).header('connection', 'close').send({ error });
 }
 
 /**
@@ -52,14 +52,17 @@ function refuse(request: FastifyRequest, reply: FastifyReply, status: number, er
  * header missing or malformed) or 415 (a media type the sender does not post) with `Connection: close`. The route
  * itself still verifies the signature over the exact bytes; this only decides whether reading them is worth it.
  */
-export function signedRequestGuard(spec: SignedRouteSpec): onRequestAsyncHookHandler {
+export function signedRequestGuard(spec: SignedRouteSpec): onRequestHookHandler {
   const accepted = new Set(spec.contentTypes);
-  return async (request: FastifyRequest, reply: FastifyReply) => {
+  // A callback hook, not an async one: it decides synchronously, and a promise per request is what it would add.
+  // Having answered, it does not call `done` (fastify's rule for a hook that replies).
+  return (request, reply, done) => {
     for (const expected of spec.headers) {
       const value = header(request, expected.name);
       if (value === undefined || !expected.wellFormed(value)) {
         request.log.warn({ header: expected.name, present: value !== undefined }, `${spec.sender} refused`);
-        return refuse(request, reply, 401, `missing or malformed ${expected.name}`);
+        refuse(request, reply, 401, `missing or malformed ${expected.name}`);
+        return;
       }
     }
     const type = mediaType(header(request, 'content-type'));
@@ -68,8 +71,9 @@ export function signedRequestGuard(spec: SignedRouteSpec): onRequestAsyncHookHan
         spec.wrongContentType?.(type) ??
         `${spec.sender} bodies are ${spec.contentTypes.join(' or ')}, not ${type || 'untyped'}`;
       request.log.warn({ contentType: type }, `${spec.sender} refused`);
-      return refuse(request, reply, 415, message);
+      refuse(request, reply, 415, message);
+      return;
     }
-    return undefined;
+    done();
   };
 }

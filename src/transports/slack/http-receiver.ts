@@ -75,12 +75,12 @@ export class SlackHttpReceiver implements Receiver {
       ],
       contentTypes: [...CONTENT_TYPES],
     });
-    server.addHook('onRequest', async function (request, reply) {
+    server.addHook('onRequest', function (request, reply, done) {
       // Slack's ssl_check may come unsigned: only a form body that small is read without a signature.
       const length = Number(header(request, 'content-length') ?? 'NaN');
       const form = mediaType(header(request, 'content-type')) === 'application/x-www-form-urlencoded';
-      if (form && length <= UNSIGNED_LIMIT) return;
-      return guard.call(this, request, reply);
+      if (form && length <= UNSIGNED_LIMIT) done();
+      else guard.call(this, request, reply, done);
     });
     server.post(SLACK_EVENTS_PATH, { bodyLimit: BODY_LIMIT }, (request, reply) =>
       this.handle(request, reply),
