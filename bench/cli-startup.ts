@@ -18,7 +18,8 @@ import { recordResults } from './results.js';
  * compiled dist/, which this benchmark builds first) against `node -e ''` in the same run, so the ratio holds on
  * any machine (goal: at most 3x). Then `serve`: the time from spawn to its first 200 from /readyz (goal under 1 s)
  * and its resident memory once idle (goal under 80 MiB), with Slack in Socket Mode and without Slack, against fakes
- * of GitHub, Cloudflare and Slack that live in this process, not in serve's.
+ * of GitHub, Cloudflare and Slack that live in this process, not in serve's. Beside them, measured alike, the floors
+ * serve stands on: node with an idle event loop, and Bolt alone in Socket Mode (bench/processes/bare-bolt-socket.mjs).
  */
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -100,6 +101,22 @@ async function serveOnce(env: NodeJS.ProcessEnv, args: string[]): Promise<ServeR
   }
 }
 
+const BARE_BOLT = join(ROOT, 'bench', 'processes', 'bare-bolt-socket.mjs');
+
+/** The RSS of `node ARGS` once it has been running for SETTLE_MS. */
+async function idleRss(args: string[]): Promise<number | undefined> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const closed = new Promise((resolve) => child.once('close', resolve));
+  try {
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    if (child.exitCode !== null) throw new Error(`node ${args.join(' ')} exited ${child.exitCode}`);
+    return rssMiB(child.pid!);
+  } finally {
+    child.kill('SIGTERM');
+    await closed;
+  }
+}
+
 async function serveFigures(): Promise<Record<string, unknown>> {
   const key = await generateAgeKeyPair();
   const github = await FakeGitHub.start({
@@ -167,6 +184,28 @@ async function serveFigures(): Promise<Record<string, unknown>> {
     console.log(
       `serve: median of ${SERVE_RUNS} runs each, against loopback fakes of GitHub, Cloudflare and Slack`,
     );
+    // What serve stands on, measured alike: node with an empty event loop, and Bolt alone in Socket Mode.
+    const floors: Array<[label: string, key: string, args: string[]]> = [
+      ['node, an idle event loop', 'nodeIdle', ['-e', 'setInterval(() => {}, 1000)']],
+      ['bare Bolt, Socket Mode', 'bareBoltSocketMode', [BARE_BOLT, apiUrl, SLACK_BOT_TOKEN, SLACK_APP_TOKEN]],
+    ];
+    for (const [label, key, args] of floors) {
+      const rss: number[] = [];
+      for (let i = 0; i < SERVE_RUNS; i += 1) {
+        const value = await idleRss(args);
+        if (value !== undefined) rss.push(value);
+      }
+      const rssMedian = rss.length ? median(rss) : undefined;
+      console.log(
+        `${label.padEnd(26)} idle RSS after ${SETTLE_MS / 1000} s ${
+          rssMedian === undefined ? 'n/a (no /proc on this system)' : `${rssMedian.toFixed(1)} MiB`
+        }  (the floor beneath serve)`,
+      );
+      figures[key] = {
+        idleRssMiB: rssMedian === undefined ? null : Number(rssMedian.toFixed(1)),
+        idleRssRunsMiB: rss.map((value) => Number(value.toFixed(1))),
+      };
+    }
   } finally {
     await slack.stop();
     await cloudflare.stop();

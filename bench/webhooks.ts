@@ -280,7 +280,9 @@ async function turns(sender: Sender, servers: Listening[]): Promise<{ rates: num
   }
   return {
     rates: runs.map(median),
-    ratios: runs.map((mine) => runs.map((theirs) => median(mine.map((rate, round) => rate / theirs[round]!)))),
+    ratios: runs.map((mine) =>
+      runs.map((theirs) => median(mine.map((rate, round) => rate / theirs[round]!))),
+    ),
   };
 }
 
