@@ -1,14 +1,14 @@
 /**
  * Slack's 3-second budget: how fast a slash command is acknowledged. 50 people type a command at once, in Socket
- * Mode and in HTTP mode; latency runs from the moment the Slack fake sends each command to the moment it holds the
- * ack. `help` is the ack path alone; `/expose APP PORT` acks while the service starts real work (PRs, tunnels, git)
- * for every command.
+ * Mode and in HTTP mode; latency runs from the moment the Slack fake sends each command (in HTTP mode: writes the
+ * request it signed beforehand to a kept-alive connection of its own) to the moment it holds the ack. `help` is the
+ * ack path alone; `/expose APP PORT` acks while the service starts real work (PRs, tunnels, git) for every command.
  *
  * Slack's fake runs in a child process of its own (bench/processes/slack-ack-slack.ts) and times the acks;
  * GitHub and Cloudflare run in another (slack-ack-upstreams.ts), so neither the service's event loop nor the Slack
  * fake's does another party's work, as in production. The same run measures bare Bolt (a listener that only acks,
  * with Bolt's own SocketModeReceiver or HTTPReceiver) against the same fake; the ratio says what tunnelbot adds. In
- * HTTP mode a bare node:http server that answers at once gives the floor: the Slack fake's and the kernel's share.
+ * HTTP mode a bare node:http server that answers at once gives the floor: the kernel's share and the fake's.
  * Goal: p99 under 20 ms; Slack gives up at 3,000 ms.
  */
 import { fork, type ChildProcess } from 'node:child_process';

@@ -32,11 +32,11 @@ export class FakeSlackDeliveryError extends Error {
   }
 }
 
-export async function postToApp(
+/** The headers Slack sends with `request`: its content type, the v0 signature of now, a retry's number and reason. */
+export function deliveryHeaders(
   target: HttpDeliveryTarget,
   request: SlackHttpRequest,
-  timeoutMs: number,
-): Promise<unknown> {
+): Record<string, string> {
   const headers: Record<string, string> = {
     'content-type': request.contentType,
     ...signSlackRequest({ signingSecret: target.signingSecret, body: request.body }),
@@ -45,6 +45,15 @@ export async function postToApp(
     headers['x-slack-retry-num'] = String(request.retry.num);
     headers['x-slack-retry-reason'] = request.retry.reason;
   }
+  return headers;
+}
+
+export async function postToApp(
+  target: HttpDeliveryTarget,
+  request: SlackHttpRequest,
+  timeoutMs: number,
+): Promise<unknown> {
+  const headers = deliveryHeaders(target, request);
   let answer: { status: number; type: string; text: string };
   try {
     answer = await post(target.url, headers, request.body, timeoutMs);

@@ -16,7 +16,7 @@ import type {
 } from '@slack/web-api';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { findButtons } from './buttons.js';
-import { postToApp, slackHttpRequest } from './http-delivery.js';
+import { deliveryHeaders, postToApp, slackHttpRequest } from './http-delivery.js';
 import { renderMessage, type RenderableMessage } from './render.js';
 import type {
   Envelope,
@@ -297,6 +297,21 @@ export class FakeSlack {
 
   sendSlashCommand(fields: FakeSlashCommandFields = {}): Promise<unknown> {
     return this.dispatch(this.envelope('slash_commands', true, this.slashCommandPayload(fields)));
+  }
+
+  /**
+   * HTTP mode: the signed POST Slack would send for a slash command, built (the trigger issued, the signature of
+   * now) but not sent, for a load generator that writes it to the app itself and times only the round trip.
+   */
+  prepareSlashCommand(fields: FakeSlashCommandFields = {}): {
+    url: string;
+    body: string;
+    headers: Record<string, string>;
+  } {
+    const delivery = this.options.delivery;
+    if (delivery.mode !== 'http') throw new Error('FakeSlack prepares HTTP deliveries only in HTTP mode');
+    const request = slackHttpRequest(this.envelope('slash_commands', true, this.slashCommandPayload(fields)));
+    return { url: delivery.url, body: request.body, headers: deliveryHeaders(delivery, request) };
   }
 
   async sendBlockAction(input: FakeBlockActionInput): Promise<unknown> {
