@@ -254,3 +254,36 @@ describe('FakeSlack HTTP-mode delivery failures', () => {
     }
   });
 });
+
+test('prepareSlashCommand builds the signed request Slack would post, without sending it', () => {
+  const slack = new FakeSlack({
+    botToken: BOT_TOKEN,
+    appToken: APP_TOKEN,
+    delivery: { mode: 'http', url: 'http://127.0.0.1:9/slack/events', signingSecret: SIGNING_SECRET },
+  });
+  const prepared = slack.prepareSlashCommand({
+    command: '/expose',
+    text: 'linkding 9090',
+    user_id: 'U0ALICE',
+  });
+  assert.equal(prepared.url, 'http://127.0.0.1:9/slack/events');
+  assert.equal(prepared.headers['content-type'], 'application/x-www-form-urlencoded');
+  assert.doesNotThrow(() =>
+    verifySlackRequest({
+      signingSecret: SIGNING_SECRET,
+      body: prepared.body,
+      headers: {
+        'x-slack-signature': prepared.headers['x-slack-signature']!,
+        'x-slack-request-timestamp': Number(prepared.headers['x-slack-request-timestamp']),
+      },
+    }),
+  );
+  const fields = new URLSearchParams(prepared.body);
+  assert.equal(fields.get('command'), '/expose');
+  assert.equal(fields.get('text'), 'linkding 9090');
+  assert.equal(fields.get('user_id'), 'U0ALICE');
+  assert.match(fields.get('trigger_id') ?? '', /\S/);
+  // Socket Mode has no Request URL to prepare for.
+  const socket = new FakeSlack({ botToken: BOT_TOKEN, appToken: APP_TOKEN });
+  assert.throws(() => socket.prepareSlashCommand(), /HTTP mode/);
+});
