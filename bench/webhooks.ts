@@ -30,6 +30,7 @@ import { githubWebhook } from '../src/transports/http/github-webhook.js';
 import { createHttpServer } from '../src/transports/http/server.js';
 import { fluxVector } from '../test/helpers/flux.js';
 import { metadataFor } from '../test/helpers/github.js';
+import { quietBoltLogger } from './quiet-bolt-logger.js';
 import { recordResults } from './results.js';
 
 const KEY = 'bench-webhook-key-0123456789abcdef';
@@ -199,16 +200,6 @@ async function tunnelbotSlack(): Promise<Listening> {
   };
 }
 
-const quiet = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  setLevel() {},
-  getLevel: () => 'error' as never,
-  setName() {},
-};
-
 /** Bolt's own HTTPReceiver and a listener that only acks: the floor of any Bolt app in HTTP mode. */
 async function bareBolt(): Promise<Listening> {
   const app = new App({
@@ -216,11 +207,11 @@ async function bareBolt(): Promise<Listening> {
     receiver: new HTTPReceiver({
       signingSecret: SLACK_SIGNING_SECRET,
       endpoints: '/slack/events',
-      logger: quiet,
+      logger: quietBoltLogger,
     }),
     botId: 'B0FAKE0001',
     botUserId: 'U0FAKEBOT1',
-    logger: quiet,
+    logger: quietBoltLogger,
   });
   app.command('/expose', async ({ ack }) => {
     await ack('ok');
