@@ -26,9 +26,12 @@ import {
 import {
   removeAccessApplicationOf,
   repairAccess,
+  repairFailureNotice,
+  repairFoundInPlace,
   repairNotice,
   type AccessInventory,
   type AccessRepair,
+  type AccessRepairFailure,
 } from '../workflows/access.js';
 import { deleteLeftoverBranches } from '../workflows/branches.js';
 import { collectOrphans, reconcileDns } from '../workflows/reconcile.js';
@@ -166,6 +169,11 @@ export class RequestService {
   private readonly turns: WorkQueue;
   /** Access repairs whose notice is not in the request's thread yet, by the new application's id. */
   private readonly untoldRepairs = new Map<string, AccessRepair>();
+  /**
+   * Drifted applications a round could not restore, by hostname, and whether their thread heard of it: told once
+   * per drift, not every round, and told how it ended (repaired, or found in place after a create that timed out).
+   */
+  private readonly failedRepairs = new Map<string, { failure: AccessRepairFailure; told: boolean }>();
   /**
    * Unexposes Flux has applied whose clean-up (the tunnel once cloudflared stopped, the Access application, the
    * label, the message) is not finished: Flux's repeat of the event is a duplicate, so housekeeping finishes them.
@@ -520,7 +528,37 @@ export class RequestService {
    * request's thread (found through the merged expose PR) is told that the app stays closed meanwhile.
    */
   private async repairAccess(inventory: AccessInventory): Promise<void> {
-    const { repaired } = await repairAccess(this.context, inventory);
+    const { repaired, failed } = await repairAccess(this.context, inventory);
+    const drifted = new Set(inventory.drift.map((drift) => drift.hostname));
+    for (const [hostname, { failure }] of this.failedRepairs) {
+      if (drifted.has(hostname)) continue;
+      // No drift any more without a repair this round: the failed create happened after all (or someone fixed it).
+      this.failedRepairs.delete(hostname);
+      const found = repairFoundInPlace(failure, inventory, this.context.settings.instance);
+      if (found) repaired.push(found);
+    }
+    for (const repair of repaired) this.failedRepairs.delete(repair.hostname);
+    for (const failure of failed) {
+      const known = this.failedRepairs.get(failure.hostname) ?? { failure, told: false };
+      this.failedRepairs.set(failure.hostname, known);
+      while (this.failedRepairs.size > UNTOLD_REPAIRS_LIMIT) {
+        this.failedRepairs.delete(this.failedRepairs.keys().next().value as string);
+      }
+      if (known.told || !this.conversation || failure.app === undefined) continue;
+      try {
+        const pr = await this.context.git.findMergedPr(
+          branchName('expose', failure.environment, failure.app),
+        );
+        const ref = refOf(pr?.metadata);
+        if (ref) await this.conversation.reply(ref, repairFailureNotice(failure));
+        known.told = true;
+      } catch (error) {
+        this.log.warn(
+          { hostname: failure.hostname, err: asTunnelbotError(error) },
+          'could not tell the request thread about the failed Access repair; told at the next round',
+        );
+      }
+    }
     for (const repair of repaired) {
       this.log.warn({ hostname: repair.hostname, accessAppId: repair.created.id }, repairNotice(repair));
       if (!this.conversation || repair.app === undefined) continue;

@@ -9,6 +9,7 @@ import {
   accessDrift,
   collectOrphanAccessApps,
   hostnamesWithAccessApp,
+  isOwnAccessApplication,
   type AccessDrift,
   type ExpectedAccessApp,
 } from '../core/access-state.js';
@@ -209,6 +210,17 @@ export interface AccessRepair {
   readonly staleAudTags: readonly string[];
 }
 
+/** A drifted application housekeeping could not restore this round; it tries again at the next. */
+export interface AccessRepairFailure {
+  readonly hostname: string;
+  readonly environment: string;
+  readonly app: string | undefined;
+  readonly kind: AccessDrift['kind'];
+  readonly reason: string;
+  readonly code: string;
+  readonly message: string;
+}
+
 /**
  * Restores the applications of hostnames whose environment requires Access: a missing one is created from the
  * settings, a changed one of ours is deleted and created again. Nothing is ever made public: the rule in git keeps
@@ -217,10 +229,10 @@ export interface AccessRepair {
 export async function repairAccess(
   context: WorkflowContext,
   inventory: AccessInventory,
-): Promise<{ repaired: AccessRepair[]; failed: { hostname: string; code: string; message: string }[] }> {
+): Promise<{ repaired: AccessRepair[]; failed: AccessRepairFailure[] }> {
   const log = context.logger.child({ workflow: 'access-repair' });
   const repaired: AccessRepair[] = [];
-  const failed: { hostname: string; code: string; message: string }[] = [];
+  const failed: AccessRepairFailure[] = [];
   for (const drift of inventory.drift) {
     const guarded = inventory.guarded.find((g) => g.hostname === drift.hostname);
     if (!guarded?.required || !guarded.expected) continue;
@@ -250,10 +262,57 @@ export async function repairAccess(
     } catch (error) {
       const failure = asTunnelbotError(error);
       log.warn({ hostname: drift.hostname, code: failure.code }, failure.message);
-      failed.push({ hostname: drift.hostname, code: failure.code, message: failure.message });
+      failed.push({
+        hostname: drift.hostname,
+        environment: guarded.environment,
+        app: guarded.app,
+        kind: drift.kind,
+        reason: drift.reason,
+        code: failure.code,
+        message: failure.message,
+      });
     }
   }
   return { repaired, failed };
+}
+
+/**
+ * A repair that failed may have happened after all: a create that timed out is often made anyway. When a later
+ * round finds no drift for the hostname, the application of ours now in place is the repair's outcome, told as a
+ * repair (with the tag it has now against the tags of the rule in git). Undefined when none of ours is in place.
+ */
+export function repairFoundInPlace(
+  failure: AccessRepairFailure,
+  inventory: AccessInventory,
+  instance: string,
+): AccessRepair | undefined {
+  const created = inventory.apps.find(
+    (app) => isOwnAccessApplication(app, instance) && normalizeHostname(app.domain) === failure.hostname,
+  );
+  if (!created) return undefined;
+  const audTags = inventory.guarded.find((g) => g.hostname === failure.hostname)?.audTags ?? [];
+  return {
+    hostname: failure.hostname,
+    environment: failure.environment,
+    app: failure.app,
+    kind: failure.kind,
+    reason: failure.reason,
+    created,
+    staleAudTags: audTags.filter((tag) => tag !== created.aud),
+  };
+}
+
+/**
+ * The request thread's account of a repair that failed this round: what was found, why it could not be restored,
+ * and that the app stays closed meanwhile (the rule in git still requires a token for the application's old tag).
+ */
+export function repairFailureNotice(failure: AccessRepairFailure): string {
+  const what = failure.kind === 'missing' ? 'was missing' : `had changed (${failure.reason})`;
+  return (
+    `The Access application for https://${failure.hostname} ${what}; recreating it from the settings failed: ` +
+    `${failure.message.replace(/\.$/, '')} (\`${failure.code}\`). cloudflared keeps the app closed meanwhile, never public; ` +
+    'tunnelbot tries again at every housekeeping round and says here how it ends.'
+  );
 }
 
 /**

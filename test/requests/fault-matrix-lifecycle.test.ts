@@ -537,10 +537,6 @@ const KNOWN_GAPS: readonly { readonly cell: RegExp; readonly why: string }[] = [
     cell: /^reconcile \(Flux event: DNS record, live\): Slack chat\.postMessage \(thread\)/,
     why: 'the "Live at" line comes after the live label, so a failed line is not posted again (by design: never twice)',
   },
-  {
-    cell: /^reconcile \(housekeeping: Access drift repaired\): Cloudflare access\.apps\.create/,
-    why: 'an Access application created after its call timed out is found in place by the next round, so the thread is never told it was missing',
-  },
 ];
 
 // FAULT_MATRIX=full faults every call of every flow; by default a call is faulted in the first flow that makes it

@@ -6,6 +6,7 @@ import { validateSettings, type Settings } from '../../src/core/settings.js';
 import { TunnelbotError } from '../../src/errors.js';
 import { reject } from '../../src/workflows/approve.js';
 import { onPullRequestEvent } from '../../src/workflows/pull-request-events.js';
+import { repairFailureNotice } from '../../src/workflows/access.js';
 import { expose } from '../../src/workflows/expose.js';
 import { ALICE, BOB, startWorld, type World } from '../helpers/world.js';
 
@@ -306,4 +307,21 @@ test('drift: an application of ours whose policies were changed by hand is made 
     repairNotice(repaired[0]!),
     /had changed \(its reusable policies are not the ones the settings name\)/,
   );
+});
+
+test("a failed repair's notice says what drifted, why the repair failed with its code, and that the app stays closed", () => {
+  const notice = repairFailureNotice({
+    hostname: 'linkding.example.com',
+    environment: 'staging',
+    app: 'linkding',
+    kind: 'changed',
+    reason: 'its own include rules differ from the settings',
+    code: 'TB_ERR_CLOUDFLARE_UNREACHABLE',
+    message: 'Could not connect to the Cloudflare API: timed out.',
+  });
+  assert.match(
+    notice,
+    /^The Access application for https:\/\/linkding\.example\.com had changed \(its own include rules differ from the settings\); recreating it from the settings failed: Could not connect to the Cloudflare API: timed out \(`TB_ERR_CLOUDFLARE_UNREACHABLE`\)\. /,
+  );
+  assert.match(notice, /closed meanwhile, never public/);
 });
