@@ -3,15 +3,32 @@
  * docs/quality.md. `--tap FILE` reads a TAP file of an earlier run instead of running the suite again.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { readTap, renderQualityDoc } from './quality-doc.js';
+import { readTap, renderQualityDoc, type TestReport } from './quality-doc.js';
+
+const PAGE = 'docs/quality.md';
+const BENCHMARKS = '## Benchmarks';
 
 const { values } = parseArgs({ options: { tap: { type: 'string' } } });
+const results = JSON.parse(readFileSync('bench/results.json', 'utf8')) as Record<
+  string,
+  Record<string, unknown>
+>;
 let tap: string;
 if (values.tap !== undefined) {
   tap = readFileSync(values.tap, 'utf8');
 } else {
+  // The suite checks the page's benchmark section against bench/results.json. After `npm run bench` that section
+  // is stale until this script has run, so it is brought up to date first (the test section stays as it was):
+  // otherwise the run whose figures this publishes would fail on the staleness it is about to fix.
+  if (existsSync(PAGE)) {
+    const page = readFileSync(PAGE, 'utf8');
+    const none: TestReport = { tests: 0, pass: 0, fail: 0, durationMs: 0, figures: [] };
+    const fresh = renderQualityDoc({ results, tests: none, testedAt: '', node: '' });
+    const at = page.indexOf(BENCHMARKS);
+    if (at >= 0) writeFileSync(PAGE, page.slice(0, at) + fresh.slice(fresh.indexOf(BENCHMARKS)));
+  }
   const run = spawnSync(process.execPath, ['scripts/run-tests.mjs'], {
     env: { ...process.env, TUNNELBOT_TEST_REPORTER: 'tap', NODE_TEST_CONTEXT: undefined },
     encoding: 'utf8',
@@ -25,12 +42,8 @@ if (tests.fail > 0) {
   console.error(`${tests.fail} tests failed: docs/quality.md publishes only a green run.`);
   process.exit(1);
 }
-const results = JSON.parse(readFileSync('bench/results.json', 'utf8')) as Record<
-  string,
-  Record<string, unknown>
->;
 writeFileSync(
-  'docs/quality.md',
+  PAGE,
   renderQualityDoc({ results, tests, testedAt: new Date().toISOString(), node: process.version }),
 );
 console.log(
