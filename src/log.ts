@@ -5,7 +5,7 @@ import { pino, type Logger, type LoggerOptions } from 'pino';
  * (`TunnelSecret` in cloudflared's credentials, `authorization` in a request's headers). This is the last line of
  * defence, not the first: code should not log secret-bearing objects at all.
  */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(
+const SECRET_KEYS: ReadonlySet<string> = new Set(
   [
     'token',
     'secret',
@@ -21,7 +21,7 @@ export const SECRET_KEYS: ReadonlySet<string> = new Set(
   ].map((key) => key.toLowerCase()),
 );
 
-export const CENSORED = '[redacted]';
+const CENSORED = '[redacted]';
 
 /** Deeper than this, an object is replaced whole: a secret can hide at any depth, and no log object needs ten. */
 const MAX_DEPTH = 10;
@@ -39,10 +39,10 @@ function copyError(error: Error): Error {
 }
 
 /**
- * `value` with every secret-keyed value of its plain objects, arrays and errors replaced by `[redacted]`. Copy on write: an object without secrets is
- * returned as it is (the common case, so a log line costs a walk and no allocation), the caller's objects are never
- * changed. pino's own `redact` option did this by path; with `*.token`-style paths it ran every path against every
- * field of every line, and was most of a webhook's logging cost.
+ * `value` with every secret-keyed value of its plain objects, arrays and errors replaced by `[redacted]`. Copy on
+ * write: an object without secrets is returned as it is (the common case, so a log line costs a walk and no
+ * allocation), and the caller's objects are never changed. pino's own `redact` option did this by path; with
+ * `*.token`-style paths it ran every path against every field of every line, most of a webhook's logging cost.
  */
 export function censorSecrets<T>(value: T, depth = 0): T {
   if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return value;

@@ -208,6 +208,8 @@ export interface AccessRepair {
   readonly created: AccessApplication;
   /** The rule in git still names the old tag(s), so cloudflared refuses every visitor until it is updated. */
   readonly staleAudTags: readonly string[];
+  /** Found in place by a round after a failed repair, not made by this one: the failed create, or a person. */
+  readonly foundInPlace?: true;
 }
 
 /** A drifted application housekeeping could not restore this round; it tries again at the next. */
@@ -299,6 +301,7 @@ export function repairFoundInPlace(
     reason: failure.reason,
     created,
     staleAudTags: audTags.filter((tag) => tag !== created.aud),
+    foundInPlace: true,
   };
 }
 
@@ -321,7 +324,9 @@ export function repairFailureNotice(failure: AccessRepairFailure): string {
  */
 export function repairNotice(repair: AccessRepair): string {
   const what = repair.kind === 'missing' ? 'was missing' : `had changed (${repair.reason})`;
-  const head = `The Access application for https://${repair.hostname} ${what}; tunnelbot recreated it from the settings.`;
+  const head = repair.foundInPlace
+    ? `The Access application for https://${repair.hostname} ${what}; it is in place again (the create that seemed to fail was made after all, or someone restored it).`
+    : `The Access application for https://${repair.hostname} ${what}; tunnelbot recreated it from the settings.`;
   if (repair.staleAudTags.length === 0) return head;
   return `${head} Its new tag is \`${repair.created.aud}\`, but the cloudflared rule in git still requires a token for \`${repair.staleAudTags.join('`, `')}\`, so cloudflared refuses every visitor: the app stays closed (never public) until the rule's \`originRequest.access.audTag\` is changed to the new tag in a reviewed PR, or the app is unexposed and exposed again.`;
 }
