@@ -44,15 +44,20 @@ test('secrets are censored at any depth, in arrays, in errors and their causes, 
     assert.ok(!logs.text.includes(secret), `${secret} reached the log: ${logs.text}`);
   }
   // What is not secret is kept, the error's message, stack and cause included.
-  const line = JSON.parse(logs.text.trim().split('\n').at(-1)!) as Record<string, any>;
-  assert.match(line['err'].message, /^creating the tunnel failed/);
-  assert.match(line['err'].stack, /creating the tunnel failed/);
-  assert.equal(line['err'].type, 'Error');
-  assert.equal(line['err'].details.tunnel.credentials, '[redacted]');
-  assert.match(JSON.stringify(line['err']), /upstream said no/);
-  assert.equal(line['list'][1], 'plain');
-  assert.equal(line['deep'].a.b.c.d.dataKey, '[redacted]');
-  assert.equal(line['job'].secret, '[redacted]');
+  const line = JSON.parse(logs.text.trim().split('\n').at(-1)!) as {
+    err: { message: string; stack: string; type: string; details: { tunnel: { credentials: unknown } } };
+    list: unknown[];
+    deep: { a: { b: { c: { d: { dataKey: unknown } } } } };
+    job: { secret: unknown };
+  };
+  assert.match(line.err.message, /^creating the tunnel failed/);
+  assert.match(line.err.stack, /creating the tunnel failed/);
+  assert.equal(line.err.type, 'Error');
+  assert.equal(line.err.details.tunnel.credentials, '[redacted]');
+  assert.match(JSON.stringify(line.err), /upstream said no/);
+  assert.equal(line.list[1], 'plain');
+  assert.equal(line.deep.a.b.c.d.dataKey, '[redacted]');
+  assert.equal(line.job.secret, '[redacted]');
 });
 
 test('censoring copies on write: the caller objects stay as they were, and a clean object is not copied', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudflareAdapter } from '../../src/adapters/cloudflare/index.js';
 import { GitHubProvider } from '../../src/adapters/github/provider.js';
-import { parseSettings, type Settings } from '../../src/core/settings.js';
+import { parseSettings, validateSettings, type Settings } from '../../src/core/settings.js';
 import { FakeCloudflare } from '../../src/sandbox/cloudflare/index.js';
 import { SimulatedCluster } from '../../src/sandbox/cluster.js';
 import { FakeGitHub } from '../../src/sandbox/github/server.js';
@@ -120,3 +120,22 @@ export async function startWorld(
     },
   };
 }
+
+/**
+ * The world's settings with the first environment's `access` set (and the `policy`, when given), validated as the
+ * service would read them.
+ */
+export function settingsWith(
+  world: World,
+  change: { access?: Record<string, unknown>; policy?: Record<string, unknown> },
+): Settings {
+  const raw = JSON.parse(JSON.stringify(world.settings)) as Record<string, unknown> & {
+    environments: Record<string, unknown>[];
+  };
+  if (change.access) raw.environments[0]!['access'] = change.access;
+  if (change.policy) raw['policy'] = change.policy;
+  return validateSettings(raw, 'test.yaml');
+}
+
+/** Everyone may request and approve (four-eyes still holds). */
+export const EVERYONE = { request: { everyone: true }, approve: { everyone: true } };

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readRepoDir } from '../../src/cli/repo-dir.js';
 import { parseFluxEvent } from '../../src/core/flux-event.js';
-import { validateSettings } from '../../src/core/settings.js';
 import { RequestService, DONE_LABELS, type Reply } from '../../src/requests/service.js';
 import type { RequestView } from '../../src/requests/view.js';
 import type { FakeRoute } from '../../src/sandbox/cloudflare/index.js';
@@ -23,7 +22,7 @@ import {
 } from '../helpers/fault-matrix.js';
 import { kustomizationEvent } from '../helpers/flux.js';
 import type { WorkflowContext } from '../../src/workflows/context.js';
-import { startWorld, type World } from '../helpers/world.js';
+import { settingsWith, startWorld, type World } from '../helpers/world.js';
 import { figure } from '../helpers/figures.js';
 
 /**
@@ -74,12 +73,10 @@ interface Run {
 async function startRun(): Promise<Run> {
   const world = await startWorld('flux-example', { timeoutMs: TIMEOUT_MS });
   const staff = world.cloudflare.seedAccessPolicy('Staff', [{ email_domain: { domain: 'example.com' } }]);
-  const raw = JSON.parse(JSON.stringify(world.settings)) as Record<string, unknown> & {
-    environments: Record<string, unknown>[];
-  };
-  raw.environments[0]!['access'] = { mode: 'required', teamName: 'tunnelbot-fake', policies: ['Staff'] };
-  raw['policy'] = { request: { users: [ALICE.id] }, approve: { users: [BOB.id] } };
-  const settings = validateSettings(raw, '.tunnelbot.yaml');
+  const settings = settingsWith(world, {
+    access: { mode: 'required', teamName: 'tunnelbot-fake', policies: ['Staff'] },
+    policy: { request: { users: [ALICE.id] }, approve: { users: [BOB.id] } },
+  });
   const conversation = new FaultyConversation(TIMEOUT_MS);
   const patient = world.adapters(SLOW_MS);
   const context = { ...world.context, ...patient, settings };

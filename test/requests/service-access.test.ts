@@ -1,38 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { validateSettings } from '../../src/core/settings.js';
-import type { Conversation, MessageRef } from '../../src/requests/conversation.js';
 import { RequestService } from '../../src/requests/service.js';
-import type { RequestView } from '../../src/requests/view.js';
-import { startWorld } from '../helpers/world.js';
+import { recordingConversation } from '../helpers/conversation.js';
+import { EVERYONE, settingsWith, startWorld } from '../helpers/world.js';
 
 test('access=public reaches the workflow through the request service, and its message says PUBLIC', async (t) => {
   const world = await startWorld();
   t.after(() => world.close());
-  const raw = JSON.parse(JSON.stringify(world.settings)) as Record<string, unknown> & {
-    environments: Record<string, unknown>[];
-  };
-  raw.environments[0]!['access'] = {
-    mode: 'optional',
-    teamName: 'tunnelbot-fake',
-    include: [{ email: 'a@example.com' }],
-  };
-  raw['policy'] = { request: { everyone: true }, approve: { everyone: true } };
-  const views: RequestView[] = [];
-  const conversation: Conversation = {
-    post: async (channel, view): Promise<MessageRef> => {
-      views.push(view);
-      return { channel, ts: '1700000000.000100' };
-    },
-    update: async (_ref, view) => {
-      views.push(view);
-    },
-    reply: async () => undefined,
-    remove: async () => undefined,
-    tell: async () => undefined,
-  };
+  const access = { mode: 'optional', teamName: 'tunnelbot-fake', include: [{ email: 'a@example.com' }] };
+  const { conversation, views } = recordingConversation();
   const service = new RequestService({
-    context: { ...world.context, settings: validateSettings(raw, 'test.yaml') },
+    context: { ...world.context, settings: settingsWith(world, { access, policy: EVERYONE }) },
     conversation,
     dnsAwaitsFlux: false,
   });
@@ -55,23 +33,10 @@ async function liveBehindAccess(t: { after(fn: () => Promise<void>): void }, tim
   const world = await startWorld('flux-example', timeoutMs === undefined ? {} : { timeoutMs });
   t.after(() => world.close());
   world.cloudflare.seedAccessPolicy('Staff', [{ email_domain: { domain: 'example.com' } }]);
-  const raw = JSON.parse(JSON.stringify(world.settings)) as Record<string, unknown> & {
-    environments: Record<string, unknown>[];
-  };
-  raw.environments[0]!['access'] = { mode: 'required', teamName: 'tunnelbot-fake', policies: ['Staff'] };
-  raw['policy'] = { request: { everyone: true }, approve: { everyone: true } };
-  const replies: string[] = [];
-  const conversation: Conversation = {
-    post: async (channel): Promise<MessageRef> => ({ channel, ts: '1700000000.000100' }),
-    update: async () => undefined,
-    reply: async (_ref, text) => {
-      replies.push(text);
-    },
-    remove: async () => undefined,
-    tell: async () => undefined,
-  };
+  const access = { mode: 'required', teamName: 'tunnelbot-fake', policies: ['Staff'] };
+  const { conversation, replies } = recordingConversation();
   const service = new RequestService({
-    context: { ...world.context, settings: validateSettings(raw, 'test.yaml') },
+    context: { ...world.context, settings: settingsWith(world, { access, policy: EVERYONE }) },
     conversation,
     dnsAwaitsFlux: false,
   });

@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseDocument } from 'yaml';
 import { parseFluxEvent } from '../../src/core/flux-event.js';
-import { validateSettings } from '../../src/core/settings.js';
-import type { Conversation, MessageRef } from '../../src/requests/conversation.js';
 import { RequestService } from '../../src/requests/service.js';
 import { kustomizationEvent } from '../helpers/flux.js';
-import { startWorld } from '../helpers/world.js';
+import { recordingConversation } from '../helpers/conversation.js';
+import { EVERYONE, settingsWith, startWorld } from '../helpers/world.js';
 
 const CONFIG = 'apps/staging/tunnels/linkding/config.yaml';
 const ALICE = { id: 'U0ALICE', name: 'Alice' };
@@ -20,22 +19,9 @@ test('done when: required Access -> app + rule -> CNAME after the app -> hand-de
   const world = await startWorld();
   t.after(() => world.close());
   const staff = world.cloudflare.seedAccessPolicy('Staff', [{ email_domain: { domain: 'example.com' } }]);
-  const raw = JSON.parse(JSON.stringify(world.settings)) as Record<string, unknown> & {
-    environments: Record<string, unknown>[];
-  };
-  raw.environments[0]!['access'] = { mode: 'required', teamName: 'tunnelbot-fake', policies: ['Staff'] };
-  raw['policy'] = { request: { everyone: true }, approve: { everyone: true } };
-  const replies: string[] = [];
-  const conversation: Conversation = {
-    post: async (channel): Promise<MessageRef> => ({ channel, ts: '1700000000.000100' }),
-    update: async () => undefined,
-    reply: async (_ref, text) => {
-      replies.push(text);
-    },
-    remove: async () => undefined,
-    tell: async () => undefined,
-  };
-  const context = { ...world.context, settings: validateSettings(raw, 'test.yaml') };
+  const access = { mode: 'required', teamName: 'tunnelbot-fake', policies: ['Staff'] };
+  const { conversation, replies } = recordingConversation();
+  const context = { ...world.context, settings: settingsWith(world, { access, policy: EVERYONE }) };
   const service = new RequestService({ context, conversation, dnsAwaitsFlux: false });
 
   // Expose: the Access application exists before the PR, and the PR's rule requires a token for its aud.

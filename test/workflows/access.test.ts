@@ -2,20 +2,18 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseDocument } from 'yaml';
 import { accessApplicationName } from '../../src/core/access.js';
-import { validateSettings, type Settings } from '../../src/core/settings.js';
+import type { Settings } from '../../src/core/settings.js';
 import { TunnelbotError } from '../../src/errors.js';
 import { reject } from '../../src/workflows/approve.js';
 import { onPullRequestEvent } from '../../src/workflows/pull-request-events.js';
 import { repairFailureNotice } from '../../src/workflows/access.js';
 import { expose } from '../../src/workflows/expose.js';
-import { ALICE, BOB, startWorld, type World } from '../helpers/world.js';
+import { ALICE, BOB, settingsWith, startWorld, type World } from '../helpers/world.js';
 
 const CONFIG = 'apps/staging/tunnels/linkding/config.yaml';
 
 function withAccess(world: World, access: Record<string, unknown>): Settings {
-  const raw = JSON.parse(JSON.stringify(world.settings)) as { environments: Record<string, unknown>[] };
-  raw.environments[0]!['access'] = access;
-  return validateSettings(raw, 'test.yaml');
+  return settingsWith(world, { access });
 }
 
 async function accessWorld(

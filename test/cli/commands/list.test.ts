@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderListing } from '../../../src/cli/commands/list.js';
-import { validateSettings } from '../../../src/core/settings.js';
 import { approve } from '../../../src/workflows/approve.js';
 import { expose } from '../../../src/workflows/expose.js';
 import { listExposed } from '../../../src/workflows/list.js';
-import { ALICE, BOB, startWorld } from '../../helpers/world.js';
+import { ALICE, BOB, settingsWith, startWorld } from '../../helpers/world.js';
 
 test('tunnelbot list shows each app protection as cloudflared enforces it from git', async (t) => {
   const world = await startWorld();
   t.after(() => world.close());
   world.cloudflare.seedAccessPolicy('Staff');
-  const raw = JSON.parse(JSON.stringify(world.settings)) as { environments: Record<string, unknown>[] };
-  raw.environments[0]!['access'] = { mode: 'optional', teamName: 'tunnelbot-fake', policies: ['Staff'] };
-  const context = { ...world.context, settings: validateSettings(raw, 'test.yaml') };
+  const access = { mode: 'optional', teamName: 'tunnelbot-fake', policies: ['Staff'] };
+  const context = { ...world.context, settings: settingsWith(world, { access }) };
 
   for (const [app, access] of [
     ['linkding', undefined],
