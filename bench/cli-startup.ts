@@ -19,7 +19,8 @@ import { recordResults } from './results.js';
  * any machine (goal: at most 3x). Then `serve`: the time from spawn to its first 200 from /readyz (goal under 1 s)
  * and its resident memory once idle (goal under 80 MiB), with Slack in Socket Mode and without Slack, against fakes
  * of GitHub, Cloudflare and Slack that live in this process, not in serve's. Beside them, measured alike, the floors
- * serve stands on: node with an idle event loop, and Bolt alone in Socket Mode (bench/processes/bare-bolt-socket.mjs).
+ * serve stands on: node with an idle event loop, and Bolt alone in Socket Mode (bench/processes/bare-bolt-socket.mjs),
+ * and serve as the image runs it (with the Dockerfile's NODE_OPTIONS).
  */
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -103,6 +104,13 @@ async function serveOnce(env: NodeJS.ProcessEnv, args: string[]): Promise<ServeR
 
 const BARE_BOLT = join(ROOT, 'bench', 'processes', 'bare-bolt-socket.mjs');
 
+/** The NODE_OPTIONS the Dockerfile's runtime stage sets, so the image's variant is measured with exactly those. */
+function imageNodeOptions(): string {
+  const options = /^ENV\b.*\bNODE_OPTIONS=(\S+)/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+  if (!options) throw new Error('the Dockerfile sets no NODE_OPTIONS');
+  return options;
+}
+
 /** The RSS of `node ARGS` once it has been running for SETTLE_MS. */
 async function idleRss(args: string[]): Promise<number | undefined> {
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -149,16 +157,21 @@ async function serveFigures(): Promise<Record<string, unknown>> {
     TUNNELBOT_SETTINGS: settings,
     LOG_LEVEL: 'warn',
   };
-  const variants: Array<[label: string, key: string, args: string[]]> = [
-    ['serve (Socket Mode)', 'socketMode', []],
-    ['serve --without-slack', 'withoutSlack', ['--without-slack']],
+  const image = { ...env, NODE_OPTIONS: imageNodeOptions() };
+  const variants: Array<[label: string, key: string, args: string[], env: NodeJS.ProcessEnv]> = [
+    ['serve (Socket Mode)', 'socketMode', [], env],
+    ['serve --without-slack', 'withoutSlack', ['--without-slack'], env],
+    // As the image runs it: with the NODE_OPTIONS its Dockerfile sets.
+    ['serve, image (Socket Mode)', 'socketModeImage', [], image],
   ];
   const figures: Record<string, unknown> = {};
   try {
     const runs = new Map<string, ServeRun[]>(variants.map(([, key]) => [key, []]));
     // Interleaved, as above.
     for (let i = 0; i < SERVE_RUNS; i += 1) {
-      for (const [, key, args] of variants) runs.get(key)!.push(await serveOnce(env, args));
+      for (const [, key, args, variantEnv] of variants) {
+        runs.get(key)!.push(await serveOnce(variantEnv, args));
+      }
     }
     for (const [label, key] of variants) {
       const readyMs = median(runs.get(key)!.map((run) => run.readyMs));

@@ -63,6 +63,11 @@ test('the Dockerfile runtime stage holds production dependencies and no sandbox,
     'deploy/ runs as the same user',
   );
   assert.ok(runtime.instructions.includes('USER 1000:1000'));
+  // The image's idle memory: small V8 semi-spaces, set where the benchmark reads them (bench/cli-startup.ts).
+  assert.ok(
+    runtime.instructions.some((line) => /^ENV\b.*\bNODE_OPTIONS=--max-semi-space-size=\d+(\s|$)/.test(line)),
+    'the runtime stage sets NODE_OPTIONS',
+  );
   assert.equal(runtime.instructions.at(-1), 'CMD ["serve"]');
 });
 
