@@ -12,6 +12,7 @@ import { sampleRepository } from '../src/sandbox/sample-repo.js';
 import { FakeSlack } from '../src/sandbox/slack/index.js';
 import { SLACK_APP_TOKEN, SLACK_BOT_TOKEN } from '../test/helpers/slack.js';
 import { recordResults } from './results.js';
+import { median } from './stats.js';
 
 /**
  * How fast `tunnelbot` answers, as a person or a script meets it: the installed binary (bin/tunnelbot.js runs the
@@ -36,12 +37,6 @@ function wallMs(args: string[]): number {
   if (result.status !== 0)
     throw new Error(`node ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
   return elapsed;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** Resident memory of `pid` in MiB, from /proc (Linux); undefined where there is none. */
@@ -103,6 +98,29 @@ async function serveOnce(env: NodeJS.ProcessEnv, args: string[]): Promise<ServeR
 }
 
 const BARE_BOLT = join(ROOT, 'bench', 'processes', 'bare-bolt-socket.mjs');
+
+const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
+
+/** Prints the median idle RSS of `runs` (undefined where /proc is missing) with `note`, and returns its figures. */
+function idleRssFigures(
+  label: string,
+  runs: readonly (number | undefined)[],
+  note: (medianMiB: number) => string,
+): { idleRssMiB: number | null; idleRssRunsMiB: number[] } {
+  const rss = runs.filter((value): value is number => value !== undefined);
+  const rssMedian = rss.length ? median(rss) : undefined;
+  console.log(
+    `${label.padEnd(26)} idle RSS after ${SETTLE_MS / 1000} s ${
+      rssMedian === undefined
+        ? 'n/a (no /proc on this system)  (not measured)'
+        : `${rssMedian.toFixed(1)} MiB  (${note(rssMedian)})`
+    }`,
+  );
+  return {
+    idleRssMiB: rssMedian === undefined ? null : Number(rssMedian.toFixed(1)),
+    idleRssRunsMiB: rss.map((value) => Number(value.toFixed(1))),
+  };
+}
 
 /** The NODE_OPTIONS the Dockerfile's runtime stage sets, so the image's variant is measured with exactly those. */
 function imageNodeOptions(): string {
@@ -175,23 +193,18 @@ async function serveFigures(): Promise<Record<string, unknown>> {
     }
     for (const [label, key] of variants) {
       const readyMs = median(runs.get(key)!.map((run) => run.readyMs));
-      const rss = runs.get(key)!.flatMap((run) => (run.rssMiB === undefined ? [] : [run.rssMiB]));
-      const rssMedian = rss.length ? median(rss) : undefined;
-      const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
       console.log(
         `${label.padEnd(26)} ready (first 200 from /readyz, spawn included) ${readyMs.toFixed(0).padStart(5)} ms` +
           `  (goal < ${READY_GOAL_MS} ms: ${met(readyMs < READY_GOAL_MS)})`,
       );
-      console.log(
-        `${label.padEnd(26)} idle RSS after ${SETTLE_MS / 1000} s ${
-          rssMedian === undefined ? 'n/a (no /proc on this system)' : `${rssMedian.toFixed(1)} MiB`
-        }  (goal < ${RSS_GOAL_MIB} MiB: ${rssMedian === undefined ? 'not measured' : met(rssMedian < RSS_GOAL_MIB)})`,
-      );
       figures[key] = {
         readyMs: Math.round(readyMs),
         readyRunsMs: runs.get(key)!.map((run) => Math.round(run.readyMs)),
-        idleRssMiB: rssMedian === undefined ? null : Number(rssMedian.toFixed(1)),
-        idleRssRunsMiB: rss.map((value) => Number(value.toFixed(1))),
+        ...idleRssFigures(
+          label,
+          runs.get(key)!.map((run) => run.rssMiB),
+          (rss) => `goal < ${RSS_GOAL_MIB} MiB: ${met(rss < RSS_GOAL_MIB)}`,
+        ),
       };
     }
     console.log(
@@ -203,21 +216,9 @@ async function serveFigures(): Promise<Record<string, unknown>> {
       ['bare Bolt, Socket Mode', 'bareBoltSocketMode', [BARE_BOLT, apiUrl, SLACK_BOT_TOKEN, SLACK_APP_TOKEN]],
     ];
     for (const [label, key, args] of floors) {
-      const rss: number[] = [];
-      for (let i = 0; i < SERVE_RUNS; i += 1) {
-        const value = await idleRss(args);
-        if (value !== undefined) rss.push(value);
-      }
-      const rssMedian = rss.length ? median(rss) : undefined;
-      console.log(
-        `${label.padEnd(26)} idle RSS after ${SETTLE_MS / 1000} s ${
-          rssMedian === undefined ? 'n/a (no /proc on this system)' : `${rssMedian.toFixed(1)} MiB`
-        }  (the floor beneath serve)`,
-      );
-      figures[key] = {
-        idleRssMiB: rssMedian === undefined ? null : Number(rssMedian.toFixed(1)),
-        idleRssRunsMiB: rss.map((value) => Number(value.toFixed(1))),
-      };
+      const rss: (number | undefined)[] = [];
+      for (let i = 0; i < SERVE_RUNS; i += 1) rss.push(await idleRss(args));
+      figures[key] = idleRssFigures(label, rss, () => 'the floor beneath serve');
     }
   } finally {
     await slack.stop();

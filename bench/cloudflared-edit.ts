@@ -10,6 +10,7 @@ import {
   upsertIngressRule,
 } from '../src/gitops/cloudflared/index.js';
 import { recordResults } from './results.js';
+import { median } from './stats.js';
 
 const RULES = 2000;
 const RUNS = 15;
@@ -29,14 +30,6 @@ function largeConfig(rules: number): string {
   }
   lines.push('  - service: http_status:404', '');
   return lines.join('\n');
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 /** Bytes of the region that differs: what remains of `after` once the common prefix and suffix are removed. */

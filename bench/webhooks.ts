@@ -32,6 +32,7 @@ import { fluxVector } from '../test/helpers/flux.js';
 import { metadataFor } from '../test/helpers/github.js';
 import { quietBoltLogger } from './quiet-bolt-logger.js';
 import { recordResults } from './results.js';
+import { median } from './stats.js';
 
 const KEY = 'bench-webhook-key-0123456789abcdef';
 const SLACK_SIGNING_SECRET = 'bench-slack-signing-secret-0123456789';
@@ -151,13 +152,12 @@ async function listen(app: FastifyInstance): Promise<Listening> {
 }
 
 /** The comparison: a fastify route that keeps the raw body and checks the HMAC, nothing else. */
-async function bareServer(route: 'flux' | 'github' | 'slack'): Promise<Listening> {
+async function bareServer(route: 'flux' | 'github' | 'slack', path: string): Promise<Listening> {
   const app = Fastify({ loggerInstance: nullLogger() as FastifyBaseLogger });
   for (const type of ['application/json', 'application/x-www-form-urlencoded']) {
     app.addContentTypeParser(type, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   }
   const header = { flux: 'x-signature', github: 'x-hub-signature-256', slack: 'x-slack-signature' }[route];
-  const path = { flux: '/webhooks/flux', github: '/webhooks/github', slack: '/slack/events' }[route];
   app.post(path, async (req, reply) => {
     const body = (req.body as Buffer).toString('utf8');
     const expected = Buffer.from(
@@ -254,12 +254,6 @@ async function throughput(target: Listening, sender: Sender): Promise<number> {
   return REQUESTS / seconds;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
 /** Rounds of one run of each server in turn; per server its median rate and, per other server, the median ratio. */
 async function turns(sender: Sender, servers: Listening[]): Promise<{ rates: number[]; ratios: number[][] }> {
   for (const server of servers) await throughput(server, sender); // warm-up: JIT, the first connections
@@ -277,27 +271,29 @@ async function turns(sender: Sender, servers: Listening[]): Promise<{ rates: num
   };
 }
 
-function report(route: string, ours: number, bare: number, ratio: number, bodyBytes: number): void {
+/** Prints tunnelbot's route (server 0) against the bare route (server 1) and returns those figures. */
+function routeFigures(route: string, sender: Sender, rates: number[], ratios: number[][]) {
+  const bodyBytes = Buffer.byteLength(sender.next().body);
+  const ratio = ratios[0]![1]!;
   console.log(
-    `${route}: ${ours.toFixed(0)} req/s through tunnelbot's route, ${bare.toFixed(0)} req/s bare: ratio ${ratio.toFixed(2)} ` +
+    `${route}: ${rates[0]!.toFixed(0)} req/s through tunnelbot's route, ${rates[1]!.toFixed(0)} req/s bare: ratio ${ratio.toFixed(2)} ` +
       `(goal ≥ ${GOAL}: ${ratio >= GOAL ? 'met' : 'MISSED'}; ${bodyBytes}-byte body, median of ${ROUNDS} rounds of ${REQUESTS})`,
   );
+  return {
+    requestsPerSecond: Math.round(rates[0]!),
+    bareRequestsPerSecond: Math.round(rates[1]!),
+    ratio: Number(ratio.toFixed(2)),
+    bodyBytes,
+  };
 }
 
 async function compare(route: 'flux' | 'github') {
   const sender = route === 'flux' ? fluxSender() : githubSender();
-  const bare = await bareServer(route);
+  const bare = await bareServer(route, sender.path);
   const ours = await tunnelbotRoute(route);
   try {
     const { rates, ratios } = await turns(sender, [ours, bare]);
-    const bodyBytes = Buffer.byteLength(sender.next().body);
-    report(route, rates[0]!, rates[1]!, ratios[0]![1]!, bodyBytes);
-    return {
-      requestsPerSecond: Math.round(rates[0]!),
-      bareRequestsPerSecond: Math.round(rates[1]!),
-      ratio: Number(ratios[0]![1]!.toFixed(2)),
-      bodyBytes,
-    };
+    return routeFigures(route, sender, rates, ratios);
   } finally {
     await ours.close();
     await bare.close();
@@ -306,21 +302,19 @@ async function compare(route: 'flux' | 'github') {
 
 async function compareSlack() {
   const sender = slackSender();
-  const bare = await bareServer('slack');
+  const bare = await bareServer('slack', sender.path);
   const bolt = await bareBolt();
   const ours = await tunnelbotSlack();
   try {
     const { rates, ratios } = await turns(sender, [ours, bare, bolt]);
-    const bodyBytes = Buffer.byteLength(sender.next().body);
-    report('slack', rates[0]!, rates[1]!, ratios[0]![1]!, bodyBytes);
+    const figures = routeFigures('slack', sender, rates, ratios);
     console.log(
       `slack: Bolt's own HTTPReceiver acking at once: ${rates[2]!.toFixed(0)} req/s, ratio ${ratios[2]![1]!.toFixed(2)} to the bare route; ` +
         `tunnelbot is ${ratios[0]![2]!.toFixed(2)} of it`,
     );
+    const { bodyBytes, ...rest } = figures;
     return {
-      requestsPerSecond: Math.round(rates[0]!),
-      bareRequestsPerSecond: Math.round(rates[1]!),
-      ratio: Number(ratios[0]![1]!.toFixed(2)),
+      ...rest,
       bareBoltRequestsPerSecond: Math.round(rates[2]!),
       bareBoltRatio: Number(ratios[2]![1]!.toFixed(2)),
       ratioToBareBolt: Number(ratios[0]![2]!.toFixed(2)),

@@ -98,7 +98,12 @@ export function renderQualityDoc(input: {
       lines.push(`| ${cell(figure.name)} | ${cell(figureText(figure.value))} |`);
     lines.push('');
   }
-  lines.push('## Benchmarks', '');
+  return `${[...lines, renderBenchmarks(results)].join('\n').trimEnd()}\n`;
+}
+
+/** The page's `## Benchmarks` section, to its end: what `npm run bench` recorded, one table per benchmark. */
+export function renderBenchmarks(results: Results): string {
+  const lines = ['## Benchmarks', ''];
   const names = Object.keys(results).sort();
   if (names.length === 0)
     lines.push('No benchmark has run yet: `npm run bench` writes `bench/results.json`.', '');

@@ -30,11 +30,15 @@ function isSecretKey(key: string): boolean {
   return SECRET_KEYS.has(key.toLowerCase());
 }
 
-/** A copy of `error` that keeps its prototype, message, stack and cause, so pino's error serializer reads it alike. */
-function copyError(error: Error): Error {
+/**
+ * A copy to censor: a plain object's own fields, or an error that keeps its prototype, message, stack and cause, so
+ * pino's error serializer reads it alike.
+ */
+function shallowCopy(value: object): Record<string, unknown> {
+  if (!(value instanceof Error)) return { ...value };
   return Object.defineProperties(
-    Object.create(Object.getPrototypeOf(error) as object) as Error,
-    Object.getOwnPropertyDescriptors(error),
+    Object.create(Object.getPrototypeOf(value) as object) as Record<string, unknown>,
+    Object.getOwnPropertyDescriptors(value),
   );
 }
 
@@ -62,25 +66,17 @@ export function censorSecrets<T>(value: T, depth = 0): T {
   if (prototype !== Object.prototype && prototype !== null && !(value instanceof Error)) return value;
   const source = value as Record<string, unknown>;
   let copy: Record<string, unknown> | undefined;
-  const write = (key: string, censored: unknown) => {
-    copy ??=
-      value instanceof Error ? (copyError(value) as unknown as Record<string, unknown>) : { ...source };
-    copy[key] = censored;
-  };
   for (const key in source) {
     if (!Object.prototype.hasOwnProperty.call(source, key)) continue;
     const item = source[key];
     if (item === undefined) continue;
-    if (isSecretKey(key)) write(key, CENSORED);
-    else {
-      const censored = censorSecrets(item, depth + 1);
-      if (censored !== item) write(key, censored);
-    }
+    const censored = isSecretKey(key) ? CENSORED : censorSecrets(item, depth + 1);
+    if (censored !== item) (copy ??= shallowCopy(value))[key] = censored;
   }
   // An error's cause is not enumerable, and pino's serializer prints it.
   if (value instanceof Error && value.cause !== undefined) {
     const censored = censorSecrets(value.cause, depth + 1);
-    if (censored !== value.cause) write('cause', censored);
+    if (censored !== value.cause) (copy ??= shallowCopy(value))['cause'] = censored;
   }
   return (copy ?? value) as T;
 }

@@ -41,3 +41,10 @@ export class BoundedSet {
     return this.entries.size;
   }
 }
+
+/** Sets `key` in `map` as its newest entry, forgetting the oldest entries beyond `limit`. */
+export function setBounded<K, V>(map: Map<K, V>, key: K, value: V, limit: number): void {
+  map.delete(key);
+  map.set(key, value);
+  while (map.size > limit) map.delete(map.keys().next().value as K);
+}

@@ -1,6 +1,6 @@
 import type { AccessRequest } from '../core/access.js';
 import { decide, groupsToResolve, type PolicyQuestion } from '../core/approval-policy.js';
-import { BoundedSet } from '../core/bounded-set.js';
+import { BoundedSet, setBounded } from '../core/bounded-set.js';
 import { WorkQueue } from '../core/work-queue.js';
 import type { FluxEvent } from '../core/flux-event.js';
 import { explainFluxFailure } from '../core/flux-failure.js';
@@ -30,8 +30,8 @@ import {
   repairFoundInPlace,
   repairNotice,
   type AccessInventory,
-  type AccessRepair,
   type AccessRepairFailure,
+  type DriftedApp,
 } from '../workflows/access.js';
 import { deleteLeftoverBranches } from '../workflows/branches.js';
 import { collectOrphans, reconcileDns } from '../workflows/reconcile.js';
@@ -167,13 +167,16 @@ export class RequestService {
   private readonly now: () => number;
   private readonly deciding = new Set<number>();
   private readonly turns: WorkQueue;
-  /** Access repairs whose notice is not in the request's thread yet, by the new application's id. */
-  private readonly untoldRepairs = new Map<string, AccessRepair>();
   /**
-   * Drifted applications a round could not restore, by hostname, and whether their thread heard of it: told once
-   * per drift, not every round, and told how it ended (repaired, or found in place after a create that timed out).
+   * Access notices not in the request's thread yet: a repair's by the new application's id, a failed repair's by
+   * `failed <hostname>`. Kept until posted: the next round finds nothing to repair any more.
    */
-  private readonly failedRepairs = new Map<string, { failure: AccessRepairFailure; told: boolean }>();
+  private readonly untoldRepairs = new Map<string, { drifted: DriftedApp; text: string }>();
+  /**
+   * Drifted applications a round could not restore, by hostname: their thread is told once per drift, not every
+   * round, and told how it ended (repaired, or found in place after a create that timed out).
+   */
+  private readonly failedRepairs = new Map<string, AccessRepairFailure>();
   /**
    * Unexposes Flux has applied whose clean-up (the tunnel once cloudflared stopped, the Access application, the
    * label, the message) is not finished: Flux's repeat of the event is a duplicate, so housekeeping finishes them.
@@ -530,57 +533,49 @@ export class RequestService {
   private async repairAccess(inventory: AccessInventory): Promise<void> {
     const { repaired, failed } = await repairAccess(this.context, inventory);
     const drifted = new Set(inventory.drift.map((drift) => drift.hostname));
-    for (const [hostname, { failure }] of this.failedRepairs) {
+    for (const [hostname, failure] of this.failedRepairs) {
       if (drifted.has(hostname)) continue;
       // No drift any more without a repair this round: the failed create happened after all (or someone fixed it).
-      this.failedRepairs.delete(hostname);
+      this.endFailedRepair(hostname);
       const found = repairFoundInPlace(failure, inventory, this.context.settings.instance);
       if (found) repaired.push(found);
     }
-    for (const repair of repaired) this.failedRepairs.delete(repair.hostname);
     for (const failure of failed) {
-      const known = this.failedRepairs.get(failure.hostname) ?? { failure, told: false };
-      this.failedRepairs.set(failure.hostname, known);
-      while (this.failedRepairs.size > UNTOLD_REPAIRS_LIMIT) {
-        this.failedRepairs.delete(this.failedRepairs.keys().next().value as string);
-      }
-      if (known.told || !this.conversation || failure.app === undefined) continue;
-      try {
-        const pr = await this.context.git.findMergedPr(
-          branchName('expose', failure.environment, failure.app),
-        );
-        const ref = refOf(pr?.metadata);
-        if (ref) await this.conversation.reply(ref, repairFailureNotice(failure));
-        known.told = true;
-      } catch (error) {
-        this.log.warn(
-          { hostname: failure.hostname, err: asTunnelbotError(error) },
-          'could not tell the request thread about the failed Access repair; told at the next round',
-        );
-      }
+      if (this.failedRepairs.has(failure.hostname)) continue;
+      setBounded(this.failedRepairs, failure.hostname, failure, UNTOLD_REPAIRS_LIMIT);
+      this.queueRepairNotice(`failed ${failure.hostname}`, failure, repairFailureNotice(failure));
     }
     for (const repair of repaired) {
-      this.log.warn({ hostname: repair.hostname, accessAppId: repair.created.id }, repairNotice(repair));
-      if (!this.conversation || repair.app === undefined) continue;
-      this.untoldRepairs.set(repair.created.id, repair);
-      while (this.untoldRepairs.size > UNTOLD_REPAIRS_LIMIT) {
-        this.untoldRepairs.delete(this.untoldRepairs.keys().next().value as string);
-      }
+      this.endFailedRepair(repair.hostname);
+      const text = repairNotice(repair);
+      this.log.warn({ hostname: repair.hostname, accessAppId: repair.created.id }, text);
+      this.queueRepairNotice(repair.created.id, repair, text);
     }
-    // The next round finds nothing to repair any more, so a notice that could not be posted is kept until it is.
-    for (const [id, repair] of this.untoldRepairs) {
+    for (const [key, { drifted: app, text }] of this.untoldRepairs) {
       try {
-        const pr = await this.context.git.findMergedPr(branchName('expose', repair.environment, repair.app!));
+        const pr = await this.context.git.findMergedPr(branchName('expose', app.environment, app.app!));
         const ref = refOf(pr?.metadata);
-        if (ref) await this.conversation!.reply(ref, repairNotice(repair));
-        this.untoldRepairs.delete(id);
+        if (ref) await this.conversation!.reply(ref, text);
+        this.untoldRepairs.delete(key);
       } catch (error) {
         this.log.warn(
-          { hostname: repair.hostname, err: asTunnelbotError(error) },
+          { hostname: app.hostname, err: asTunnelbotError(error) },
           'could not tell the request thread about the Access repair; told at the next round',
         );
       }
     }
+  }
+
+  /** A notice for the thread of the request that exposed `drifted`, when there is a conversation and a request. */
+  private queueRepairNotice(key: string, drifted: DriftedApp, text: string): void {
+    if (!this.conversation || drifted.app === undefined) return;
+    setBounded(this.untoldRepairs, key, { drifted, text }, UNTOLD_REPAIRS_LIMIT);
+  }
+
+  /** A failed repair has an outcome now: its notice, when still untold, is no longer news. */
+  private endFailedRepair(hostname: string): void {
+    this.failedRepairs.delete(hostname);
+    this.untoldRepairs.delete(`failed ${hostname}`);
   }
 
   /**
@@ -807,11 +802,7 @@ export class RequestService {
    * label and the message. Until all of it is done the PR stays in `unfinishedRemovals`, which housekeeping retries.
    */
   private async finishRemoval(pr: AppliedPullRequest): Promise<void> {
-    this.unfinishedRemovals.delete(pr.number);
-    this.unfinishedRemovals.set(pr.number, pr);
-    while (this.unfinishedRemovals.size > UNFINISHED_REMOVALS_LIMIT) {
-      this.unfinishedRemovals.delete(this.unfinishedRemovals.keys().next().value as number);
-    }
+    setBounded(this.unfinishedRemovals, pr.number, pr, UNFINISHED_REMOVALS_LIMIT);
     if (
       pr.metadata.tunnelId &&
       !(

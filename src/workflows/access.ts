@@ -197,13 +197,17 @@ export async function readAccessInventory(
   return { apps, guarded, gate: { required: seen, ready: present }, drift };
 }
 
-/** What housekeeping did about one drifted application. */
-export interface AccessRepair {
+/** A drifted application of ours, the request it belongs to, and how it drifted. */
+export interface DriftedApp {
   readonly hostname: string;
   readonly environment: string;
   readonly app: string | undefined;
   readonly kind: AccessDrift['kind'];
   readonly reason: string;
+}
+
+/** What housekeeping did about one drifted application. */
+export interface AccessRepair extends DriftedApp {
   /** The application made from the settings; its aud tag is new. */
   readonly created: AccessApplication;
   /** The rule in git still names the old tag(s), so cloudflared refuses every visitor until it is updated. */
@@ -213,14 +217,18 @@ export interface AccessRepair {
 }
 
 /** A drifted application housekeeping could not restore this round; it tries again at the next. */
-export interface AccessRepairFailure {
-  readonly hostname: string;
-  readonly environment: string;
-  readonly app: string | undefined;
-  readonly kind: AccessDrift['kind'];
-  readonly reason: string;
+export interface AccessRepairFailure extends DriftedApp {
   readonly code: string;
   readonly message: string;
+}
+
+/** The repair whose outcome is `created`, beside the aud tags the rule in git names. */
+function repairOf(
+  drifted: DriftedApp,
+  created: AccessApplication,
+  ruleAudTags: readonly string[],
+): AccessRepair {
+  return { ...drifted, created, staleAudTags: ruleAudTags.filter((tag) => tag !== created.aud) };
 }
 
 /**
@@ -238,6 +246,13 @@ export async function repairAccess(
   for (const drift of inventory.drift) {
     const guarded = inventory.guarded.find((g) => g.hostname === drift.hostname);
     if (!guarded?.required || !guarded.expected) continue;
+    const drifted: DriftedApp = {
+      hostname: drift.hostname,
+      environment: guarded.environment,
+      app: guarded.app,
+      kind: drift.kind,
+      reason: drift.reason,
+    };
     try {
       if (drift.kind === 'changed' && drift.app)
         await context.cloudflare.deleteAccessApplication(drift.app.id);
@@ -247,32 +262,15 @@ export async function repairAccess(
         policyIds: guarded.expected.policyIds,
         include: guarded.expected.include,
       });
-      const staleAudTags = guarded.audTags.filter((tag) => tag !== created.aud);
       log.warn(
         { hostname: drift.hostname, kind: drift.kind, accessAppId: created.id, reason: drift.reason },
         'Access application restored from the settings',
       );
-      repaired.push({
-        hostname: drift.hostname,
-        environment: guarded.environment,
-        app: guarded.app,
-        kind: drift.kind,
-        reason: drift.reason,
-        created,
-        staleAudTags,
-      });
+      repaired.push(repairOf(drifted, created, guarded.audTags));
     } catch (error) {
       const failure = asTunnelbotError(error);
       log.warn({ hostname: drift.hostname, code: failure.code }, failure.message);
-      failed.push({
-        hostname: drift.hostname,
-        environment: guarded.environment,
-        app: guarded.app,
-        kind: drift.kind,
-        reason: drift.reason,
-        code: failure.code,
-        message: failure.message,
-      });
+      failed.push({ ...drifted, code: failure.code, message: failure.message });
     }
   }
   return { repaired, failed };
@@ -292,17 +290,15 @@ export function repairFoundInPlace(
     (app) => isOwnAccessApplication(app, instance) && normalizeHostname(app.domain) === failure.hostname,
   );
   if (!created) return undefined;
+  const { code: _code, message: _message, ...drifted } = failure;
   const audTags = inventory.guarded.find((g) => g.hostname === failure.hostname)?.audTags ?? [];
-  return {
-    hostname: failure.hostname,
-    environment: failure.environment,
-    app: failure.app,
-    kind: failure.kind,
-    reason: failure.reason,
-    created,
-    staleAudTags: audTags.filter((tag) => tag !== created.aud),
-    foundInPlace: true,
-  };
+  return { ...repairOf(drifted, created, audTags), foundInPlace: true };
+}
+
+/** How a notice names the drifted application: "The Access application for https://… was missing". */
+function driftHead(drifted: DriftedApp): string {
+  const what = drifted.kind === 'missing' ? 'was missing' : `had changed (${drifted.reason})`;
+  return `The Access application for https://${drifted.hostname} ${what}`;
 }
 
 /**
@@ -310,9 +306,8 @@ export function repairFoundInPlace(
  * and that the app stays closed meanwhile (the rule in git still requires a token for the application's old tag).
  */
 export function repairFailureNotice(failure: AccessRepairFailure): string {
-  const what = failure.kind === 'missing' ? 'was missing' : `had changed (${failure.reason})`;
   return (
-    `The Access application for https://${failure.hostname} ${what}; recreating it from the settings failed: ` +
+    `${driftHead(failure)}; recreating it from the settings failed: ` +
     `${failure.message.replace(/\.$/, '')} (\`${failure.code}\`). cloudflared keeps the app closed meanwhile, never public; ` +
     'tunnelbot tries again at every housekeeping round and says here how it ends.'
   );
@@ -323,10 +318,9 @@ export function repairFailureNotice(failure: AccessRepairFailure): string {
  * the rule's tag is updated (cloudflared checks tokens against the tag in git, the new application has another).
  */
 export function repairNotice(repair: AccessRepair): string {
-  const what = repair.kind === 'missing' ? 'was missing' : `had changed (${repair.reason})`;
   const head = repair.foundInPlace
-    ? `The Access application for https://${repair.hostname} ${what}; it is in place again (the create that seemed to fail was made after all, or someone restored it).`
-    : `The Access application for https://${repair.hostname} ${what}; tunnelbot recreated it from the settings.`;
+    ? `${driftHead(repair)}; it is in place again (the create that seemed to fail was made after all, or someone restored it).`
+    : `${driftHead(repair)}; tunnelbot recreated it from the settings.`;
   if (repair.staleAudTags.length === 0) return head;
   return `${head} Its new tag is \`${repair.created.aud}\`, but the cloudflared rule in git still requires a token for \`${repair.staleAudTags.join('`, `')}\`, so cloudflared refuses every visitor: the app stays closed (never public) until the rule's \`originRequest.access.audTag\` is changed to the new tag in a reviewed PR, or the app is unexposed and exposed again.`;
 }

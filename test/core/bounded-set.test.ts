@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BoundedSet } from '../../src/core/bounded-set.js';
+import { BoundedSet, setBounded } from '../../src/core/bounded-set.js';
 
 test('a bounded set remembers the last `capacity` values and forgets the oldest first', () => {
   const set = new BoundedSet(3);
@@ -39,4 +39,19 @@ test('a value deleted and added again is remembered from its new insertion, not 
 test('a bounded set needs a positive integer capacity', () => {
   assert.throws(() => new BoundedSet(0), RangeError);
   assert.throws(() => new BoundedSet(1.5), RangeError);
+});
+
+test('setBounded keeps the newest entries of a map, a key set again counting as new', () => {
+  const map = new Map<string, number>();
+  setBounded(map, 'a', 1, 2);
+  setBounded(map, 'b', 2, 2);
+  setBounded(map, 'a', 3, 2);
+  setBounded(map, 'c', 4, 2);
+  assert.deepEqual(
+    [...map],
+    [
+      ['a', 3],
+      ['c', 4],
+    ],
+  );
 });

@@ -37,9 +37,9 @@ export const fluxWebhook: FastifyPluginAsync<FluxWebhookOptions> = async (app, o
   app.post('/webhooks/flux', { bodyLimit: FLUX_BODY_LIMIT, onRequest: guard }, async (request, reply) => {
     const raw = rawBody(request);
     const gotkComponent = header(request, 'gotk-component');
+    addLogFields(request, { gotkComponent });
     const log = request.log;
     if (!verifyFluxSignature(options.token, raw, header(request, 'x-signature'))) {
-      addLogFields(request, { gotkComponent });
       log.warn('Flux event with a missing or bad X-Signature');
       return reply.code(401).send({ error: 'bad or missing X-Signature' });
     }
@@ -48,13 +48,11 @@ export const fluxWebhook: FastifyPluginAsync<FluxWebhookOptions> = async (app, o
       event = parseFluxEvent(raw.toString('utf8'));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      addLogFields(request, { gotkComponent });
       log.warn({ problem: message }, 'Flux event rejected');
       return reply.code(400).send({ error: message });
     }
     const revision = fluxEventRevision(event);
     addLogFields(request, {
-      gotkComponent,
       object: fluxObjectId(event),
       reason: event.reason,
       severity: event.severity,
