@@ -50,15 +50,42 @@ export function readTap(tap: string): TestReport {
 
 type Results = Record<string, Record<string, unknown>>;
 
-/** Every key of a benchmark's record but its stamps, nested objects flattened into dotted names. */
-function rows(record: Record<string, unknown>, prefix = ''): Array<[string, string]> {
+type Row = Record<string, unknown>;
+
+const isRecord = (value: unknown): value is Row =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** A list of records (one per case measured, e.g. a zone size) is a table of its own, not a cell. */
+const isTable = (value: unknown): value is Row[] =>
+  Array.isArray(value) && value.length > 0 && value.every(isRecord);
+
+/** Every key of a benchmark's record but its stamps and its tables, nested objects flattened into dotted names. */
+function rows(record: Row, prefix = ''): Array<[string, string]> {
   return Object.entries(record).flatMap(([key, value]): Array<[string, string]> => {
     if (prefix === '' && (key === 'measuredAt' || key === 'node' || key === 'bench')) return [];
+    if (isTable(value)) return [];
     const name = prefix === '' ? key : `${prefix}.${key}`;
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      return rows(value as Record<string, unknown>, name);
-    }
+    if (isRecord(value)) return rows(value, name);
     return [[name, Array.isArray(value) ? value.join(', ') : String(value)]];
+  });
+}
+
+/** The record's lists of records, each as a markdown table whose columns are its records' keys. */
+function tables(record: Row, prefix = ''): string[] {
+  return Object.entries(record).flatMap(([key, value]): string[] => {
+    const name = prefix === '' ? key : `${prefix}.${key}`;
+    if (isRecord(value)) return tables(value, name);
+    if (!isTable(value)) return [];
+    const columns = [...new Set(value.flatMap((row) => Object.keys(row)))];
+    const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
+    return [
+      `\`${name}\`:`,
+      '',
+      line(columns),
+      line(columns.map(() => '---')),
+      ...value.map((row) => line(columns.map((column) => (column in row ? String(row[column]) : '')))),
+      '',
+    ];
   });
 }
 
@@ -118,11 +145,14 @@ export function renderBenchmarks(results: Results): string {
       '',
       `\`npm run bench -- ${typeof record.bench === 'string' ? record.bench : name}\`${stamp}.`,
       '',
-      '| Figure | Value |',
-      '| --- | --- |',
     );
-    for (const [key, value] of rows(record)) lines.push(`| ${cell(key)} | ${cell(value)} |`);
-    lines.push('');
+    const figures = rows(record);
+    if (figures.length) {
+      lines.push('| Figure | Value |', '| --- | --- |');
+      for (const [key, value] of figures) lines.push(`| ${cell(key)} | ${cell(value)} |`);
+      lines.push('');
+    }
+    lines.push(...tables(record));
   }
   return `${lines.join('\n').trimEnd()}\n`;
 }

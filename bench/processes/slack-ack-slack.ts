@@ -10,8 +10,8 @@
  * its own queue, not the app's.
  *
  * Argv: mode (socket | http), the app's port (http), bot token, app token, signing secret.
- * Protocol (IPC): sends `{ready, apiUrl}` once listening; on `{burst: {count, rounds, texts}}` sends `{latencies}`
- * (ms, warm-up round dropped); on `{stop: true}` exits.
+ * Protocol (IPC): sends `{ready, apiUrl}` once listening; on `{burst: {count, warmup, rounds, texts}}` sends
+ * `{latencies}` (ms, of the rounds after the `warmup` first ones); on `{stop: true}` exits.
  */
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -142,7 +142,10 @@ function socketRound(count: number, texts: string[]): Promise<number[]> {
 
 process.on(
   'message',
-  (message: { burst?: { count: number; rounds: number; texts: string[] }; stop?: boolean }) => {
+  (message: {
+    burst?: { count: number; warmup: number; rounds: number; texts: string[] };
+    stop?: boolean;
+  }) => {
     if (message.stop) {
       for (const connection of connections) connection.close();
       void slack.stop().finally(() => process.exit(0));
@@ -152,9 +155,9 @@ process.on(
     if (!burst) return;
     void (async () => {
       const latencies: number[] = [];
-      for (let round = 0; round <= burst.rounds; round += 1) {
+      for (let round = 0; round < burst.warmup + burst.rounds; round += 1) {
         const times = await (mode === 'http' ? httpRound : socketRound)(burst.count, burst.texts);
-        if (round > 0) latencies.push(...times);
+        if (round >= burst.warmup) latencies.push(...times);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       process.send!({ latencies });

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readTap, renderQualityDoc } from '../../scripts/quality-doc.js';
+import { readTap, renderBenchmarks, renderQualityDoc } from '../../scripts/quality-doc.js';
 
 const FIGURES_HELPER = new URL('../helpers/figures.ts', import.meta.url).href;
 
@@ -64,6 +64,27 @@ test('the page shows every benchmark figure with its command and date, and the t
   assert.match(page, /\| goal \| ratio >= 0.8 \|/);
   assert.match(page, /\| github.ratio \| 0.81 \|/);
   assert.doesNotMatch(page, /measuredAt|\| bench \|/);
+});
+
+test('a list of measured cases is a table of its own, one column per key, never "[object Object]"', () => {
+  const page = renderBenchmarks({
+    'cloudflare-dns': {
+      zones: [
+        { zoneSize: 100, firstRequests: 9 },
+        { zoneSize: 10000, firstRequests: 202, steadyMs: 18 },
+      ],
+      measuredAt: '2026-12-03T10:00:00.000Z',
+    },
+    sops: { runs: 3, sizes: [1, 2, 3] },
+  });
+  assert.doesNotMatch(page, /object Object/);
+  assert.match(
+    page,
+    /### cloudflare-dns\n\n`npm run bench -- cloudflare-dns` on 2026-12-03\.\n\n`zones`:\n\n\| zoneSize \| firstRequests \| steadyMs \|\n\| --- \| --- \| --- \|\n\| 100 \| 9 \| {2}\|\n\| 10000 \| 202 \| 18 \|\n/,
+  );
+  // A record with no scalar figure gets no empty Figure table; a list of numbers stays one cell.
+  assert.doesNotMatch(page, /cloudflare-dns` on 2026-12-03\.\n\n\| Figure/);
+  assert.match(page, /\| sizes \| 1, 2, 3 \|/);
 });
 
 test('docs/quality.md shows the figures bench/results.json holds (regenerate it with npm run docs:quality)', () => {

@@ -154,6 +154,9 @@ export class SlackTransport {
       // tunnelbot keeps no per-conversation state in Bolt (a request's state lives in its PR): Bolt's default
       // in-memory conversation store would only cost every event a lookup and an allocation.
       convoStore: false,
+      // Bolt's ignoreSelf drops the events a bot's own messages cause; tunnelbot listens to no event, only to
+      // commands, buttons and its form, which a person sends: the check would only cost every payload a step.
+      ignoreSelf: false,
       clientOptions: webClientOptions({
         apiUrl: slack.apiUrl,
         logger: sdkLogger,
