@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { dockerfileStages, stageEnvironment } from '../test/helpers/dockerfile.js';
 import { closedPort } from '../test/helpers/network.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ import { median } from './stats.js';
  * and its resident memory once idle (goal under 80 MiB), with Slack in Socket Mode and without Slack, against fakes
  * of GitHub, Cloudflare and Slack that live in this process, not in serve's. Beside them, measured alike, the floors
  * serve stands on: node with an idle event loop, and Bolt alone in Socket Mode (bench/processes/bare-bolt-socket.mjs),
- * and serve as the image runs it (with the Dockerfile's NODE_OPTIONS).
+ * and serve as the image runs it (with the environment the Dockerfile sets: V8's and glibc's memory settings).
  */
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -122,13 +123,6 @@ function idleRssFigures(
   };
 }
 
-/** The NODE_OPTIONS the Dockerfile's runtime stage sets, so the image's variant is measured with exactly those. */
-function imageNodeOptions(): string {
-  const options = /^ENV\b.*\bNODE_OPTIONS=(\S+)/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
-  if (!options) throw new Error('the Dockerfile sets no NODE_OPTIONS');
-  return options;
-}
-
 /** The RSS of `node ARGS` once it has been running for SETTLE_MS. */
 async function idleRss(args: string[]): Promise<number | undefined> {
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -175,11 +169,13 @@ async function serveFigures(): Promise<Record<string, unknown>> {
     TUNNELBOT_SETTINGS: settings,
     LOG_LEVEL: 'warn',
   };
-  const image = { ...env, NODE_OPTIONS: imageNodeOptions() };
+  // As the image runs it: with the environment its Dockerfile's runtime stage sets (V8's and glibc's memory settings).
+  const runtime = dockerfileStages(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')).at(-1);
+  const image = { ...env, ...(runtime && stageEnvironment(runtime)) };
+  if (!image.NODE_OPTIONS) throw new Error('the Dockerfile sets no NODE_OPTIONS');
   const variants: Array<[label: string, key: string, args: string[], env: NodeJS.ProcessEnv]> = [
     ['serve (Socket Mode)', 'socketMode', [], env],
     ['serve --without-slack', 'withoutSlack', ['--without-slack'], env],
-    // As the image runs it: with the NODE_OPTIONS its Dockerfile sets.
     ['serve, image (Socket Mode)', 'socketModeImage', [], image],
   ];
   const figures: Record<string, unknown> = {};
