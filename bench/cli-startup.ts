@@ -111,7 +111,7 @@ function idleRssFigures(
   const rss = runs.filter((value): value is number => value !== undefined);
   const rssMedian = rss.length ? median(rss) : undefined;
   console.log(
-    `${label.padEnd(26)} idle RSS after ${SETTLE_MS / 1000} s ${
+    `${label.padEnd(28)} idle RSS after ${SETTLE_MS / 1000} s ${
       rssMedian === undefined
         ? 'n/a (no /proc on this system)  (not measured)'
         : `${rssMedian.toFixed(1)} MiB  (${note(rssMedian)})`
@@ -177,6 +177,7 @@ async function serveFigures(): Promise<Record<string, unknown>> {
     ['serve (Socket Mode)', 'socketMode', [], env],
     ['serve --without-slack', 'withoutSlack', ['--without-slack'], env],
     ['serve, image (Socket Mode)', 'socketModeImage', [], image],
+    ['serve, image, without Slack', 'withoutSlackImage', ['--without-slack'], image],
   ];
   const figures: Record<string, unknown> = {};
   try {
@@ -190,7 +191,7 @@ async function serveFigures(): Promise<Record<string, unknown>> {
     for (const [label, key] of variants) {
       const readyMs = median(runs.get(key)!.map((run) => run.readyMs));
       console.log(
-        `${label.padEnd(26)} ready (first 200 from /readyz, spawn included) ${readyMs.toFixed(0).padStart(5)} ms` +
+        `${label.padEnd(28)} ready (first 200 from /readyz, spawn included) ${readyMs.toFixed(0).padStart(5)} ms` +
           `  (goal < ${READY_GOAL_MS} ms: ${met(readyMs < READY_GOAL_MS)})`,
       );
       figures[key] = {
