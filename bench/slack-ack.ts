@@ -6,9 +6,12 @@
  *
  * Slack's fake runs in a child process of its own (bench/processes/slack-ack-slack.ts) and times the acks;
  * GitHub and Cloudflare run in another (slack-ack-upstreams.ts), so neither the service's event loop nor the Slack
- * fake's does another party's work, as in production. The same run measures bare Bolt (a listener that only acks,
- * with Bolt's own SocketModeReceiver or HTTPReceiver) against the same fake; the ratio says what tunnelbot adds. In
- * HTTP mode a bare node:http server that answers at once gives the floor: the kernel's share and the fake's.
+ * fake's does another party's work, as in production. A burst of `/expose APP PORT` waits for the work it started to
+ * end (the service runs requests one at a time) before the next burst, so each burst meets an app with nothing
+ * queued, as fifty people typing at once would, not one still working through the bursts before. The same run
+ * measures bare Bolt (a listener that only acks, with Bolt's own SocketModeReceiver or HTTPReceiver) against the
+ * same fake; the ratio says what tunnelbot adds. In HTTP mode a bare node:http server that answers at once gives
+ * the floor: the kernel's share and the fake's.
  *
  * Each server is measured twice: in the first bursts after it starts (one burst of warm-up), and again once it has
  * answered 2,000 commands. The difference is V8's: a function runs interpreted until it has run often enough to be
@@ -96,8 +99,11 @@ function startSlack(mode: Mode, port: number) {
   return startChild<{ apiUrl: string }>(SLACK, [mode, String(port), BOT_TOKEN, APP_TOKEN, SIGNING_SECRET]);
 }
 
+/** `/expose APP PORT` starts work; a burst of them waits for it to end before the next (see slack-ack-slack.ts). */
+const EXPOSE = ['linkding 9090', 'whoami 80'];
+
 async function burst(child: ChildProcess, texts: string[], warmup: number): Promise<Latency> {
-  child.send({ burst: { count: CONCURRENT, warmup, rounds: ROUNDS, texts } });
+  child.send({ burst: { count: CONCURRENT, warmup, rounds: ROUNDS, texts, settle: texts === EXPOSE } });
   const { latencies } = await next<{ latencies: number[] }>(child, 'latencies');
   return {
     p50: Number(percentile(latencies, 50).toFixed(2)),
@@ -217,14 +223,14 @@ async function tunnelbot(mode: Mode): Promise<{ help: Measured; expose: Measured
     await sleep(SETTLE_MS);
     // Cold for both first: the help bursts would warm much of the expose's path.
     const coldHelp = await burst(slack.child, ['help'], 1);
-    const coldExpose = await burst(slack.child, ['linkding 9090', 'whoami 80'], 1);
+    const coldExpose = await burst(slack.child, EXPOSE, 1);
     const help = { cold: coldHelp, warm: await burst(slack.child, ['help'], WARMUP_ROUNDS) };
     const expose = {
       cold: coldExpose,
-      warm: await burst(slack.child, ['linkding 9090', 'whoami 80'], WARMUP_ROUNDS),
+      warm: await burst(slack.child, EXPOSE, WARMUP_ROUNDS),
     };
-    // The work after the acks (two PRs, every duplicate told) ends before the fakes go away.
-    await sleep(4 * SETTLE_MS);
+    // Each expose burst waited for its work (two PRs, every duplicate told); what is left ends before the fakes go.
+    await sleep(SETTLE_MS);
     return { help, expose };
   } finally {
     await service.stop();

@@ -10,8 +10,9 @@
  * its own queue, not the app's.
  *
  * Argv: mode (socket | http), the app's port (http), bot token, app token, signing secret.
- * Protocol (IPC): sends `{ready, apiUrl}` once listening; on `{burst: {count, warmup, rounds, texts}}` sends
- * `{latencies}` (ms, of the rounds after the `warmup` first ones); on `{stop: true}` exits.
+ * Protocol (IPC): sends `{ready, apiUrl}` once listening; on `{burst: {count, warmup, rounds, texts, settle}}` sends
+ * `{latencies}` (ms, of the rounds after the `warmup` first ones; with `settle`, each round waits for the app's work
+ * to end before the next); on `{stop: true}` exits.
  */
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -140,10 +141,35 @@ function socketRound(count: number, texts: string[]): Promise<number[]> {
   );
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How long the app must make no Web API call and post to no response_url for its work to count as ended. */
+const QUIET_MS = 300;
+const QUIET_CAP_MS = 60_000;
+
+/**
+ * Resolves once the app has gone quiet towards Slack: the work the commands of the last burst started (a PR, the
+ * "already requested" answers, which the service runs one request at a time) has ended, so the next burst meets an
+ * app with nothing queued, as fifty people typing at once would.
+ */
+async function quiet(): Promise<void> {
+  const started = performance.now();
+  let seen = -1;
+  let since = started;
+  while (performance.now() - started < QUIET_CAP_MS) {
+    const activity = slack.calls.length + slack.responseUrlPosts.length;
+    if (activity !== seen) {
+      seen = activity;
+      since = performance.now();
+    } else if (performance.now() - since >= QUIET_MS) return;
+    await sleep(20);
+  }
+}
+
 process.on(
   'message',
   (message: {
-    burst?: { count: number; warmup: number; rounds: number; texts: string[] };
+    burst?: { count: number; warmup: number; rounds: number; texts: string[]; settle: boolean };
     stop?: boolean;
   }) => {
     if (message.stop) {
@@ -158,7 +184,8 @@ process.on(
       for (let round = 0; round < burst.warmup + burst.rounds; round += 1) {
         const times = await (mode === 'http' ? httpRound : socketRound)(burst.count, burst.texts);
         if (round >= burst.warmup) latencies.push(...times);
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        if (burst.settle) await quiet();
+        await sleep(200);
       }
       process.send!({ latencies });
     })();
