@@ -90,8 +90,11 @@ export class SlackHttpReceiver implements Receiver {
   private async handle(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     const log = request.log as Logger;
     const raw = rawBody(request).toString('utf8');
-    const form = (header(request, 'content-type') ?? '').startsWith('application/x-www-form-urlencoded');
-    if (form && new URLSearchParams(raw).get('ssl_check') === '1') return reply.code(200).send();
+    // A form is parsed once: for Slack's unsigned ssl_check here, for the payload after the signature.
+    const fields = (header(request, 'content-type') ?? '').startsWith('application/x-www-form-urlencoded')
+      ? new URLSearchParams(raw)
+      : undefined;
+    if (fields?.get('ssl_check') === '1') return reply.code(200).send();
     const signed = signatureHeaders(request);
     if (!signed)
       return reply.code(401).send({ error: 'missing X-Slack-Signature or X-Slack-Request-Timestamp' });
@@ -115,7 +118,7 @@ export class SlackHttpReceiver implements Receiver {
       log.warn('Slack request replayed');
       return reply.code(401).send({ error: 'this request was already received' });
     }
-    const body = parseBody(raw, form);
+    const body = parseBody(raw, fields);
     if (!body) return reply.code(400).send({ error: 'the body is not a Slack payload' });
     if (body.type === 'url_verification') return reply.send({ challenge: body.challenge });
     if (!this.app) return reply.code(503).send({ error: 'Slack is not initialised yet' });
@@ -133,9 +136,16 @@ export class SlackHttpReceiver implements Receiver {
     let answer: (response: unknown) => void = () => {};
     let unanswered: () => void = () => {};
     const response = new Promise<{ acked: boolean; body?: unknown }>((resolve) => {
-      answer = (body) => resolve({ acked: true, body });
-      unanswered = () => resolve({ acked: false });
-      setTimeout(unanswered, ACK_TIMEOUT_MS).unref();
+      // Cleared on the answer: a burst of commands leaves no thousands of timers to fire for nothing 3 s later.
+      const timer = setTimeout(() => resolve({ acked: false }), ACK_TIMEOUT_MS).unref();
+      answer = (body) => {
+        clearTimeout(timer);
+        resolve({ acked: true, body });
+      };
+      unanswered = () => {
+        clearTimeout(timer);
+        resolve({ acked: false });
+      };
     });
     const retryNum = Number(header(request, 'x-slack-retry-num'));
     const retryReason = header(request, 'x-slack-retry-reason');
@@ -187,10 +197,9 @@ function signatureHeaders(request: FastifyRequest): { signature: string; timesta
 }
 
 /** After verification: interactivity comes as a form field `payload` holding JSON, commands as form fields. */
-function parseBody(raw: string, form: boolean): Record<string, unknown> | undefined {
+function parseBody(raw: string, fields: URLSearchParams | undefined): Record<string, unknown> | undefined {
   try {
-    if (form) {
-      const fields = new URLSearchParams(raw);
+    if (fields) {
       const payload = fields.get('payload');
       if (payload !== null) return asRecord(JSON.parse(payload));
       return Object.fromEntries(fields);
