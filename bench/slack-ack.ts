@@ -23,13 +23,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import { HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { Config } from '../src/config.js';
 import { validateSettings } from '../src/core/settings.js';
 import { createLogger } from '../src/log.js';
 import { createService } from '../src/main.js';
 import { closedPort } from '../test/helpers/network.js';
-import { quietBoltLogger } from './quiet-bolt-logger.js';
+import { SLACK_APP_TOKEN as APP_TOKEN, SLACK_BOT_TOKEN as BOT_TOKEN } from '../test/helpers/slack.js';
+import { bareBoltApp, quietBoltLogger } from './bare-bolt.js';
 import { recordResults } from './results.js';
 
 type Mode = 'socket' | 'http';
@@ -40,8 +41,6 @@ const ROUNDS = 10;
 /** Bursts before the warm measurement: 2,000 commands, after which the JIT has compiled the ack's path. */
 const WARMUP_ROUNDS = 40;
 const GOAL_MS = 20;
-const BOT_TOKEN = 'xoxb-bench-0000000000-localfakeonly';
-const APP_TOKEN = 'xapp-1-ABENCH-0000000000-localfakeonly';
 const SIGNING_SECRET = 'bench-signing-secret-0123456789';
 const SETTLE_MS = 3000;
 const SLACK = fileURLToPath(new URL('./processes/slack-ack-slack.ts', import.meta.url));
@@ -99,11 +98,19 @@ function startSlack(mode: Mode, port: number) {
   return startChild<{ apiUrl: string }>(SLACK, [mode, String(port), BOT_TOKEN, APP_TOKEN, SIGNING_SECRET]);
 }
 
-/** `/expose APP PORT` starts work; a burst of them waits for it to end before the next (see slack-ack-slack.ts). */
-const EXPOSE = ['linkding 9090', 'whoami 80'];
+/** What the fifty type: the texts after `/expose`, and whether a burst waits for the work it starts to end. */
+interface Command {
+  readonly texts: string[];
+  readonly settle: boolean;
+}
 
-async function burst(child: ChildProcess, texts: string[], warmup: number): Promise<Latency> {
-  child.send({ burst: { count: CONCURRENT, warmup, rounds: ROUNDS, texts, settle: texts === EXPOSE } });
+/** The ack path alone: help is answered in the ack. */
+const HELP: Command = { texts: ['help'], settle: false };
+/** Acks while real work starts; a burst waits for that work to end before the next (see slack-ack-slack.ts). */
+const EXPOSE: Command = { texts: ['linkding 9090', 'whoami 80'], settle: true };
+
+async function burst(child: ChildProcess, command: Command, warmup: number): Promise<Latency> {
+  child.send({ burst: { count: CONCURRENT, warmup, rounds: ROUNDS, ...command } });
   const { latencies } = await next<{ latencies: number[] }>(child, 'latencies');
   return {
     p50: Number(percentile(latencies, 50).toFixed(2)),
@@ -112,9 +119,9 @@ async function burst(child: ChildProcess, texts: string[], warmup: number): Prom
 }
 
 /** The first bursts after start (one burst of warm-up, then ROUNDS), then ROUNDS more after WARMUP_ROUNDS. */
-async function coldThenWarm(child: ChildProcess, texts: string[]): Promise<Measured> {
-  const cold = await burst(child, texts, 1);
-  return { cold, warm: await burst(child, texts, WARMUP_ROUNDS) };
+async function coldThenWarm(child: ChildProcess, command: Command): Promise<Measured> {
+  const cold = await burst(child, command, 1);
+  return { cold, warm: await burst(child, command, WARMUP_ROUNDS) };
 }
 
 /**
@@ -130,7 +137,7 @@ async function httpFloor(): Promise<Measured> {
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const { child } = await startSlack('http', port);
   try {
-    return await coldThenWarm(child, ['help']);
+    return await coldThenWarm(child, HELP);
   } finally {
     child.send({ stop: true });
     server.closeAllConnections();
@@ -155,20 +162,10 @@ async function bareBolt(mode: Mode): Promise<Measured> {
           endpoints: '/slack/events',
           logger: quietBoltLogger,
         });
-  const app = new App({
-    token: BOT_TOKEN,
-    receiver,
-    botId: 'B0FAKE0001',
-    botUserId: 'U0FAKEBOT1',
-    logger: quietBoltLogger,
-    clientOptions,
-  });
-  app.command('/expose', async ({ ack }) => {
-    await ack('ok');
-  });
+  const app = bareBoltApp(receiver, clientOptions);
   await (mode === 'http' ? app.start(port) : app.start());
   try {
-    return await coldThenWarm(child, ['help']);
+    return await coldThenWarm(child, HELP);
   } finally {
     await app.stop();
     child.send({ stop: true });
@@ -222,9 +219,9 @@ async function tunnelbot(mode: Mode): Promise<{ help: Measured; expose: Measured
     // Start-up's first housekeeping round reads the repository; let it finish.
     await sleep(SETTLE_MS);
     // Cold for both first: the help bursts would warm much of the expose's path.
-    const coldHelp = await burst(slack.child, ['help'], 1);
+    const coldHelp = await burst(slack.child, HELP, 1);
     const coldExpose = await burst(slack.child, EXPOSE, 1);
-    const help = { cold: coldHelp, warm: await burst(slack.child, ['help'], WARMUP_ROUNDS) };
+    const help = { cold: coldHelp, warm: await burst(slack.child, HELP, WARMUP_ROUNDS) };
     const expose = {
       cold: coldExpose,
       warm: await burst(slack.child, EXPOSE, WARMUP_ROUNDS),

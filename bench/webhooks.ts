@@ -18,26 +18,25 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { App, HTTPReceiver } from '@slack/bolt';
+import { HTTPReceiver } from '@slack/bolt';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { renderPrBody } from '../src/core/pr-metadata.js';
 import { createLogger } from '../src/log.js';
 import { startSandbox } from '../src/sandbox/sandbox.js';
 import { FakeSlack } from '../src/sandbox/slack/index.js';
-import { signSlackRequest } from '../src/sandbox/slack/signing.js';
 import { fluxWebhook } from '../src/transports/http/flux-webhook.js';
 import { githubWebhook } from '../src/transports/http/github-webhook.js';
 import { createHttpServer } from '../src/transports/http/server.js';
+import { SLACK_EVENTS_PATH } from '../src/transports/slack/http-receiver.js';
 import { fluxVector } from '../test/helpers/flux.js';
 import { metadataFor } from '../test/helpers/github.js';
-import { quietBoltLogger } from './quiet-bolt-logger.js';
+import { SLACK_APP_TOKEN as APP_TOKEN, SLACK_BOT_TOKEN as BOT_TOKEN } from '../test/helpers/slack.js';
+import { bareBoltApp, quietBoltLogger } from './bare-bolt.js';
 import { recordResults } from './results.js';
 import { median } from './stats.js';
 
 const KEY = 'bench-webhook-key-0123456789abcdef';
 const SLACK_SIGNING_SECRET = 'bench-slack-signing-secret-0123456789';
-const BOT_TOKEN = 'xoxb-bench-0000000000-localfakeonly';
-const APP_TOKEN = 'xapp-1-ABENCH-0000000000-localfakeonly';
 const REQUESTS = 2_000;
 const CONCURRENCY = 16;
 const ROUNDS = 9;
@@ -112,36 +111,16 @@ function githubSender(): Sender {
   };
 }
 
-/** `/expose help` as Slack posts it: a new trigger each time, so no two requests share a signature. */
-function slackSender(): Sender {
+/** `/expose help` as the Slack fake signs it: a new trigger each time, so no two requests share a signature. */
+function slackSender(slack: FakeSlack): Sender {
   let n = 0;
   return {
-    path: '/slack/events',
+    path: SLACK_EVENTS_PATH,
     status: 200,
     next: () => {
       n += 1;
-      const body = new URLSearchParams({
-        token: 'fake-verification-token',
-        team_id: 'T0FAKETEAM',
-        team_domain: 'fake',
-        channel_id: 'C0BENCH0OPS',
-        channel_name: 'ops',
-        user_id: `U0BENCH${n % 50}`,
-        user_name: 'bench',
-        command: '/expose',
-        text: 'help',
-        api_app_id: 'A0FAKEAPP1',
-        is_enterprise_install: 'false',
-        response_url: `http://127.0.0.1:9/commands/${n}`,
-        trigger_id: `${n}.${Date.now()}.bench`,
-      }).toString();
-      return {
-        body,
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          ...signSlackRequest({ signingSecret: SLACK_SIGNING_SECRET, body }),
-        },
-      };
+      const { body, headers } = slack.prepareSlashCommand({ text: 'help', user_id: `U0BENCH${n % 50}` });
+      return { body, headers };
     },
   };
 }
@@ -182,40 +161,25 @@ async function tunnelbotRoute(route: 'flux' | 'github'): Promise<Listening> {
 }
 
 /** The sandbox service in Slack's HTTP mode (Bolt, tunnelbot's listeners, the request service over the fakes). */
-async function tunnelbotSlack(): Promise<Listening> {
-  const slack = new FakeSlack({ botToken: BOT_TOKEN, appToken: APP_TOKEN });
-  const { apiUrl } = await slack.start();
+async function tunnelbotSlack(apiUrl: string): Promise<Listening> {
   const sandbox = await startSandbox({
     slack: { mode: 'http', botToken: BOT_TOKEN, signingSecret: SLACK_SIGNING_SECRET, apiUrl },
     logger: nullLogger(),
     port: 0,
     slackTuning: { retries: 0 },
   });
-  return {
-    port: Number(new URL(sandbox.url).port),
-    close: async () => {
-      await sandbox.stop();
-      await slack.stop();
-    },
-  };
+  return { port: Number(new URL(sandbox.url).port), close: () => sandbox.stop() };
 }
 
 /** Bolt's own HTTPReceiver and a listener that only acks: the floor of any Bolt app in HTTP mode. */
 async function bareBolt(): Promise<Listening> {
-  const app = new App({
-    token: BOT_TOKEN,
-    receiver: new HTTPReceiver({
+  const app = bareBoltApp(
+    new HTTPReceiver({
       signingSecret: SLACK_SIGNING_SECRET,
-      endpoints: '/slack/events',
+      endpoints: SLACK_EVENTS_PATH,
       logger: quietBoltLogger,
     }),
-    botId: 'B0FAKE0001',
-    botUserId: 'U0FAKEBOT1',
-    logger: quietBoltLogger,
-  });
-  app.command('/expose', async ({ ack }) => {
-    await ack('ok');
-  });
+  );
   const server = (await app.start(0)) as { address(): AddressInfo };
   return { port: server.address().port, close: () => app.stop() as Promise<void> };
 }
@@ -301,10 +265,22 @@ async function compare(route: 'flux' | 'github') {
 }
 
 async function compareSlack() {
-  const sender = slackSender();
+  // One Slack fake: the Web API of tunnelbot's service, and the signer of every server's requests. Its delivery URL
+  // is not used: each server listens on a port of its own, and the sender posts to it itself.
+  const slack = new FakeSlack({
+    botToken: BOT_TOKEN,
+    appToken: APP_TOKEN,
+    delivery: {
+      mode: 'http',
+      url: `http://127.0.0.1${SLACK_EVENTS_PATH}`,
+      signingSecret: SLACK_SIGNING_SECRET,
+    },
+  });
+  const { apiUrl } = await slack.start();
+  const sender = slackSender(slack);
   const bare = await bareServer('slack', sender.path);
   const bolt = await bareBolt();
-  const ours = await tunnelbotSlack();
+  const ours = await tunnelbotSlack(apiUrl);
   try {
     const { rates, ratios } = await turns(sender, [ours, bare, bolt]);
     const figures = routeFigures('slack', sender, rates, ratios);
@@ -324,6 +300,7 @@ async function compareSlack() {
     await ours.close();
     await bolt.close();
     await bare.close();
+    await slack.stop();
   }
 }
 

@@ -59,34 +59,34 @@ const isRecord = (value: unknown): value is Row =>
 const isTable = (value: unknown): value is Row[] =>
   Array.isArray(value) && value.length > 0 && value.every(isRecord);
 
-/** Every key of a benchmark's record but its stamps and its tables, nested objects flattened into dotted names. */
-function rows(record: Row, prefix = ''): Array<[string, string]> {
-  return Object.entries(record).flatMap(([key, value]): Array<[string, string]> => {
-    if (prefix === '' && (key === 'measuredAt' || key === 'node' || key === 'bench')) return [];
-    if (isTable(value)) return [];
+/**
+ * A benchmark's record as the page shows it, in one walk: every key but its stamps as a figure (nested objects
+ * flattened into dotted names), and each list of records as a markdown table whose columns are its records' keys.
+ */
+function sections(record: Row, prefix = ''): { figures: Array<[string, string]>; tables: string[] } {
+  const figures: Array<[string, string]> = [];
+  const tables: string[] = [];
+  for (const [key, value] of Object.entries(record)) {
+    if (prefix === '' && (key === 'measuredAt' || key === 'node' || key === 'bench')) continue;
     const name = prefix === '' ? key : `${prefix}.${key}`;
-    if (isRecord(value)) return rows(value, name);
-    return [[name, Array.isArray(value) ? value.join(', ') : String(value)]];
-  });
-}
-
-/** The record's lists of records, each as a markdown table whose columns are its records' keys. */
-function tables(record: Row, prefix = ''): string[] {
-  return Object.entries(record).flatMap(([key, value]): string[] => {
-    const name = prefix === '' ? key : `${prefix}.${key}`;
-    if (isRecord(value)) return tables(value, name);
-    if (!isTable(value)) return [];
-    const columns = [...new Set(value.flatMap((row) => Object.keys(row)))];
-    const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
-    return [
-      `\`${name}\`:`,
-      '',
-      line(columns),
-      line(columns.map(() => '---')),
-      ...value.map((row) => line(columns.map((column) => (column in row ? String(row[column]) : '')))),
-      '',
-    ];
-  });
+    if (isRecord(value)) {
+      const inner = sections(value, name);
+      figures.push(...inner.figures);
+      tables.push(...inner.tables);
+    } else if (isTable(value)) {
+      const columns = [...new Set(value.flatMap((row) => Object.keys(row)))];
+      const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
+      tables.push(
+        `\`${name}\`:`,
+        '',
+        line(columns),
+        line(columns.map(() => '---')),
+        ...value.map((row) => line(columns.map((column) => (column in row ? String(row[column]) : '')))),
+        '',
+      );
+    } else figures.push([name, Array.isArray(value) ? value.join(', ') : String(value)]);
+  }
+  return { figures, tables };
 }
 
 function cell(text: string): string {
@@ -146,13 +146,13 @@ export function renderBenchmarks(results: Results): string {
       `\`npm run bench -- ${typeof record.bench === 'string' ? record.bench : name}\`${stamp}.`,
       '',
     );
-    const figures = rows(record);
+    const { figures, tables } = sections(record);
     if (figures.length) {
       lines.push('| Figure | Value |', '| --- | --- |');
       for (const [key, value] of figures) lines.push(`| ${cell(key)} | ${cell(value)} |`);
       lines.push('');
     }
-    lines.push(...tables(record));
+    lines.push(...tables);
   }
   return `${lines.join('\n').trimEnd()}\n`;
 }

@@ -15,8 +15,11 @@ import {
  * nothing and leaves nothing behind. Whether the environment exists or the hostname is free is decided later.
  */
 
+/** The slash commands tunnelbot answers (the Slack app manifest declares the same two). */
+export const SLASH_COMMANDS = ['/expose', '/unexpose'] as const;
+
 export type SlashCommand =
-  | { readonly kind: 'help'; readonly command: '/expose' | '/unexpose' }
+  | { readonly kind: 'help'; readonly command: (typeof SLASH_COMMANDS)[number] }
   | { readonly kind: 'open-form' }
   | { readonly kind: 'list'; readonly environment?: string }
   | {

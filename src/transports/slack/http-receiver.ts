@@ -78,8 +78,7 @@ export class SlackHttpReceiver implements Receiver {
     server.addHook('onRequest', function (request, reply, done) {
       // Slack's ssl_check may come unsigned: only a form body that small is read without a signature.
       const length = Number(header(request, 'content-length') ?? 'NaN');
-      const form = mediaType(header(request, 'content-type')) === 'application/x-www-form-urlencoded';
-      if (form && length <= UNSIGNED_LIMIT) done();
+      if (isForm(request) && length <= UNSIGNED_LIMIT) done();
       else guard.call(this, request, reply, done);
     });
     server.post(SLACK_EVENTS_PATH, { bodyLimit: BODY_LIMIT }, (request, reply) =>
@@ -91,9 +90,7 @@ export class SlackHttpReceiver implements Receiver {
     const log = request.log as Logger;
     const raw = rawBody(request).toString('utf8');
     // A form is parsed once: for Slack's unsigned ssl_check here, for the payload after the signature.
-    const fields = (header(request, 'content-type') ?? '').startsWith('application/x-www-form-urlencoded')
-      ? new URLSearchParams(raw)
-      : undefined;
+    const fields = isForm(request) ? new URLSearchParams(raw) : undefined;
     if (fields?.get('ssl_check') === '1') return reply.code(200).send();
     const signed = signatureHeaders(request);
     if (!signed)
@@ -133,20 +130,17 @@ export class SlackHttpReceiver implements Receiver {
     log: Logger,
   ): Promise<unknown> {
     let acked = false;
-    let answer: (response: unknown) => void = () => {};
-    let unanswered: () => void = () => {};
+    let settle: (outcome: { acked: boolean; body?: unknown }) => void = () => {};
     const response = new Promise<{ acked: boolean; body?: unknown }>((resolve) => {
-      // Cleared on the answer: a burst of commands leaves no thousands of timers to fire for nothing 3 s later.
+      // Cleared once settled: a burst of commands leaves no thousands of timers to fire for nothing 3 s later.
       const timer = setTimeout(() => resolve({ acked: false }), ACK_TIMEOUT_MS).unref();
-      answer = (body) => {
+      settle = (outcome) => {
         clearTimeout(timer);
-        resolve({ acked: true, body });
-      };
-      unanswered = () => {
-        clearTimeout(timer);
-        resolve({ acked: false });
+        resolve(outcome);
       };
     });
+    const answer = (body: unknown) => settle({ acked: true, body });
+    const unanswered = () => settle({ acked: false });
     const retryNum = Number(header(request, 'x-slack-retry-num'));
     const retryReason = header(request, 'x-slack-retry-reason');
     const event: ReceiverEvent = {
@@ -186,6 +180,10 @@ export class SlackHttpReceiver implements Receiver {
     if (typeof outcome.body === 'string') return reply.type('text/plain; charset=utf-8').send(outcome.body);
     return reply.send(outcome.body);
   }
+}
+
+function isForm(request: FastifyRequest): boolean {
+  return mediaType(header(request, 'content-type')) === 'application/x-www-form-urlencoded';
 }
 
 function signatureHeaders(request: FastifyRequest): { signature: string; timestamp: number } | undefined {

@@ -1,7 +1,7 @@
 import type { AnyMiddlewareArgs, App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
 import { z } from 'zod';
 import { BoundedSet } from '../../core/bounded-set.js';
-import { HELP_TEXT, parseSlashCommand, type SlashCommand } from '../../core/slash-command.js';
+import { HELP_TEXT, parseSlashCommand, SLASH_COMMANDS, type SlashCommand } from '../../core/slash-command.js';
 import { asTunnelbotError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { errorText, type Actor, type Reply, type RequestService } from '../../requests/service.js';
@@ -26,10 +26,12 @@ const SEEN_LIMIT = 10_000;
 
 /**
  * Bolt runs the matchers of every listener for every payload, each call copying the listener arguments: one
- * listener per kind of payload (commands, buttons, the form) keeps that to three chains instead of six.
+ * listener per kind of payload (commands, buttons, the form) keeps that to three chains instead of six. A listener
+ * for several names matches a pattern of exactly those names.
  */
-const COMMANDS = /^\/(?:expose|unexpose)$/;
-const BUTTONS = new RegExp(`^(?:${Object.values(ACTION_IDS).join('|')})$`);
+function oneOf(names: readonly string[]): RegExp {
+  return new RegExp(`^(?:${names.map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`);
+}
 
 const ApproveValue = z.strictObject({
   pr: z.number().int().positive(),
@@ -123,7 +125,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     await tellBack(respond, reply.text, log);
   };
 
-  app.command(COMMANDS, async ({ command, ack, respond, client }) => {
+  app.command(oneOf(SLASH_COMMANDS), async ({ command, ack, respond, client }) => {
     let parsed: SlashCommand;
     try {
       parsed = parseSlashCommand(command.command, command.text);
@@ -210,10 +212,13 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     // A link button still sends an action, which Slack wants acked; the link does the rest.
     [ACTION_IDS.viewPr]: async () => '',
   };
-  app.action<BlockAction<ButtonAction>>(BUTTONS, async ({ ack, action, body, respond }) => {
-    await ack();
-    await tellBack(respond, await buttons[action.action_id]!(body, action), log);
-  });
+  app.action<BlockAction<ButtonAction>>(
+    oneOf(Object.keys(buttons)),
+    async ({ ack, action, body, respond }) => {
+      await ack();
+      await tellBack(respond, await buttons[action.action_id]!(body, action), log);
+    },
+  );
 
   app.error(async (error) => {
     log.error({ err: asTunnelbotError(error.original ?? error) }, 'a Slack listener failed');
