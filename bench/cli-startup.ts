@@ -19,7 +19,7 @@ import { median } from './stats.js';
  * How fast `tunnelbot` answers, as a person or a script meets it: the installed binary (bin/tunnelbot.js runs the
  * compiled dist/, which this benchmark builds first) against `node -e ''` in the same run, so the ratio holds on
  * any machine (goal: at most 3x). Then `serve`: the time from spawn to its first 200 from /readyz (goal under 1 s)
- * and its resident memory once idle (goal under 80 MiB), with Slack in Socket Mode and without Slack, against fakes
+ * and its resident memory once idle, V8's idle-time collections done (goal under 80 MiB), with Slack in Socket Mode and without Slack, against fakes
  * of GitHub, Cloudflare and Slack that live in this process, not in serve's. Beside them, measured alike, the floors
  * serve stands on: node with an idle event loop, and Bolt alone in Socket Mode (bench/processes/bare-bolt-socket.mjs),
  * and serve as the image runs it (with the environment the Dockerfile sets: V8's and glibc's memory settings).
@@ -51,51 +51,75 @@ function rssMiB(pid: number): number | undefined {
 }
 
 const SERVE_RUNS = 5;
-/** How long serve is left idle before its RSS is read: its first readiness checks and housekeeping round are done. */
-const SETTLE_MS = 3_000;
+/**
+ * How long after its readiness a process is left alone before its RSS is read. Idle is what an operator's `kubectl
+ * top` shows of a service nobody is using, not its first seconds: about 8 s after the last of its start-up garbage
+ * collections, V8's memory reducer sees a process that no longer allocates and runs the full collections that shrink
+ * its heap (`--trace-gc` prints them as "Mark-Compact (reduce)"). serve holds about 8 MiB less once they have run;
+ * 15 s is past them with room to spare.
+ */
+const IDLE_MS = 15_000;
 const READY_GOAL_MS = 1_000;
 const RSS_GOAL_MIB = 80;
 
-interface ServeRun {
-  readyMs: number;
-  rssMiB: number | undefined;
+/** A process of the benchmark, running: when it was ready, and how to read its memory and stop it. */
+interface Running {
+  readyAt: number;
+  rssMiB(): number | undefined;
+  stop(): Promise<void>;
 }
 
-/**
- * One `tunnelbot serve` as a child process against the fakes in this process: the time from spawn to the first 200
- * from /readyz (GitHub reached and, with Slack, Socket Mode connected after Slack's hello), then its RSS once idle.
- */
-async function serveOnce(env: NodeJS.ProcessEnv, args: string[]): Promise<ServeRun> {
-  const port = await closedPort();
-  const started = performance.now();
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+/** Spawns `node ARGS` with stderr kept for the error of a process that exits early. */
+function spawnNode(args: string[], env?: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...env, PORT: String(port) },
+    ...(env && { env }),
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const closed = new Promise((resolve) => child.once('close', resolve));
-  try {
-    let readyMs: number | undefined;
-    while (readyMs === undefined && performance.now() - started < 30_000 && child.exitCode === null) {
-      try {
-        const response = await fetch(`http://127.0.0.1:${port}/readyz`);
-        await response.arrayBuffer();
-        if (response.status === 200) readyMs = performance.now() - started;
-        else await new Promise((resolve) => setTimeout(resolve, 5));
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+  return {
+    child,
+    stderr: () => stderr,
+    rssMiB: () => (child.exitCode === null ? rssMiB(child.pid!) : undefined),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await closed;
+    },
+  };
+}
+
+/**
+ * One `tunnelbot serve` as a child process against the fakes in this process, left running: the time from spawn to
+ * the first 200 from /readyz (GitHub reached and, with Slack, Socket Mode connected after Slack's hello).
+ */
+async function startServe(env: NodeJS.ProcessEnv, args: string[]): Promise<Running & { readyMs: number }> {
+  const port = await closedPort();
+  const started = performance.now();
+  const node = spawnNode([BIN, 'serve', ...args], { ...env, PORT: String(port) });
+  let readyMs: number | undefined;
+  while (readyMs === undefined && performance.now() - started < 30_000 && node.child.exitCode === null) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+      await response.arrayBuffer();
+      if (response.status === 200) readyMs = performance.now() - started;
+      else await new Promise((resolve) => setTimeout(resolve, 5));
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    if (readyMs === undefined)
-      throw new Error(`serve ${args.join(' ')} was not ready within 30 s: ${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-    return { readyMs, rssMiB: rssMiB(child.pid!) };
-  } finally {
-    child.kill('SIGTERM');
-    await closed;
   }
+  if (readyMs === undefined) {
+    await node.stop();
+    throw new Error(`serve ${args.join(' ')} was not ready within 30 s: ${node.stderr()}`);
+  }
+  return { readyMs, readyAt: performance.now(), rssMiB: node.rssMiB, stop: node.stop };
+}
+
+/** `node ARGS` for a floor: it has nothing to be ready for, so it counts as ready once spawned. */
+function startFloor(args: string[]): Running {
+  const node = spawnNode(args);
+  return { readyAt: performance.now(), rssMiB: node.rssMiB, stop: node.stop };
 }
 
 const BARE_BOLT = join(ROOT, 'bench', 'processes', 'bare-bolt-socket.mjs');
@@ -111,7 +135,7 @@ function idleRssFigures(
   const rss = runs.filter((value): value is number => value !== undefined);
   const rssMedian = rss.length ? median(rss) : undefined;
   console.log(
-    `${label.padEnd(28)} idle RSS after ${SETTLE_MS / 1000} s ${
+    `${label.padEnd(28)} idle RSS ${IDLE_MS / 1000} s after ready ${
       rssMedian === undefined
         ? 'n/a (no /proc on this system)  (not measured)'
         : `${rssMedian.toFixed(1)} MiB  (${note(rssMedian)})`
@@ -121,20 +145,6 @@ function idleRssFigures(
     idleRssMiB: rssMedian === undefined ? null : Number(rssMedian.toFixed(1)),
     idleRssRunsMiB: rss.map((value) => Number(value.toFixed(1))),
   };
-}
-
-/** The RSS of `node ARGS` once it has been running for SETTLE_MS. */
-async function idleRss(args: string[]): Promise<number | undefined> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  const closed = new Promise((resolve) => child.once('close', resolve));
-  try {
-    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-    if (child.exitCode !== null) throw new Error(`node ${args.join(' ')} exited ${child.exitCode}`);
-    return rssMiB(child.pid!);
-  } finally {
-    child.kill('SIGTERM');
-    await closed;
-  }
 }
 
 async function serveFigures(): Promise<Record<string, unknown>> {
@@ -179,43 +189,60 @@ async function serveFigures(): Promise<Record<string, unknown>> {
     ['serve, image (Socket Mode)', 'socketModeImage', [], image],
     ['serve, image, without Slack', 'withoutSlackImage', ['--without-slack'], image],
   ];
+  // What serve stands on, measured alike: node with an empty event loop, and Bolt alone in Socket Mode.
+  const floors: Array<[label: string, key: string, args: string[]]> = [
+    ['node, an idle event loop', 'nodeIdle', ['-e', 'setInterval(() => {}, 1000)']],
+    ['bare Bolt, Socket Mode', 'bareBoltSocketMode', [BARE_BOLT, apiUrl, SLACK_BOT_TOKEN, SLACK_APP_TOKEN]],
+  ];
   const figures: Record<string, unknown> = {};
   try {
-    const runs = new Map<string, ServeRun[]>(variants.map(([, key]) => [key, []]));
-    // Interleaved, as above.
+    const ready = new Map<string, number[]>(variants.map(([, key]) => [key, []]));
+    const rss = new Map<string, (number | undefined)[]>([...variants, ...floors].map(([, key]) => [key, []]));
+    // Readiness first, one serve at a time with nothing else running, interleaved as above.
     for (let i = 0; i < SERVE_RUNS; i += 1) {
       for (const [, key, args, variantEnv] of variants) {
-        runs.get(key)!.push(await serveOnce(variantEnv, args));
+        const serve = await startServe(variantEnv, args);
+        ready.get(key)!.push(serve.readyMs);
+        await serve.stop();
+      }
+    }
+    // Then memory: a round starts every process one after the other, leaves them all idle for IDLE_MS after the last
+    // was ready and reads their memory at once, so five rounds take about as long as one process's idle wait each.
+    for (let i = 0; i < SERVE_RUNS; i += 1) {
+      const running: Array<[key: string, node: Running]> = [];
+      try {
+        for (const [, key, args, variantEnv] of variants) {
+          running.push([key, await startServe(variantEnv, args)]);
+        }
+        for (const [, key, args] of floors) running.push([key, startFloor(args)]);
+        const lastReady = Math.max(...running.map(([, node]) => node.readyAt));
+        await new Promise((resolve) => setTimeout(resolve, lastReady + IDLE_MS - performance.now()));
+        for (const [key, node] of running) rss.get(key)!.push(node.rssMiB());
+      } finally {
+        await Promise.all(running.map(([, node]) => node.stop()));
       }
     }
     for (const [label, key] of variants) {
-      const readyMs = median(runs.get(key)!.map((run) => run.readyMs));
+      const readyMs = median(ready.get(key)!);
       console.log(
         `${label.padEnd(28)} ready (first 200 from /readyz, spawn included) ${readyMs.toFixed(0).padStart(5)} ms` +
           `  (goal < ${READY_GOAL_MS} ms: ${met(readyMs < READY_GOAL_MS)})`,
       );
       figures[key] = {
         readyMs: Math.round(readyMs),
-        readyRunsMs: runs.get(key)!.map((run) => Math.round(run.readyMs)),
+        readyRunsMs: ready.get(key)!.map(Math.round),
         ...idleRssFigures(
           label,
-          runs.get(key)!.map((run) => run.rssMiB),
-          (rss) => `goal < ${RSS_GOAL_MIB} MiB: ${met(rss < RSS_GOAL_MIB)}`,
+          rss.get(key)!,
+          (value) => `goal < ${RSS_GOAL_MIB} MiB: ${met(value < RSS_GOAL_MIB)}`,
         ),
       };
     }
     console.log(
       `serve: median of ${SERVE_RUNS} runs each, against loopback fakes of GitHub, Cloudflare and Slack`,
     );
-    // What serve stands on, measured alike: node with an empty event loop, and Bolt alone in Socket Mode.
-    const floors: Array<[label: string, key: string, args: string[]]> = [
-      ['node, an idle event loop', 'nodeIdle', ['-e', 'setInterval(() => {}, 1000)']],
-      ['bare Bolt, Socket Mode', 'bareBoltSocketMode', [BARE_BOLT, apiUrl, SLACK_BOT_TOKEN, SLACK_APP_TOKEN]],
-    ];
-    for (const [label, key, args] of floors) {
-      const rss: (number | undefined)[] = [];
-      for (let i = 0; i < SERVE_RUNS; i += 1) rss.push(await idleRss(args));
-      figures[key] = idleRssFigures(label, rss, () => 'the floor beneath serve');
+    for (const [label, key] of floors) {
+      figures[key] = idleRssFigures(label, rss.get(key)!, () => 'the floor beneath serve');
     }
   } finally {
     await slack.stop();
@@ -225,7 +252,7 @@ async function serveFigures(): Promise<Record<string, unknown>> {
   return {
     goal: `ready < ${READY_GOAL_MS} ms, idle RSS < ${RSS_GOAL_MIB} MiB`,
     runs: SERVE_RUNS,
-    settleMs: SETTLE_MS,
+    idleMs: IDLE_MS,
     ...figures,
   };
 }

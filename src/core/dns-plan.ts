@@ -1,3 +1,4 @@
+import { byCodeUnits } from './text-order.js';
 import { domainToASCII } from 'node:url';
 import { TunnelbotError } from '../errors.js';
 
@@ -212,7 +213,7 @@ export function planDns(
   const guarded = (host: string) =>
     input.access !== undefined && input.access.required.has(host) && !input.access.ready.has(host);
 
-  for (const [host, tunnelId] of [...tunnelByHost].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [host, tunnelId] of [...tunnelByHost].sort(([a], [b]) => byCodeUnits(a, b))) {
     if (contested.has(host)) continue;
     const records = recordsByHost.get(host) ?? [];
     const ours = records.filter((r) => isOwnedRecord(r, marker));

@@ -1,3 +1,4 @@
+import { byCodeUnits } from './text-order.js';
 import { TunnelbotError } from '../errors.js';
 import { upsertIngressRule } from '../gitops/cloudflared/index.js';
 import {
@@ -276,7 +277,7 @@ export async function planExpose(
       content: addResource(snapshot.files.get(parent)!, entry, parent),
       change: 'modified',
     });
-    files.sort((a, b) => a.path.localeCompare(b.path));
+    files.sort((a, b) => byCodeUnits(a.path, b.path));
     what = `adds ${shared ? 'the shared' : 'a per-app'} cloudflared tunnel in ${target.directory}/ (credentials encrypted for ${secret.source}) and lists it in ${parent}`;
   }
 

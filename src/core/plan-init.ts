@@ -1,3 +1,4 @@
+import { byCodeUnits } from './text-order.js';
 import { randomBytes } from 'node:crypto';
 import { isMap, isSeq, parseAllDocuments, parseDocument, stringify } from 'yaml';
 import { TunnelbotError } from '../errors.js';
@@ -139,7 +140,7 @@ class Edits {
         content,
         change: this.snapshot.files.has(path) ? 'modified' : 'added',
       }))
-      .sort((a, b) => a.path.localeCompare(b.path));
+      .sort((a, b) => byCodeUnits(a.path, b.path));
   }
 }
 

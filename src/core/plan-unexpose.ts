@@ -1,3 +1,4 @@
+import { byCodeUnits } from './text-order.js';
 import { TunnelbotError } from '../errors.js';
 import { parseCloudflaredConfig, removeIngressRule } from '../gitops/cloudflared/index.js';
 import {
@@ -76,7 +77,7 @@ function removeDirectory(snapshot: RepoSnapshot, directory: string, environment:
   if (parentText !== undefined) {
     files.push({ path: parent, content: removeResource(parentText, entry, parent), change: 'modified' });
   }
-  return files.sort((a, b) => a.path.localeCompare(b.path));
+  return files.sort((a, b) => byCodeUnits(a.path, b.path));
 }
 
 function configIn(snapshot: RepoSnapshot, directory: string): RepoTunnelConfig | undefined {

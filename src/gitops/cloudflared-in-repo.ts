@@ -1,3 +1,4 @@
+import { byCodeUnits } from '../core/text-order.js';
 import { isMap, isScalar, parseAllDocuments, parseDocument, Scalar } from 'yaml';
 import { TunnelbotError } from '../errors.js';
 import type { RepoSnapshot } from '../core/snapshot.js';
@@ -52,7 +53,7 @@ export function findTunnelConfigs(
         text: inner,
       };
     })
-    .sort((a, b) => a.location.path.localeCompare(b.location.path));
+    .sort((a, b) => byCodeUnits(a.location.path, b.location.path));
 }
 
 /**

@@ -10,7 +10,11 @@ export interface RecordedRun {
   code: number | null;
   stdout: string;
   stderr: string;
-  /** Every module URL the process loaded, relative to the checkout when inside it (e.g. `src/cli.ts`). */
+  /**
+   * Every module URL the process loaded (imported, or required by a CommonJS package), relative to the checkout when
+   * inside it (e.g. `src/cli.ts`): the imports in the order loaded, then the CommonJS cache at exit, so a module
+   * may be listed twice.
+   */
   modules: string[];
 }
 
@@ -58,6 +62,8 @@ export async function runRecordingModules(
   const modules = readFileSync(file, 'utf8')
     .split('\n')
     .filter((url) => url !== '')
-    .map((url) => (url.startsWith(`${ROOT}/`) ? url.slice(ROOT.length + 1) : url));
+    .map((url) => (url.startsWith(`${ROOT}/`) ? url.slice(ROOT.length + 1) : url))
+    // The loader the recorded process runs under, not what the command loads: tsx and the esbuild it compiles with.
+    .filter((url) => !/^node_modules\/(tsx|esbuild)\//.test(url));
   return { code, stdout, stderr, modules };
 }

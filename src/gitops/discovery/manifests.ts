@@ -1,3 +1,4 @@
+import { byCodeUnits } from '../../core/text-order.js';
 import { parseAllDocuments } from 'yaml';
 import { isYamlPath, type RepoSnapshot } from '../../core/snapshot.js';
 
@@ -19,7 +20,7 @@ export interface ParsedRepository {
 export function parseRepository(snapshot: RepoSnapshot): ParsedRepository {
   const documents: ManifestDocument[] = [];
   const unreadable: string[] = [];
-  for (const [path, text] of [...snapshot.files].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [path, text] of [...snapshot.files].sort(([a], [b]) => byCodeUnits(a, b))) {
     if (!isYamlPath(path) || path.split('/').pop() === '.sops.yaml') continue;
     const values = parseFile(text);
     if (values === undefined) {

@@ -1,4 +1,4 @@
-import { App, LogLevel, SocketModeReceiver, type Receiver } from '@slack/bolt';
+import type { Receiver } from '@slack/bolt';
 import type { Logger as SlackLogger } from '@slack/logger';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { FastifyPluginAsync } from 'fastify';
@@ -6,6 +6,7 @@ import { TunnelbotError, asTunnelbotError, isTunnelbotError } from '../../errors
 import type { Logger } from '../../log.js';
 import type { RequestService } from '../../requests/service.js';
 import type { Readiness } from '../http/readiness.js';
+import { App, LogLevel, SocketModeReceiver } from './bolt.js';
 import { SlackHttpReceiver } from './http-receiver.js';
 import { registerListeners } from './listeners.js';
 import { slackCallError } from './web-api-errors.js';

@@ -1,16 +1,11 @@
-import {
-  ReceiverMultipleAckError,
-  verifySlackRequest,
-  type App,
-  type Receiver,
-  type ReceiverEvent,
-} from '@slack/bolt';
+import type { Receiver, ReceiverEvent } from '@slack/bolt';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { BoundedSet } from '../../core/bounded-set.js';
 import { asTunnelbotError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { header, rawBody } from '../http/raw-body.js';
 import { mediaType, signedRequestGuard } from '../http/signed-route.js';
+import { ReceiverMultipleAckError, verifySlackRequest, type App } from './bolt.js';
 
 /**
  * Slack's HTTP mode as a Bolt receiver that lives inside our fastify server: `POST /slack/events` is an

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
+import { FakeSlack } from '../../../src/sandbox/slack/index.js';
 import { runRecordingModules } from '../../helpers/modules.js';
 import { serviceEnvironment } from '../../helpers/service.js';
+import { SLACK_APP_TOKEN, SLACK_BOT_TOKEN } from '../../helpers/slack.js';
 import { startWorld } from '../../helpers/world.js';
 
 /** Whether a recorded module (relative to the checkout: `node_modules/ws/index.js`) belongs to package `name`. */
@@ -18,6 +20,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** Polls `url` until it answers 200: /healthz once serve listens, /readyz once every dependency answered. */
 async function untilHealthy(url: string): Promise<void> {
   for (let attempt = 0; attempt < 300; attempt += 1) {
     try {
@@ -56,6 +59,42 @@ test("serve --without-slack's module graph holds nothing of src/sandbox nor of S
   // age-encryption (about 20 MiB with its post-quantum code) is loaded when an expose first encrypts, not before.
   assert.deepEqual(
     run.modules.filter((url) => ofPackage(url, 'age-encryption')),
+    [],
+  );
+});
+
+test('serve in Socket Mode runs Bolt without its Express and Lambda receivers: none of them, nor Express, is loaded once it is ready', async (t) => {
+  const world = await startWorld();
+  t.after(() => world.close());
+  const slack = new FakeSlack({ botToken: SLACK_BOT_TOKEN, appToken: SLACK_APP_TOKEN });
+  const { apiUrl } = await slack.start();
+  t.after(() => slack.stop());
+  const port = await freePort();
+  const env = {
+    ...serviceEnvironment(world),
+    PORT: String(port),
+    SLACK_BOT_TOKEN,
+    SLACK_APP_TOKEN,
+    SLACK_API_URL: apiUrl,
+  };
+  // Ready means Slack's hello arrived over the socket: Bolt and Socket Mode are loaded and running.
+  const run = await runRecordingModules(['serve'], env, () =>
+    untilHealthy(`http://127.0.0.1:${port}/readyz`),
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const bolt = run.modules.filter((url) => ofPackage(url, '@slack/bolt'));
+  assert.ok(
+    bolt.some((url) => url.endsWith('/dist/App.js')),
+    'the recorder saw Bolt',
+  );
+  assert.ok(bolt.some((url) => url.endsWith('/dist/receivers/SocketModeReceiver.js')));
+  assert.deepEqual(
+    run.modules.filter(
+      (url) =>
+        ['express', 'body-parser', 'router'].some((name) => ofPackage(url, name)) ||
+        /\/dist\/receivers\/(ExpressReceiver|AwsLambdaReceiver)\.js$/.test(url) ||
+        url.endsWith('/@slack/bolt/dist/index.js'),
+    ),
     [],
   );
 });
