@@ -1,4 +1,5 @@
 import { TunnelbotError } from '../errors.js';
+import { DNS_LABEL, DNS_NAME } from './dns-names.js';
 import { environmentZones, type Environment } from './settings.js';
 
 /**
@@ -6,7 +7,6 @@ import { environmentZones, type Environment } from './settings.js';
  * tunnelbot derives from them. Kubernetes object names built from the app must stay valid DNS-1123 labels.
  */
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ACCOUNT_TAG = /^[0-9a-f]{32}$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -48,7 +48,7 @@ export function validatePort(port: string | number): number {
 /** An environment name as typed (a DNS label, any ASCII case), lowercased; whether it exists is decided later. */
 export function validateEnvironmentName(value: string): string {
   const name = asciiLowerCase(value);
-  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) {
+  if (!DNS_LABEL.test(name)) {
     throw new TunnelbotError('TB_ERR_PLAN_UNKNOWN_ENV', `"${value}" is not an environment name.`, {
       fix: 'Use the name of a configured environment, e.g. `env=staging`; `/expose list` shows them.',
     });
@@ -57,7 +57,7 @@ export function validateEnvironmentName(value: string): string {
 }
 
 export function validateNamespace(namespace: string): string {
-  if (!DNS_LABEL.test(namespace) || namespace.length > 63) {
+  if (!DNS_LABEL.test(namespace)) {
     throw new TunnelbotError(
       'TB_ERR_PLAN_INVALID_NAMESPACE',
       `"${namespace}" is not a valid Kubernetes namespace.`,
@@ -75,12 +75,7 @@ export function normalizeHostname(requested: string): string {
       `"${requested}" is not a bare hostname: it must not carry a scheme, port, path or spaces.`,
     );
   }
-  const labels = hostname.split('.');
-  if (
-    hostname.length > 253 ||
-    labels.length < 2 ||
-    labels.some((label) => !DNS_LABEL.test(label) || label.length > 63)
-  ) {
+  if (!DNS_NAME.test(hostname)) {
     throw new TunnelbotError('TB_ERR_PLAN_INVALID_HOSTNAME', `"${requested}" is not a valid DNS hostname.`);
   }
   return hostname;

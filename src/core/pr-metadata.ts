@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TunnelbotError } from '../errors.js';
+import { DNS_LABEL, DNS_NAME } from './dns-names.js';
 import { describeIssues } from './zod-issues.js';
 
 /**
@@ -8,19 +9,9 @@ import { describeIssues } from './zod-issues.js';
  */
 
 // Kubernetes object names double as git ref components, so the same DNS-1123 label rule keeps branch names valid.
-const dnsLabel = z
-  .string()
-  .min(1)
-  .max(63)
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS label (a-z, 0-9, -)');
+const dnsLabel = z.string().max(63).regex(DNS_LABEL, 'must be a lowercase DNS label (a-z, 0-9, -)');
 
-const hostname = z
-  .string()
-  .max(253)
-  .regex(
-    /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,
-    'must be a lowercase DNS hostname',
-  );
+const hostname = z.string().max(253).regex(DNS_NAME, 'must be a lowercase DNS hostname');
 
 export const PR_ACTIONS = ['expose', 'unexpose'] as const;
 export type PrAction = (typeof PR_ACTIONS)[number];
@@ -75,7 +66,23 @@ export type PrBlock = PrMetadata | InitPrMetadata;
 
 const BLOCK_OPEN = '<!-- tunnelbot:';
 const BLOCK_CLOSE = ' -->';
-const BLOCK_PATTERN = /<!-- tunnelbot:(.*?) -->/gs;
+
+/**
+ * The text of every block in `body`, each from its opening to the first close after it. Found with indexOf rather
+ * than a regular expression: every webhook of a pull request reads its body, and this is several times faster.
+ */
+function blockTexts(body: string): string[] {
+  const texts: string[] = [];
+  for (let from = 0; ;) {
+    const open = body.indexOf(BLOCK_OPEN, from);
+    if (open === -1) return texts;
+    const start = open + BLOCK_OPEN.length;
+    const end = body.indexOf(BLOCK_CLOSE, start);
+    if (end === -1) return texts;
+    texts.push(body.slice(start, end));
+    from = end + BLOCK_CLOSE.length;
+  }
+}
 
 function validate(value: unknown, where: string): PrBlock {
   const isInit =
@@ -120,7 +127,7 @@ export function parsePrMetadata(body: string | null | undefined): PrMetadata | u
 /** Reads any tunnelbot block (a request or an init) from a PR body; errors as `parsePrMetadata`. */
 export function parsePrBlock(body: string | null | undefined): PrBlock | undefined {
   if (!body) return undefined;
-  const blocks = [...body.matchAll(BLOCK_PATTERN)];
+  const blocks = blockTexts(body);
   if (blocks.length === 0) return undefined;
   if (blocks.length > 1) {
     throw new TunnelbotError(
@@ -130,7 +137,7 @@ export function parsePrBlock(body: string | null | undefined): PrBlock | undefin
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(blocks[0]?.[1] ?? '');
+    parsed = JSON.parse(blocks[0]!);
   } catch {
     throw new TunnelbotError(
       'TB_ERR_GITHUB_PR_METADATA',

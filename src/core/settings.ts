@@ -1,6 +1,7 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { TunnelbotError } from '../errors.js';
+import { DNS_LABEL, DNS_NAME } from './dns-names.js';
 import { MERGE_METHODS } from './merge-method.js';
 import { describeIssue } from './zod-issues.js';
 import { describeYamlError } from '../gitops/yaml-error.js';
@@ -12,20 +13,17 @@ import { describeYamlError } from '../gitops/yaml-error.js';
 
 export const DEFAULT_CLOUDFLARED_IMAGE = 'cloudflare/cloudflared:2026.8.2';
 
-const dnsName = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
-const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
 /** The settings file `tunnelbot plan` reads at the root of a checkout, and `tunnelbot init` writes. */
 export const SETTINGS_FILE = '.tunnelbot.yaml';
 
 /** Whether `name` is valid as an environment's `domain` (a DNS name with at least two labels). */
 export function isDomainName(name: string): boolean {
-  return dnsName.test(name);
+  return DNS_NAME.test(name);
 }
 
 /** Whether `name` is valid as an environment's `name` (a DNS-1123 label). */
 export function isEnvironmentName(name: string): boolean {
-  return dnsLabel.test(name);
+  return DNS_LABEL.test(name);
 }
 
 const repoPath = z
@@ -39,11 +37,11 @@ const repoPath = z
 // Zero Trust team names are the first label of <team>.cloudflareaccess.com.
 const teamName = z
   .string()
-  .regex(dnsLabel, 'must be the Zero Trust team name, e.g. acme for acme.cloudflareaccess.com');
+  .regex(DNS_LABEL, 'must be the Zero Trust team name, e.g. acme for acme.cloudflareaccess.com');
 
 const accessRuleSchema = z.union([
   z.strictObject({ email: z.email('must be an email address such as ops@example.com') }),
-  z.strictObject({ emailDomain: z.string().regex(dnsName, 'must be a domain such as example.com') }),
+  z.strictObject({ emailDomain: z.string().regex(DNS_NAME, 'must be a domain such as example.com') }),
   z.strictObject({
     group: z.uuid('must be the id of an Access group (Zero Trust › Access › Access Groups › the group)'),
   }),
@@ -67,16 +65,16 @@ const accessSchema = z
 
 const environmentSchema = z
   .object({
-    name: z.string().regex(dnsLabel, 'must be a DNS-1123 label (lowercase letters, digits and "-")'),
+    name: z.string().regex(DNS_LABEL, 'must be a DNS-1123 label (lowercase letters, digits and "-")'),
     path: repoPath,
     domain: z
       .string()
-      .regex(dnsName, 'must be a DNS name such as example.com')
+      .regex(DNS_NAME, 'must be a DNS name such as example.com')
       .optional()
       .describe('default hostnames are <app>.<domain>'),
-    zones: z.array(z.string().regex(dnsName, 'must be a DNS name such as example.com')).optional(),
+    zones: z.array(z.string().regex(DNS_NAME, 'must be a DNS name such as example.com')).optional(),
     tunnelMode: z.enum(['per-app', 'shared']).default('per-app'),
-    namespace: z.string().regex(dnsLabel, 'must be a DNS-1123 label').default('default'),
+    namespace: z.string().regex(DNS_LABEL, 'must be a DNS-1123 label').default('default'),
     sharedConfig: repoPath
       .optional()
       .describe('shared mode: the existing cloudflared config (a config.yaml or a ConfigMap manifest)'),
@@ -103,7 +101,7 @@ const policySchema = z
     approve: audienceSchema.prefault({}),
     environments: z
       .record(
-        z.string().regex(dnsLabel, 'must be an environment name'),
+        z.string().regex(DNS_LABEL, 'must be an environment name'),
         z.object({ request: audienceSchema.optional(), approve: audienceSchema.optional() }).strict(),
       )
       .default({})
@@ -132,7 +130,7 @@ const settingsSchema = z
       .describe('names this installation in the ownership comment of its DNS records'),
     namePrefix: z
       .string()
-      .regex(dnsLabel, 'must be a DNS-1123 label (lowercase letters, digits and "-")')
+      .regex(DNS_LABEL, 'must be a DNS-1123 label (lowercase letters, digits and "-")')
       .default('tunnelbot'),
     ageRecipients: z
       .array(z.string().regex(/^age1[0-9a-z]+$/, 'must be an age public key (age1...)'))

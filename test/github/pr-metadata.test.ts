@@ -96,3 +96,10 @@ test('an init block round-trips as a block but is no request; request blocks par
   assert.deepEqual(parsePrBlock(renderPrBody('x', request)), request);
   assert.equal(initBranchName('staging'), 'tunnelbot/init-staging');
 });
+
+test('blocks back to back are two blocks; an opening without a close is no block', () => {
+  const body = renderPrBody('s', metadataFor('linkding'));
+  const block = body.slice(body.indexOf('<!-- tunnelbot:')).trim();
+  rejectsWith(`${block}${block}`, /2 tunnelbot blocks/);
+  assert.equal(parsePrMetadata('text <!-- tunnelbot:{"version":1}'), undefined);
+});
