@@ -19,8 +19,8 @@ import { median } from './stats.js';
  * How fast `tunnelbot` answers, as a person or a script meets it: the installed binary (bin/tunnelbot.js runs the
  * compiled dist/, which this benchmark builds first) against `node -e ''` in the same run, so the ratio holds on
  * any machine (goal: at most 3x). Then `serve`: the time from spawn to its first 200 from /readyz (goal under 1 s)
- * and its resident memory once idle, V8's idle-time collections done (goal under 80 MiB), with Slack in Socket Mode and without Slack, against fakes
- * of GitHub, Cloudflare and Slack that live in this process, not in serve's. Beside them, measured alike, the floors
+ * and its resident memory once idle, V8's idle-time collections done (goal under 80 MiB), with Slack in Socket Mode
+ * and without Slack, against fakes of GitHub, Cloudflare and Slack that live in this process, not in serve's. Beside them, measured alike, the floors
  * serve stands on: node with an idle event loop, and Bolt alone in Socket Mode (bench/processes/bare-bolt-socket.mjs),
  * and serve as the image runs it (with the environment the Dockerfile sets: V8's and glibc's memory settings).
  */
@@ -69,7 +69,7 @@ interface Running {
   stop(): Promise<void>;
 }
 
-/** Spawns `node ARGS` with stderr kept for the error of a process that exits early. */
+/** Spawns `node ARGS` (counted ready from now), with stderr kept for the error of a process that exits early. */
 function spawnNode(args: string[], env?: NodeJS.ProcessEnv) {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -81,6 +81,7 @@ function spawnNode(args: string[], env?: NodeJS.ProcessEnv) {
   const closed = new Promise((resolve) => child.once('close', resolve));
   return {
     child,
+    readyAt: performance.now(),
     stderr: () => stderr,
     rssMiB: () => (child.exitCode === null ? rssMiB(child.pid!) : undefined),
     stop: async () => {
@@ -113,13 +114,7 @@ async function startServe(env: NodeJS.ProcessEnv, args: string[]): Promise<Runni
     await node.stop();
     throw new Error(`serve ${args.join(' ')} was not ready within 30 s: ${node.stderr()}`);
   }
-  return { readyMs, readyAt: performance.now(), rssMiB: node.rssMiB, stop: node.stop };
-}
-
-/** `node ARGS` for a floor: it has nothing to be ready for, so it counts as ready once spawned. */
-function startFloor(args: string[]): Running {
-  const node = spawnNode(args);
-  return { readyAt: performance.now(), rssMiB: node.rssMiB, stop: node.stop };
+  return { ...node, readyMs, readyAt: performance.now() };
 }
 
 const BARE_BOLT = join(ROOT, 'bench', 'processes', 'bare-bolt-socket.mjs');
@@ -214,7 +209,8 @@ async function serveFigures(): Promise<Record<string, unknown>> {
         for (const [, key, args, variantEnv] of variants) {
           running.push([key, await startServe(variantEnv, args)]);
         }
-        for (const [, key, args] of floors) running.push([key, startFloor(args)]);
+        // A floor has nothing to be ready for: it counts as ready once spawned.
+        for (const [, key, args] of floors) running.push([key, spawnNode(args)]);
         const lastReady = Math.max(...running.map(([, node]) => node.readyAt));
         await new Promise((resolve) => setTimeout(resolve, lastReady + IDLE_MS - performance.now()));
         for (const [key, node] of running) rss.get(key)!.push(node.rssMiB());

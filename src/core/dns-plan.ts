@@ -1,6 +1,6 @@
-import { byCodeUnits } from './text-order.js';
 import { domainToASCII } from 'node:url';
 import { TunnelbotError } from '../errors.js';
+import { byCodeUnits } from './text-order.js';
 
 /**
  * DNS follows git and the running tunnel: the hostnames routed by tunnelbot-managed tunnel configs on the default

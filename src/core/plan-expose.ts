@@ -1,4 +1,3 @@
-import { byCodeUnits } from './text-order.js';
 import { TunnelbotError } from '../errors.js';
 import { upsertIngressRule } from '../gitops/cloudflared/index.js';
 import {
@@ -27,6 +26,7 @@ import {
 } from './names.js';
 import { findEnvironment, type Environment, type Settings } from './settings.js';
 import { lookupIn, type RepoSnapshot } from './snapshot.js';
+import { byCodeUnits } from './text-order.js';
 
 /** What `/expose APP PORT [host=] [ns=] [env=]` asked for, as typed. */
 export interface ExposeRequest {

@@ -1,4 +1,3 @@
-import { byCodeUnits } from './text-order.js';
 import { randomBytes } from 'node:crypto';
 import { isMap, isSeq, parseAllDocuments, parseDocument, stringify } from 'yaml';
 import { TunnelbotError } from '../errors.js';
@@ -43,6 +42,7 @@ import {
   type Environment,
 } from './settings.js';
 import type { FileLookup, RepoSnapshot } from './snapshot.js';
+import { byCodeUnits } from './text-order.js';
 
 /**
  * `tunnelbot init`: readies an existing Flux repository for tunnelbot in one change set. Everything it needs is

@@ -1,4 +1,3 @@
-import { byCodeUnits } from './text-order.js';
 import { TunnelbotError } from '../errors.js';
 import { parseCloudflaredConfig, removeIngressRule } from '../gitops/cloudflared/index.js';
 import {
@@ -22,6 +21,7 @@ import {
 } from './plan-expose.js';
 import { findEnvironment, type Environment, type Settings } from './settings.js';
 import type { RepoSnapshot } from './snapshot.js';
+import { byCodeUnits } from './text-order.js';
 
 export interface UnexposeRequest {
   readonly app: string;

@@ -1,9 +1,9 @@
-import { byCodeUnits } from '../core/text-order.js';
 import { isMap, isScalar, parseAllDocuments, parseDocument, Scalar } from 'yaml';
 import { TunnelbotError } from '../errors.js';
 import type { RepoSnapshot } from '../core/snapshot.js';
 import { parseCloudflaredConfig, routedHostnames } from './cloudflared/index.js';
 import { parseRepository, type ManifestDocument, type ParsedRepository } from './discovery/manifests.js';
+import { byCodeUnits } from '../core/text-order.js';
 
 /**
  * cloudflared configs live in GitOps repos in two shapes: a config.yaml file (used by a configMapGenerator) or

@@ -1,6 +1,6 @@
-import { byCodeUnits } from '../../core/text-order.js';
 import { parseAllDocuments } from 'yaml';
 import { isYamlPath, type RepoSnapshot } from '../../core/snapshot.js';
+import { byCodeUnits } from '../../core/text-order.js';
 
 /** One YAML document of the repository, as plain data, with where it came from. */
 export interface ManifestDocument {

@@ -1,6 +1,7 @@
 import { announceStandIn, type StandInSecret } from '../watch.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { byCodeUnits } from '../../core/text-order.js';
 import { appJson, FakeAccessState, policyJson, type FakeAccessApp, type FakeAccessPolicy } from './access.js';
 import {
   ApiFailure,
@@ -390,7 +391,7 @@ function connectorJson(connector: FakeConnector) {
 function sortRecords(records: FakeDnsRecord[]): FakeDnsRecord[] {
   return records
     .map((record) => ({ key: `${record.type} ${record.name} ${record.id}`, record }))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .sort((a, b) => byCodeUnits(a.key, b.key))
     .map(({ record }) => record);
 }
 
