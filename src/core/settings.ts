@@ -4,7 +4,7 @@ import { TunnelbotError } from '../errors.js';
 import { DNS_LABEL, DNS_NAME } from './dns-names.js';
 import { MERGE_METHODS } from './merge-method.js';
 import { describeIssue } from './zod-issues.js';
-import { describeYamlError } from '../gitops/yaml-error.js';
+import { describeYamlError, documentData } from '../gitops/yaml-error.js';
 
 /**
  * The operator's settings file (YAML). Everything that is not a secret lives here; secrets come from the
@@ -181,10 +181,11 @@ function fixFor(path: PropertyKey[]): string {
 /** Parses and validates a settings file; throws one TB_ERR_SETTINGS listing every problem. */
 export function parseSettings(text: string, fileName: string): Readonly<Settings> {
   const document = parseDocument(text, { uniqueKeys: true });
-  if (document.errors.length > 0) {
-    throw new TunnelbotError('TB_ERR_SETTINGS', `${describeYamlError(document.errors[0]!, text, fileName)}`);
+  const read = document.errors.length > 0 ? { error: document.errors[0]! } : documentData(document);
+  if ('error' in read) {
+    throw new TunnelbotError('TB_ERR_SETTINGS', `${describeYamlError(read.error, text, fileName)}`);
   }
-  return validateSettings(document.toJS() ?? {}, fileName);
+  return validateSettings(read.data ?? {}, fileName);
 }
 
 export function validateSettings(raw: unknown, fileName: string): Readonly<Settings> {

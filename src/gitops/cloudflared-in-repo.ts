@@ -4,6 +4,7 @@ import type { RepoSnapshot } from '../core/snapshot.js';
 import { parseCloudflaredConfig, routedHostnames } from './cloudflared/index.js';
 import { parseRepository, type ManifestDocument, type ParsedRepository } from './discovery/manifests.js';
 import { byCodeUnits } from '../core/text-order.js';
+import { documentData } from './yaml-error.js';
 
 /**
  * cloudflared configs live in GitOps repos in two shapes: a config.yaml file (used by a configMapGenerator) or
@@ -82,7 +83,9 @@ function locateConfigs(documents: readonly ManifestDocument[]): ConfigLocation[]
     for (const [key, embedded] of Object.entries(object.data as Record<string, unknown>)) {
       if (typeof embedded !== 'string') continue;
       const inner = parseDocument(embedded);
-      if (inner.errors.length === 0 && looksLikeCloudflaredConfig(inner.toJS())) {
+      if (inner.errors.length > 0) continue;
+      const read = documentData(inner);
+      if ('data' in read && looksLikeCloudflaredConfig(read.data)) {
         locations.push({ kind: 'configmap', path, document: index, key });
       }
     }

@@ -12,6 +12,8 @@ function invalid(fileName: string, problem: string): TunnelbotError {
 }
 
 interface ResourcesList {
+  /** The top level is written `{ … }`: a key cannot be added to it by adding lines. */
+  readonly flowRoot: boolean;
   readonly pair: Pair | undefined;
   readonly seq: YAMLSeq | undefined;
   readonly entries: string[];
@@ -26,11 +28,12 @@ function readResources(text: string, fileName: string): ResourcesList {
     );
   }
   const root = document.contents;
-  if (root === null) return { pair: undefined, seq: undefined, entries: [] };
+  if (root === null) return { flowRoot: false, pair: undefined, seq: undefined, entries: [] };
   if (!isMap(root)) throw invalid(fileName, 'the top level is not a mapping');
+  const flowRoot = root.flow === true;
   const pair = root.items.find((item) => isScalar(item.key) && item.key.value === 'resources');
   if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) {
-    return { pair, seq: undefined, entries: [] };
+    return { flowRoot, pair, seq: undefined, entries: [] };
   }
   if (!isSeq(pair.value)) throw invalid(fileName, '`resources` is not a list');
   const entries = pair.value.items.map((item) => {
@@ -38,7 +41,7 @@ function readResources(text: string, fileName: string): ResourcesList {
       throw invalid(fileName, '`resources` holds a non-string entry');
     return item.value;
   });
-  return { pair, seq: pair.value, entries };
+  return { flowRoot, pair, seq: pair.value, entries };
 }
 
 export function listResources(text: string, fileName: string): string[] {
@@ -66,8 +69,25 @@ function quoteIfNeeded(entry: string): string {
   return /^[A-Za-z0-9_./-]+$/.test(entry) && !/^[-.]/.test(entry) ? entry : JSON.stringify(entry);
 }
 
+/**
+ * `edited` ending with a newline or not as `original` did: a file saved without a final newline (an editor's
+ * choice) is not given one, so removing an entry restores the file to the byte.
+ */
+function keepFinalNewline(original: string, edited: string): string {
+  if (original === '' || original.endsWith('\n') || !edited.endsWith('\n')) return edited;
+  return edited.slice(0, -1);
+}
+
 export function addResource(text: string, entry: string, fileName: string): string {
-  const { pair, seq, entries } = readResources(text, fileName);
+  return keepFinalNewline(text, withResource(text, entry, fileName));
+}
+
+export function removeResource(text: string, entry: string, fileName: string): string {
+  return keepFinalNewline(text, withoutResource(text, entry, fileName));
+}
+
+function withResource(text: string, entry: string, fileName: string): string {
+  const { flowRoot, pair, seq, entries } = readResources(text, fileName);
   if (entries.includes(entry)) throw invalid(fileName, `\`resources\` already lists "${entry}"`);
   const rendered = quoteIfNeeded(entry);
 
@@ -80,6 +100,13 @@ export function addResource(text: string, entry: string, fileName: string): stri
     const [start, , end] = rangeOf(seq);
     const close = text.lastIndexOf(']', end);
     return `${text.slice(0, start)}[${rendered}]${text.slice(close + 1)}`;
+  }
+  if (flowRoot) {
+    // Appending `resources:` lines after `{ … }` is not YAML, and rewriting the file would change every line.
+    throw invalid(
+      fileName,
+      'the top level is a flow mapping (`{ … }`), where tunnelbot cannot add a `resources` entry line by line; write the file in block style, one key per line',
+    );
   }
   if (seq && seq.items.length > 0) {
     const last = seq.items[seq.items.length - 1]!;
@@ -103,7 +130,7 @@ export function addResource(text: string, entry: string, fileName: string): stri
   return `${text}${separator}resources:\n  - ${rendered}\n`;
 }
 
-export function removeResource(text: string, entry: string, fileName: string): string {
+function withoutResource(text: string, entry: string, fileName: string): string {
   const { pair, seq, entries } = readResources(text, fileName);
   const index = entries.indexOf(entry);
   if (!seq || !pair || index === -1) throw invalid(fileName, `\`resources\` does not list "${entry}"`);

@@ -1,4 +1,4 @@
-import type { YAMLError } from 'yaml';
+import { visit, YAMLParseError, type Alias, type Document, type YAMLError } from 'yaml';
 
 /** Line and column (1-based) of a YAML error in `text`. */
 export function yamlErrorPosition(error: YAMLError, text: string): { line: number; column: number } {
@@ -50,4 +50,55 @@ export function describeYamlError(
   }
   const reason = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
   return `${fileName} line ${line}, column ${column}: ${reason}\n${excerpt.join('\n')}`;
+}
+
+/** More aliases than this in one document is an alias bomb (a few lines that expand to gigabytes), not data. */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * The plain data of a document that parsed without errors, or the error that keeps it from having any. yaml finds
+ * an alias whose anchor is missing (`*x` with no `&x` before it) or an alias bomb only when it builds the data, and
+ * throws a ReferenceError then, with no position: here it becomes a YAMLError at the alias, which
+ * `describeYamlError` shows like any other, instead of an internal error.
+ */
+export function documentData(document: Document.Parsed): { data: unknown } | { error: YAMLError } {
+  try {
+    return { data: document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    const unresolved = firstAlias(document, (alias) => alias.resolve(document) === undefined);
+    if (unresolved) {
+      return {
+        error: new YAMLParseError(
+          aliasPosition(unresolved),
+          'BAD_ALIAS',
+          `the alias *${unresolved.source} has no anchor &${unresolved.source} before it`,
+        ),
+      };
+    }
+    const first = firstAlias(document, () => true);
+    return {
+      error: new YAMLParseError(
+        first ? aliasPosition(first) : [0, 0],
+        'RESOURCE_EXHAUSTION',
+        `the aliases expand to more than ${MAX_ALIAS_COUNT} copies, which is not read (an alias bomb)`,
+      ),
+    };
+  }
+}
+
+function firstAlias(document: Document, matches: (alias: Alias) => boolean): Alias | undefined {
+  let found: Alias | undefined;
+  visit(document, {
+    Alias(_key, node) {
+      if (!matches(node)) return undefined;
+      found = node;
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+function aliasPosition(alias: Alias): [number, number] {
+  return alias.range ? [alias.range[0], alias.range[1]] : [0, 0];
 }

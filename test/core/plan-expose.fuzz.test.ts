@@ -428,7 +428,8 @@ test('fuzz: 250 random repositories: the planners plan well-formed files that un
         .map(([code, n]) => `${code} ${n}`)
         .join(', ')}`,
   );
-  assert.ok(planned >= 25, `${planned} planned`);
+  // 22 to 45 of the 250 repositories plan an expose, by seed: the floor says the generator still makes plannable ones.
+  assert.ok(planned >= 15, `${planned} planned`);
   assert.ok(codes.size >= 8, `${codes.size} distinct refusals`);
 });
 

@@ -107,6 +107,11 @@ test('duplicate environment names, sharedConfig in per-app mode and bad YAML are
     settingsError('environments: [\n').message,
     /^tunnelbot.yaml line 2, column 1: .*\n +1 \| environments: \[\n +2 \| \n +\| \^$/,
   );
+  // Found by the planner fuzzer: an alias without its anchor threw yaml's ReferenceError, an internal error.
+  assert.match(
+    settingsError('environments:\n  - {name: a, path: x, domain: *domain}\n').message,
+    /^tunnelbot.yaml line 2, column 32: the alias \*domain has no anchor &domain before it\n/,
+  );
 });
 
 test('paths are normalised and environments are found by name', () => {

@@ -121,7 +121,12 @@ export function assertSpecificRefusal(command: string, text: string, error: unkn
   assert.doesNotMatch(error.message, /internal error|unexpected error|\n\s+at /i);
   assert.ok(error.fix.trim().length > 0, 'a fix');
   const tokens = typedTokens(text);
-  const candidates = new Set<string>([command, tokens.slice(1).join(' ')]);
+  const candidates = new Set<string>([command]);
+  // A refusal may quote several words together (the ones `list` does not take), joined by one space whatever
+  // spacing the text had between them.
+  for (let from = 0; from < tokens.length; from++) {
+    for (let to = from + 2; to <= tokens.length; to++) candidates.add(tokens.slice(from, to).join(' '));
+  }
   for (const token of tokens) {
     const eq = token.indexOf('=');
     const parts =

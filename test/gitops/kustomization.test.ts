@@ -41,6 +41,8 @@ test('flow lists, including `[]`, are edited in place', () => {
     assert.equal(removeResource(added, 'linkding', FILE), original);
   }
   assert.equal(addResource('resources: []\n', 'linkding', FILE), 'resources: [linkding]\n');
+  // A flow list needs no new line, so it is edited in place inside a flow mapping too.
+  assert.equal(addResource('{resources: [a]}\n', 'b', FILE), '{resources: [a, b]}\n');
 });
 
 test('a kustomization without resources gains the key, and loses it again on removal', () => {
@@ -48,14 +50,21 @@ test('a kustomization without resources gains the key, and loses it again on rem
   const added = addResource(original, 'linkding', FILE);
   assert.equal(added, `${original}resources:\n  - linkding\n`);
   assert.equal(removeResource(added, 'linkding', FILE), original);
-  assert.equal(addResource('kind: Kustomization', 'x', FILE), 'kind: Kustomization\nresources:\n  - x\n');
+  assert.equal(addResource('kind: Kustomization', 'x', FILE), 'kind: Kustomization\nresources:\n  - x');
 });
 
-test('a file without a final newline keeps its last line intact', () => {
-  const original = 'resources:\n  - a';
-  const added = addResource(original, 'b', FILE);
-  assert.deepEqual(listResources(added, FILE), ['a', 'b']);
-  assert.equal(removeResource(added, 'b', FILE), 'resources:\n  - a\n');
+// Found by the planner fuzzer: removal left the final newline the addition had given the file.
+test('a file without a final newline keeps its last line intact and gets no newline', () => {
+  for (const [original, entry, expected] of [
+    ['resources:\n  - a', 'b', 'resources:\n  - a\n  - b'],
+    ['o:', 'x', 'o:\nresources:\n  - x'],
+    ['resources: [a]', 'b', 'resources: [a, b]'],
+  ] as const) {
+    const added = addResource(original, entry, FILE);
+    assert.equal(added, expected);
+    assert.ok(listResources(added, FILE).includes(entry));
+    assert.equal(removeResource(added, entry, FILE), original);
+  }
 });
 
 test('invalid kustomizations are refused with the file named', () => {
@@ -64,6 +73,10 @@ test('invalid kustomizations are refused with the file named', () => {
     ['- a\n', /top level is not a mapping/],
     ['resources: [a\n', /.* line 2, column 1: .*\n +1 \| resources: \[a\n/],
     ['resources:\n  - {path: x}\n', /non-string entry/],
+    // Found by the planner fuzzer: lines appended after a flow mapping made a file no YAML parser reads.
+    ['{{ template }}\n', /flow mapping .*block style/],
+    ['{kind: Kustomization}\n', /flow mapping .*block style/],
+    ['{resources: }\n', /flow mapping .*block style/],
   ];
   for (const [text, message] of cases) {
     assert.throws(

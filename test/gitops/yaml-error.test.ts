@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseDocument } from 'yaml';
-import { describeYamlError } from '../../src/gitops/yaml-error.js';
+import { describeYamlError, documentData } from '../../src/gitops/yaml-error.js';
 
 function firstError(text: string) {
   return parseDocument(text, { prettyErrors: false }).errors[0]!;
@@ -32,4 +32,36 @@ test('masked: keys and structure are shown, values never', () => {
   const shown = describeYamlError(firstError(text), text, 'config.yaml', { maskValues: true });
   assert.match(shown, /\n +2 \| token: …$/);
   assert.ok(!shown.includes('eyJ'));
+});
+
+test('documentData: the data, or an alias that does not resolve as an error at the alias', () => {
+  assert.deepEqual(documentData(parseDocument('a: &x 1\nb: *x\n')), { data: { a: 1, b: 1 } });
+  const text = 'a: 1\nb: [*x]\n';
+  const read = documentData(parseDocument(text));
+  assert.ok('error' in read);
+  assert.equal(read.error.code, 'BAD_ALIAS');
+  assert.equal(
+    describeYamlError(read.error, text, 'f.yaml'),
+    [
+      'f.yaml line 2, column 5: the alias *x has no anchor &x before it',
+      '       2 | b: [*x]',
+      '         |     ^',
+    ].join('\n'),
+  );
+});
+
+test('documentData: an alias bomb is refused before it expands', () => {
+  const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+  for (const [name, from] of [
+    ['b', 'a'],
+    ['c', 'b'],
+    ['d', 'c'],
+    ['e', 'd'],
+  ]) {
+    lines.push(`${name}: &${name} [${Array(10).fill(`*${from}`).join(', ')}]`);
+  }
+  const read = documentData(parseDocument(`${lines.join('\n')}\n`));
+  assert.ok('error' in read);
+  assert.equal(read.error.code, 'RESOURCE_EXHAUSTION');
+  assert.match(read.error.message, /more than 100 copies/);
 });

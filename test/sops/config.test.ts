@@ -110,6 +110,23 @@ stores:
     );
   });
 
+  // Found by the planner fuzzer: yaml throws a ReferenceError without a position for these, which reached the user
+  // as an internal error.
+  test('an alias without its anchor, or an alias bomb, is a TB_ERR_SOPS_CONFIG at the alias', () => {
+    throwsCode(
+      () => parseSopsConfig(`creation_rules:\n  - age: ${A}\n  - age: *key\n`, '.sops.yaml'),
+      'TB_ERR_SOPS_CONFIG',
+      /^\.sops\.yaml line 3, column 10: the alias \*key has no anchor &key before it\n +3 \| {3}- age: \*key\n +\| +\^$/,
+    );
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]'];
+    bomb.push('c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'creation_rules: [*c, *c, *c, *c, *c, *c]');
+    throwsCode(
+      () => parseSopsConfig(`${bomb.join('\n')}\n`, '.sops.yaml'),
+      'TB_ERR_SOPS_CONFIG',
+      /^\.sops\.yaml line 2, column 8: the aliases expand to more than 100 copies/,
+    );
+  });
+
   test('Go RE2 syntax that JavaScript spells differently is translated', () => {
     const config = `creation_rules:\n  - path_regex: (?i)^(?P<env>PROD)/\\Qa.b\\E$\n    age: ${B}\n  - age: ${A}\n`;
     assert.deepEqual(select(config, 'prod/a.b').recipients, [B]);

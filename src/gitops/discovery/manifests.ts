@@ -1,4 +1,5 @@
 import { parseAllDocuments } from 'yaml';
+import { documentData } from '../yaml-error.js';
 import { isYamlPath, type RepoSnapshot } from '../../core/snapshot.js';
 import { byCodeUnits } from '../../core/text-order.js';
 
@@ -51,16 +52,14 @@ function parseFile(text: string): ReadonlyArray<Record<string, unknown> | null> 
   const parsed = parseAllDocuments(text);
   let values: Array<Record<string, unknown> | null> | undefined;
   if (Array.isArray(parsed) && parsed.every((document) => document.errors.length === 0)) {
-    try {
-      values = parsed.map((document) => {
-        const value: unknown = document.toJS({ maxAliasCount: 100 });
-        return value && typeof value === 'object' && !Array.isArray(value)
-          ? (deepFreeze(value) as Record<string, unknown>)
-          : null;
-      });
-    } catch {
-      // An alias without its anchor, or more aliases than the bound: valid syntax, no data. Not ours either.
-      values = undefined;
+    const read = parsed.map(documentData);
+    // An alias without its anchor, or an alias bomb: valid syntax, no data. Not ours either.
+    if (read.every((document): document is { data: unknown } => 'data' in document)) {
+      values = read.map(({ data }) =>
+        data && typeof data === 'object' && !Array.isArray(data)
+          ? (deepFreeze(data) as Record<string, unknown>)
+          : null,
+      );
     }
   }
   if (text.length <= MAX_REMEMBERED_CHARS) {

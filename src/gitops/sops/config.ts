@@ -4,7 +4,7 @@ import type { FileLookup } from '../../core/snapshot.js';
 import { isValidAgeRecipient } from './age.js';
 import { compileGoRegex, GoRegexError } from './regex.js';
 import { CRYPT_RULE_KINDS, type CryptRule } from './rules.js';
-import { describeYamlError } from '../yaml-error.js';
+import { describeYamlError, documentData } from '../yaml-error.js';
 
 /**
  * `.sops.yaml` creation rules, chosen the way the sops CLI chooses them: the first rule whose unanchored Go
@@ -128,11 +128,11 @@ function parseRule(raw: unknown, index: number, configPath: string): SopsCreatio
 
 export function parseSopsConfig(text: string, configPath: string): SopsConfig {
   const document = parseDocument(text, { prettyErrors: true });
-  const [error] = document.errors;
-  if (error) {
-    throw new TunnelbotError('TB_ERR_SOPS_CONFIG', `${describeYamlError(error, text, configPath)}`);
+  const read = document.errors.length > 0 ? { error: document.errors[0]! } : documentData(document);
+  if ('error' in read) {
+    throw new TunnelbotError('TB_ERR_SOPS_CONFIG', `${describeYamlError(read.error, text, configPath)}`);
   }
-  const root = document.toJS() as unknown;
+  const root = read.data;
   if (root === null || root === undefined) return { configPath, creationRules: [] };
   if (!isRecord(root)) throw configError(configPath, 'the top level must be a mapping.');
   const rawRules = root['creation_rules'] ?? [];

@@ -285,7 +285,9 @@ test('fuzz: 10,000 random /expose form submissions are accepted exactly or answe
     `seed ${FUZZ_SEED + 20}: ${cases.length} submissions: ${accepted} accepted, ${cases.length - accepted} answered with errors, ${boltRefused} without a user refused by Bolt ` +
       `in ${Date.now() - started} ms after ${started - generating} ms of generation (${[...byBlock].map(([block, count]) => `${block} ${count}`).join(', ')})`,
   );
-  assert.ok(accepted >= 1_000 && cases.length - accepted - boltRefused >= 1_000, `${accepted} accepted`);
+  // About a tenth of the generated forms are valid (1,041 with the default seed, 997 to 1,060 with others): the floor
+  // says the generator still reaches both sides, with room for any seed.
+  assert.ok(accepted >= 800 && cases.length - accepted - boltRefused >= 1_000, `${accepted} accepted`);
 });
 
 // Found by the fuzzer: a submission without `view.state` threw a TypeError before the ack, one whose user has no id

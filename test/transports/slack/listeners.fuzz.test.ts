@@ -71,10 +71,13 @@ test('fuzz: 400 random slash-command texts through the Slack HTTP route: refused
         ...signSlackRequest({ signingSecret: SLACK_SIGNING_SECRET, body }),
       },
     });
+    // What the listener reads is what the body carries: a form body is UTF-8, so a lone surrogate a generator made
+    // arrives as U+FFFD, as it would from Slack.
+    const delivered = new URLSearchParams(body);
     let parsed: SlashCommand | undefined;
     let refusal: unknown;
     try {
-      parsed = parseSlashCommand(command, text);
+      parsed = parseSlashCommand(delivered.get('command') ?? '', delivered.get('text') ?? '');
     } catch (error) {
       refusal = error;
     }
