@@ -50,7 +50,9 @@ export function mutated(base: unknown): fc.Arbitrary<unknown> {
       const last = path.at(-1)!;
       if (parent === null || typeof parent !== 'object') continue;
       if (next === undefined) delete parent[last];
-      else parent[last] = next;
+      // A copy: fast-check hands out the same constant object ({}, ['x']) to every case, and a later edit of this
+      // value would change it for all of them (or make it contain itself).
+      else parent[last] = structuredClone(next);
     }
     return value;
   });
