@@ -217,8 +217,8 @@ export const ERROR_CATALOG = {
   ),
   TB_ERR_PLAN_INVALID_KUSTOMIZATION: entry(
     'config',
-    'A kustomization.yaml cannot be edited safely (invalid YAML or an unexpected `resources` shape).',
-    'Fix the reported kustomization.yaml so `resources` is a list of paths.',
+    'A kustomization.yaml cannot be edited safely (invalid YAML, a `{ … }` top level or an unexpected `resources` shape).',
+    'Fix the reported kustomization.yaml: block style, one key per line, with `resources` a list of paths.',
   ),
   TB_ERR_PLAN_INVALID_TUNNEL: entry(
     'input',
