@@ -1,4 +1,4 @@
-import { visit, YAMLParseError, type Alias, type Document, type YAMLError } from 'yaml';
+import { isScalar, visit, YAMLParseError, type Alias, type Document, type Node, type YAMLError } from 'yaml';
 
 /** Line and column (1-based) of a YAML error in `text`. */
 export function yamlErrorPosition(error: YAMLError, text: string): { line: number; column: number } {
@@ -65,24 +65,32 @@ export function documentData(document: Document.Parsed): { data: unknown } | { e
   try {
     return { data: document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
   } catch (error) {
-    if (!(error instanceof ReferenceError)) throw error;
+    // Only yaml's own code runs here, over the document's data: whatever it throws is about the data.
+    if (!(error instanceof Error)) throw error;
     const unresolved = firstAlias(document, (alias) => alias.resolve(document) === undefined);
     if (unresolved) {
       return {
         error: new YAMLParseError(
-          aliasPosition(unresolved),
+          nodePosition(unresolved),
           'BAD_ALIAS',
           `the alias *${unresolved.source} has no anchor &${unresolved.source} before it`,
         ),
       };
     }
     const first = firstAlias(document, () => true);
+    if (error instanceof ReferenceError) {
+      return {
+        error: new YAMLParseError(
+          first ? nodePosition(first) : [0, 0],
+          'RESOURCE_EXHAUSTION',
+          `the aliases expand to more than ${MAX_ALIAS_COUNT} copies, which is not read (an alias bomb)`,
+        ),
+      };
+    }
+    // A merge key (`<<:`) whose source is no mapping is the other error yaml finds only now.
+    const merge = firstMergeKey(document);
     return {
-      error: new YAMLParseError(
-        first ? aliasPosition(first) : [0, 0],
-        'RESOURCE_EXHAUSTION',
-        `the aliases expand to more than ${MAX_ALIAS_COUNT} copies, which is not read (an alias bomb)`,
-      ),
+      error: new YAMLParseError(merge ? nodePosition(merge) : [0, 0], 'BAD_COLLECTION_TYPE', error.message),
     };
   }
 }
@@ -99,6 +107,19 @@ function firstAlias(document: Document, matches: (alias: Alias) => boolean): Ali
   return found;
 }
 
-function aliasPosition(alias: Alias): [number, number] {
-  return alias.range ? [alias.range[0], alias.range[1]] : [0, 0];
+function firstMergeKey(document: Document): Node | undefined {
+  let found: Node | undefined;
+  visit(document, {
+    Pair(_key, pair) {
+      // With `merge: true` the key's value is a symbol; its source is what was written.
+      if (!isScalar(pair.key) || pair.key.source !== '<<') return undefined;
+      found = pair.key;
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+function nodePosition(node: Node): [number, number] {
+  return node.range ? [node.range[0], node.range[1]] : [0, 0];
 }

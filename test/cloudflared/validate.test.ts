@@ -403,6 +403,23 @@ describe('validateCloudflaredConfig: file-level behaviour', () => {
     });
   });
 
+  // Found by fuzzing the YAML readers: yaml throws these only while building data, without a position, and the
+  // error reached the user as an internal error.
+  test('an alias without its anchor and a merge key without a mapping name their line', () => {
+    const alias = validateCloudflaredConfig(
+      'tunnel: 6ff42ae2-765d-4adf-8112-31c55c1551ef\noriginRequest: {noTLSVerify: *yes}\ningress:\n  - service: http_status:404\n',
+    );
+    assert.match(
+      alias.ok ? '' : alias.error,
+      /^config\.yaml line 2, column 30: the alias \*yes has no anchor &yes before it\n/,
+    );
+    const merge = validateCloudflaredConfig('<<: 5\ningress:\n  - service: http_status:404\n');
+    assert.match(
+      merge.ok ? '' : merge.error,
+      /^config\.yaml line 1, column 1: Merge sources must be maps or map aliases\n/,
+    );
+  });
+
   test('originRequest values must decode into their Go types (durations need a unit)', () => {
     const rule = (originRequest: string) =>
       `ingress:\n  - hostname: a.example.com\n    service: http://a:80\n    originRequest: ${originRequest}\n  - service: http_status:404\n`;

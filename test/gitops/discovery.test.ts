@@ -123,3 +123,12 @@ test('parseRepository remembers files by their text: shared results are frozen, 
   }, TypeError);
   assert.equal(value.metadata.name, 'web');
 });
+
+// Found by fuzzing the YAML readers: `!!binary` reads as a Uint8Array, which Object.freeze refuses, and the
+// TypeError came out of every plan of the repository.
+test('a file with a !!binary value is read like any other, not thrown', () => {
+  const text = 'apiVersion: v1\nkind: Secret\nmetadata: {name: blob}\ndata:\n  key: !!binary aGVsbG8=\n';
+  const { documents, unreadable } = parseRepository({ files: new Map([['a/blob.yaml', text]]) });
+  assert.deepEqual(unreadable, []);
+  assert.equal((documents[0]!.value as { kind: string }).kind, 'Secret');
+});

@@ -65,3 +65,13 @@ test('documentData: an alias bomb is refused before it expands', () => {
   assert.equal(read.error.code, 'RESOURCE_EXHAUSTION');
   assert.match(read.error.message, /more than 100 copies/);
 });
+
+test('documentData: a merge key whose source is no mapping is an error at the key', () => {
+  const text = 'a: 1\n<<: [1]\n';
+  const read = documentData(parseDocument(text, { merge: true }));
+  assert.ok('error' in read);
+  assert.match(
+    describeYamlError(read.error, text, 'f.yaml'),
+    /^f\.yaml line 2, column 1: Merge sources must be maps/,
+  );
+});

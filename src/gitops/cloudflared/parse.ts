@@ -12,7 +12,7 @@ import {
 } from 'yaml';
 import { TunnelbotError } from '../../errors.js';
 import type { IngressRule, ParsedCloudflaredConfig, SourceSpan } from './model.js';
-import { describeYamlError, yamlErrorPosition } from '../yaml-error.js';
+import { describeYamlError, documentData, yamlErrorPosition } from '../yaml-error.js';
 
 export const DEFAULT_FILE_NAME = 'config.yaml';
 
@@ -64,7 +64,14 @@ export function loadConfigDocument(text: string, fileName = DEFAULT_FILE_NAME): 
     merge: true,
     prettyErrors: false,
   });
-  const [first] = doc.errors;
+  // An alias without its anchor, an alias bomb or a merge key (`<<:`) without a mapping is found only when data is
+  // built, which the decoder does field by field: checked once here, and only when the text can hold an alias or a
+  // merge key at all, since a large config costs a walk.
+  const dataError = () => {
+    const read = documentData(doc);
+    return 'error' in read ? read.error : undefined;
+  };
+  const first = doc.errors[0] ?? (text.includes('*') || text.includes('<<') ? dataError() : undefined);
   if (first) {
     const { line, column } = yamlErrorPosition(first, text);
     throw new TunnelbotError(

@@ -74,7 +74,8 @@ const MAX_REMEMBERED_CHARS = 256 * 1024;
 const parsedFiles = new Map<string, ReadonlyArray<Record<string, unknown> | null> | undefined>();
 
 function deepFreeze(value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+  // `!!binary` reads as a Uint8Array, which cannot be frozen (nor is it data tunnelbot reads).
+  if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value) && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const inner of Object.values(value)) deepFreeze(inner);
   }
