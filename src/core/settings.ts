@@ -181,7 +181,7 @@ function fixFor(path: PropertyKey[]): string {
 /** Parses and validates a settings file; throws one TB_ERR_SETTINGS listing every problem. */
 export function parseSettings(text: string, fileName: string): Readonly<Settings> {
   const document = parseDocument(text, { uniqueKeys: true });
-  const read = document.errors.length > 0 ? { error: document.errors[0]! } : documentData(document);
+  const read = documentData(document);
   if ('error' in read) {
     throw new TunnelbotError('TB_ERR_SETTINGS', `${describeYamlError(read.error, text, fileName)}`);
   }

@@ -82,9 +82,7 @@ function locateConfigs(documents: readonly ManifestDocument[]): ConfigLocation[]
     if (object.kind !== 'ConfigMap' || !object.data || typeof object.data !== 'object') continue;
     for (const [key, embedded] of Object.entries(object.data as Record<string, unknown>)) {
       if (typeof embedded !== 'string') continue;
-      const inner = parseDocument(embedded);
-      if (inner.errors.length > 0) continue;
-      const read = documentData(inner);
+      const read = documentData(parseDocument(embedded));
       if ('data' in read && looksLikeCloudflaredConfig(read.data)) {
         locations.push({ kind: 'configmap', path, document: index, key });
       }

@@ -56,12 +56,14 @@ export function describeYamlError(
 const MAX_ALIAS_COUNT = 100;
 
 /**
- * The plain data of a document that parsed without errors, or the error that keeps it from having any. yaml finds
- * an alias whose anchor is missing (`*x` with no `&x` before it) or an alias bomb only when it builds the data, and
- * throws a ReferenceError then, with no position: here it becomes a YAMLError at the alias, which
- * `describeYamlError` shows like any other, instead of an internal error.
+ * The plain data of a document, or the first error that keeps it from having any: a syntax error found while
+ * parsing, or one yaml finds only when it builds the data (an alias whose anchor is missing, `*x` with no `&x`
+ * before it, an alias bomb, a merge key without a mapping) and throws then, with no position. Those become a
+ * YAMLError at the node, which `describeYamlError` shows like any other, instead of an internal error.
  */
 export function documentData(document: Document.Parsed): { data: unknown } | { error: YAMLError } {
+  const [parseError] = document.errors;
+  if (parseError) return { error: parseError };
   try {
     return { data: document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
   } catch (error) {
@@ -77,8 +79,8 @@ export function documentData(document: Document.Parsed): { data: unknown } | { e
         ),
       };
     }
-    const first = firstAlias(document, () => true);
     if (error instanceof ReferenceError) {
+      const first = firstAlias(document, () => true);
       return {
         error: new YAMLParseError(
           first ? nodePosition(first) : [0, 0],

@@ -67,11 +67,9 @@ export function loadConfigDocument(text: string, fileName = DEFAULT_FILE_NAME): 
   // An alias without its anchor, an alias bomb or a merge key (`<<:`) without a mapping is found only when data is
   // built, which the decoder does field by field: checked once here, and only when the text can hold an alias or a
   // merge key at all, since a large config costs a walk.
-  const dataError = () => {
-    const read = documentData(doc);
-    return 'error' in read ? read.error : undefined;
-  };
-  const first = doc.errors[0] ?? (text.includes('*') || text.includes('<<') ? dataError() : undefined);
+  const read =
+    doc.errors.length > 0 || text.includes('*') || text.includes('<<') ? documentData(doc) : undefined;
+  const first = read && 'error' in read ? read.error : undefined;
   if (first) {
     const { line, column } = yamlErrorPosition(first, text);
     throw new TunnelbotError(

@@ -51,16 +51,14 @@ function parseFile(text: string): ReadonlyArray<Record<string, unknown> | null> 
   }
   const parsed = parseAllDocuments(text);
   let values: Array<Record<string, unknown> | null> | undefined;
-  if (Array.isArray(parsed) && parsed.every((document) => document.errors.length === 0)) {
-    const read = parsed.map(documentData);
-    // An alias without its anchor, or an alias bomb: valid syntax, no data. Not ours either.
-    if (read.every((document): document is { data: unknown } => 'data' in document)) {
-      values = read.map(({ data }) =>
-        data && typeof data === 'object' && !Array.isArray(data)
-          ? (deepFreeze(data) as Record<string, unknown>)
-          : null,
-      );
-    }
+  const read = Array.isArray(parsed) ? parsed.map(documentData) : undefined;
+  // Bad syntax, or data yaml cannot build (an alias without its anchor, an alias bomb): not ours either.
+  if (read?.every((document): document is { data: unknown } => 'data' in document)) {
+    values = read.map(({ data }) =>
+      data && typeof data === 'object' && !Array.isArray(data)
+        ? (deepFreeze(data) as Record<string, unknown>)
+        : null,
+    );
   }
   if (text.length <= MAX_REMEMBERED_CHARS) {
     parsedFiles.set(text, values && Object.freeze(values));

@@ -128,7 +128,7 @@ function parseRule(raw: unknown, index: number, configPath: string): SopsCreatio
 
 export function parseSopsConfig(text: string, configPath: string): SopsConfig {
   const document = parseDocument(text, { prettyErrors: true });
-  const read = document.errors.length > 0 ? { error: document.errors[0]! } : documentData(document);
+  const read = documentData(document);
   if ('error' in read) {
     throw new TunnelbotError('TB_ERR_SOPS_CONFIG', `${describeYamlError(read.error, text, configPath)}`);
   }
