@@ -1,6 +1,7 @@
 import { isMap, isScalar, isSeq, parseDocument, type Pair, type YAMLSeq } from 'yaml';
 import { TunnelbotError } from '../errors.js';
 import { describeYamlError } from './yaml-error.js';
+import { readsBackPlain } from './yaml-scalar.js';
 
 /**
  * Surgical edits of a kustomization.yaml `resources` list: one entry added or removed, every other byte kept,
@@ -65,8 +66,11 @@ function lineEnd(text: string, offset: number): number {
   return end === -1 ? text.length : end + 1;
 }
 
+/** Plain only with path characters (safe in a flow list too) and when no YAML reader takes it for a number or a boolean. */
 function quoteIfNeeded(entry: string): string {
-  return /^[A-Za-z0-9_./-]+$/.test(entry) && !/^[-.]/.test(entry) ? entry : JSON.stringify(entry);
+  return /^[A-Za-z0-9_./-]+$/.test(entry) && !/^[-.]/.test(entry) && readsBackPlain(entry)
+    ? entry
+    : JSON.stringify(entry);
 }
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, type Document } from 'yaml';
 import type { ChangeSet } from '../../src/core/changeset.js';
 import { planExpose, prepareExpose, type ExposeRequest } from '../../src/core/plan-expose.js';
 import { planUnexpose } from '../../src/core/plan-unexpose.js';
@@ -250,6 +250,8 @@ const request = fc
   .record({
     app: fc.oneof(
       { weight: 10, arbitrary: fc.constantFrom(...APPS) },
+      // Valid names that a bare YAML value would turn into a number or a boolean.
+      { weight: 1, arbitrary: fc.constantFrom('2', 'on', 'no', '1e3', '0x1f', '1-2') },
       { weight: 1, arbitrary: hostileString },
     ),
     port: fc.oneof(
@@ -309,6 +311,41 @@ function snapshotOf(repo: Repo): { snapshot: RepoSnapshot; settings: Settings } 
   return { snapshot: { files }, settings };
 }
 
+/**
+ * Kubernetes reads manifests as YAML 1.1 (sigs.k8s.io/yaml), where a bare `2`, `on` or `no` is no string: every
+ * name, namespace, label value and kustomization resource a plan writes must be a string under both versions.
+ */
+function assertStringFields(path: string, content: string): void {
+  for (const version of ['1.1', '1.2'] as const) {
+    for (const document of parseAllDocuments(content, { version }) as Document.Parsed[]) {
+      const value = document.toJS() as {
+        metadata?: { name?: unknown; namespace?: unknown; labels?: Record<string, unknown> };
+        namespace?: unknown;
+        resources?: unknown[];
+      } | null;
+      if (value === null || typeof value !== 'object') continue;
+      const strings: [string, unknown][] = [
+        ...(value.metadata ? ([['metadata.name', value.metadata.name]] as [string, unknown][]) : []),
+        ...(value.metadata?.namespace !== undefined
+          ? ([['metadata.namespace', value.metadata.namespace]] as [string, unknown][])
+          : []),
+        ...Object.entries(value.metadata?.labels ?? {}).map(
+          ([key, label]) => [`label ${key}`, label] as [string, unknown],
+        ),
+        ...(value.namespace !== undefined ? ([['namespace', value.namespace]] as [string, unknown][]) : []),
+        ...(value.resources ?? []).map((entry, index) => [`resources[${index}]`, entry] as [string, unknown]),
+      ];
+      for (const [field, actual] of strings) {
+        assert.equal(
+          typeof actual,
+          'string',
+          `${path}: ${field} is a string in YAML ${version}, got ${String(actual)}`,
+        );
+      }
+    }
+  }
+}
+
 /** Every file a plan writes parses as YAML; a cloudflared config among them (or inside a ConfigMap) validates. */
 function assertWellFormed(changeSet: ChangeSet): number {
   let configs = 0;
@@ -317,6 +354,7 @@ function assertWellFormed(changeSet: ChangeSet): number {
     const documents = parseAllDocuments(file.content);
     const list = Array.isArray(documents) ? documents : [documents];
     for (const document of list) assert.deepEqual(document.errors, [], `${file.path} parses`);
+    if (!file.path.endsWith('/config.yaml')) assertStringFields(file.path, file.content);
     for (const document of list) {
       const value = document.toJS() as {
         kind?: string;

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseDocument } from 'yaml';
+import { parseAllDocuments, parseDocument } from 'yaml';
 import { main } from '../../src/cli.js';
 import { decryptYaml, parseAgeIdentities } from '../../src/gitops/sops/index.js';
 import { copyFixtureRepo } from '../helpers/fixtures.js';
@@ -268,4 +268,42 @@ test('the tunnel secret may come from TUNNELBOT_TUNNEL_SECRET instead of the com
   const encrypted = readFileSync(join(repo, 'apps/staging/tunnels/linkding/secret.sops.yaml'), 'utf8');
   const plaintext = parseDocument(await decryptYaml(encrypted, { identities })).toJS();
   assert.equal(JSON.parse(plaintext.stringData['credentials.json']).TunnelSecret, secret);
+});
+
+test('an app and a namespace that bare YAML reads as numbers are quoted, so kustomize builds and labels stay strings', async () => {
+  // Kubernetes reads manifests as YAML 1.1: a bare `2` is a number, and `namespace: 123` breaks the build.
+  const repo = copyFixtureRepo('flux-example');
+  mkdirSync(join(repo, 'apps/base/two'), { recursive: true });
+  writeFileSync(
+    join(repo, 'apps/base/two/service.yaml'),
+    'apiVersion: v1\nkind: Service\nmetadata:\n  name: "2"\n  namespace: "123"\nspec:\n  ports:\n    - port: 9090\n',
+  );
+  const before = treeContents(repo);
+  const result = await plan([
+    'expose',
+    '2',
+    '9090',
+    '--repo',
+    repo,
+    ...tunnelArgs(randomBytes(32).toString('base64')),
+  ]);
+  assert.equal(result.code, 0, result.err);
+  const after = treeContents(repo);
+  assert.equal(
+    after.get('apps/staging/tunnels/kustomization.yaml'),
+    before.get('apps/staging/tunnels/kustomization.yaml')!.replace('resources: []', 'resources: ["2"]'),
+  );
+  assert.match(after.get('apps/staging/tunnels/2/kustomization.yaml')!, /^namespace: "123"$/m);
+
+  const built = kustomizeBuild(join(repo, 'apps', 'staging'));
+  const deployment = parseAllDocuments(built, { version: '1.1' })
+    .map((document) => document.toJS())
+    .find((object) => object.kind === 'Deployment' && object.metadata.name === 'cloudflared-2');
+  assert.equal(deployment.metadata.namespace, '123');
+  assert.equal(deployment.metadata.labels['tunnelbot.dev/app'], '2');
+  assert.equal(deployment.spec.template.metadata.labels['tunnelbot.dev/app'], '2');
+
+  const unexposed = await plan(['unexpose', '2', '--repo', repo]);
+  assert.equal(unexposed.code, 0, unexposed.err);
+  assert.deepEqual(treeContents(repo), before, 'expose then unexpose leaves every file byte-identical');
 });

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { parseDocument } from 'yaml';
 import { addResource, listResources, removeResource } from '../../src/gitops/kustomization.js';
 import { TunnelbotError } from '../../src/errors.js';
+import { readsBackPlain } from '../../src/gitops/yaml-scalar.js';
 
 const FILE = 'apps/staging/tunnels/kustomization.yaml';
 
@@ -43,6 +44,17 @@ test('flow lists, including `[]`, are edited in place', () => {
   assert.equal(addResource('resources: []\n', 'linkding', FILE), 'resources: [linkding]\n');
   // A flow list needs no new line, so it is edited in place inside a flow mapping too.
   assert.equal(addResource('{resources: [a]}\n', 'b', FILE), '{resources: [a, b]}\n');
+});
+
+test('an entry YAML would read as a number or a boolean is quoted, in flow and block lists', () => {
+  for (const entry of ['2', 'on', 'no', '1e3']) {
+    const flow = addResource('resources: [old]\n', entry, FILE);
+    assert.equal(flow, `resources: [old, "${entry}"]\n`);
+    assert.deepEqual(listResources(flow, FILE), ['old', entry]);
+    const block = addResource('resources:\n  - old\n', entry, FILE);
+    assert.equal(block, `resources:\n  - old\n  - "${entry}"\n`);
+    assert.equal(removeResource(block, entry, FILE), 'resources:\n  - old\n');
+  }
 });
 
 test('a kustomization without resources gains the key, and loses it again on removal', () => {
@@ -118,8 +130,10 @@ test('property: adding then removing an entry is the identity and other lines ne
         const before = original.split('\n');
         const after = withEntry.split('\n');
         assert.equal(after.length, before.length + 1);
+        // An entry YAML would read as a boolean (`y`, `on`, `no`) is written quoted.
+        const rendered = readsBackPlain(added) ? added : JSON.stringify(added);
         assert.deepEqual(
-          after.filter((line) => line !== `${indent}${dash}${added}`),
+          after.filter((line) => line !== `${indent}${dash}${rendered}`),
           before,
         );
         assert.equal(removeResource(withEntry, added, FILE), original);

@@ -7,7 +7,8 @@
  * separator that precedes the catch-all and removal drops exactly one separator, which makes add-then-remove the
  * identity (the expose → unexpose round trip relies on it).
  */
-import { isAlias, isMap, isScalar, isSeq, parseDocument, stringify, type Scalar, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, stringify, type Scalar, type YAMLMap } from 'yaml';
+import { yamlScalar } from '../yaml-scalar.js';
 import { isDeepStrictEqual } from 'node:util';
 import { TunnelbotError } from '../../errors.js';
 import type { IngressRule, ParsedCloudflaredConfig } from './model.js';
@@ -177,22 +178,10 @@ function editableLayout(text: string, fileName: string): IngressLayout {
   return layout;
 }
 
-/** A scalar as plain YAML when it reads back as the same string, else double-quoted (JSON is valid YAML). */
-function renderScalar(value: string): string {
-  if (value !== '' && !/[\r\n\t]/.test(value) && value.trim() === value) {
-    const probe = parseDocument(`k: ${value}\n`);
-    const probed = isMap(probe.contents) ? probe.contents.items[0]?.value : undefined;
-    if (probe.errors.length === 0 && isScalar(probed) && probed.type === 'PLAIN' && probed.value === value) {
-      return value;
-    }
-  }
-  return JSON.stringify(value);
-}
-
 function renderLike(previous: Scalar, value: string): string {
   if (previous.type === 'QUOTE_SINGLE' && !/[\r\n]/.test(value)) return `'${value.replace(/'/g, "''")}'`;
   if (previous.type === 'QUOTE_DOUBLE') return JSON.stringify(value);
-  return renderScalar(value);
+  return yamlScalar(value);
 }
 
 function normalizeRule(rule: IngressRule): IngressRule {
@@ -220,7 +209,7 @@ function renderRule(rule: IngressRule, dashColumn: number, keyColumn: number, eo
         ? `${' '.repeat(dashColumn)}-${' '.repeat(keyColumn - dashColumn - 1)}`
         : ' '.repeat(keyColumn);
     if (typeof value === 'string') {
-      lines.push(`${prefix}${key}: ${renderScalar(value)}`);
+      lines.push(`${prefix}${key}: ${yamlScalar(value)}`);
     } else {
       lines.push(`${prefix}${key}:`);
       const nested = stringify(value, { indent: NESTED_INDENT, lineWidth: 0 }).replace(/\n$/, '').split('\n');

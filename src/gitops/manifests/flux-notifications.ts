@@ -1,3 +1,5 @@
+import { yamlScalar } from '../yaml-scalar.js';
+
 /**
  * The Flux notification wiring `tunnelbot init` writes: a `generic-hmac` Provider pointing notification-controller
  * at tunnelbot's `POST /webhooks/flux`, an Alert sending it every Kustomization event, and the Secret holding the
@@ -46,7 +48,7 @@ resources:
 kind: Provider
 metadata:
   name: ${NOTIFICATION_NAMES.provider}
-  namespace: ${namespace}
+  namespace: ${yamlScalar(namespace)}
 spec:
   # Signs each event with X-Signature: sha256=<HMAC of the body>; tunnelbot checks it with FLUX_WEBHOOK_TOKEN.
   type: generic-hmac
@@ -61,7 +63,7 @@ spec:
 kind: Alert
 metadata:
   name: ${NOTIFICATION_NAMES.alert}
-  namespace: ${namespace}
+  namespace: ${yamlScalar(namespace)}
 spec:
   providerRef:
     name: ${NOTIFICATION_NAMES.provider}
@@ -77,7 +79,7 @@ spec:
 kind: Secret
 metadata:
   name: ${NOTIFICATION_NAMES.secret}
-  namespace: ${namespace}
+  namespace: ${yamlScalar(namespace)}
 type: Opaque
 stringData:
   token: ${JSON.stringify(token)}

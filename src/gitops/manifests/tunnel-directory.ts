@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { yamlScalar } from '../yaml-scalar.js';
 
 /**
  * Renders the directory that runs one cloudflared tunnel with Flux: a kustomization, a hardened Deployment, the
@@ -49,16 +50,16 @@ export interface RenderedTunnelDirectory {
 function labels(input: TunnelDirectoryInput, indent: string): string {
   const lines = [
     `app.kubernetes.io/name: cloudflared`,
-    `app.kubernetes.io/instance: ${input.name}`,
+    `app.kubernetes.io/instance: ${yamlScalar(input.name)}`,
     `${MANAGED_BY_LABEL.key}: ${MANAGED_BY_LABEL.value}`,
-    `tunnelbot.dev/environment: ${input.environment}`,
-    ...(input.app ? [`tunnelbot.dev/app: ${input.app}`] : []),
+    `tunnelbot.dev/environment: ${yamlScalar(input.environment)}`,
+    ...(input.app ? [`tunnelbot.dev/app: ${yamlScalar(input.app)}`] : []),
   ];
   return lines.map((line) => `${indent}${line}`).join('\n');
 }
 
 function selectorLabels(input: TunnelDirectoryInput, indent: string): string {
-  return [`app.kubernetes.io/name: cloudflared`, `app.kubernetes.io/instance: ${input.name}`]
+  return [`app.kubernetes.io/name: cloudflared`, `app.kubernetes.io/instance: ${yamlScalar(input.name)}`]
     .map((line) => `${indent}${line}`)
     .join('\n');
 }
@@ -78,12 +79,12 @@ function renderKustomization(input: TunnelDirectoryInput): string {
 # Change it with /expose and /unexpose in Slack so DNS and the tunnel stay in step with this directory.
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
-namespace: ${input.namespace}
+namespace: ${yamlScalar(input.namespace)}
 resources:
   - ${TUNNEL_FILES.deployment}
   - ${TUNNEL_FILES.secret}
 configMapGenerator:
-  - name: ${input.name}
+  - name: ${yamlScalar(input.name)}
     files:
       - ${TUNNEL_FILES.config}
 `;
@@ -98,12 +99,12 @@ function renderCloudflaredConfig(input: Pick<TunnelDirectoryInput, 'tunnelId' | 
   const rules = input.rules
     .map(
       (rule) =>
-        `  - hostname: ${rule.hostname}\n    service: ${rule.service}\n` +
+        `  - hostname: ${yamlScalar(rule.hostname)}\n    service: ${yamlScalar(rule.service)}\n` +
         (rule.originRequest ? renderOriginRequest(rule.originRequest) : ''),
     )
     .join('');
   return `${MANAGED_MARKER}
-tunnel: ${input.tunnelId}
+tunnel: ${yamlScalar(input.tunnelId)}
 credentials-file: ${CREDENTIALS_FILE}
 metrics: 0.0.0.0:${METRICS_PORT}
 no-autoupdate: true
@@ -116,7 +117,7 @@ function renderDeployment(input: TunnelDirectoryInput): string {
   return `apiVersion: apps/v1
 kind: Deployment
 metadata:
-  name: ${input.name}
+  name: ${yamlScalar(input.name)}
   labels:
 ${labels(input, '    ')}
 spec:
@@ -157,7 +158,7 @@ ${labels(input, '        ')}
 ${selectorLabels(input, '                    ')}
       containers:
         - name: cloudflared
-          image: ${input.image}
+          image: ${yamlScalar(input.image)}
           args:
             - tunnel
             - --config
@@ -201,13 +202,13 @@ ${selectorLabels(input, '                    ')}
       volumes:
         - name: config
           configMap:
-            name: ${input.name}
+            name: ${yamlScalar(input.name)}
             items:
               - key: config.yaml
                 path: config.yaml
         - name: creds
           secret:
-            secretName: ${secretName(input.name)}
+            secretName: ${yamlScalar(secretName(input.name))}
 `;
 }
 
@@ -226,7 +227,7 @@ function renderPlaintextSecret(
   return `apiVersion: v1
 kind: Secret
 metadata:
-  name: ${secretName(input.name)}
+  name: ${yamlScalar(secretName(input.name))}
   labels:
 ${labels(input, '    ')}
 type: Opaque
