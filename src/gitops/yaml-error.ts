@@ -64,6 +64,9 @@ const MAX_ALIAS_COUNT = 100;
 export function documentData(document: Document.Parsed): { data: unknown } | { error: YAMLError } {
   const [parseError] = document.errors;
   if (parseError) return { error: parseError };
+  // A mapping key that is itself a mapping or a list (`{a: 1}: x`) becomes its text; yaml would also print that
+  // text as a Node process warning on stderr, outside the structured log, whatever the file holds.
+  document.options.logLevel = 'error';
   try {
     return { data: document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
   } catch (error) {

@@ -75,3 +75,20 @@ test('documentData: a merge key whose source is no mapping is an error at the ke
     /^f\.yaml line 2, column 1: Merge sources must be maps/,
   );
 });
+
+test('documentData: a collection used as a key becomes its text without a process warning on stderr', async () => {
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning.message);
+  process.on('warning', onWarning);
+  try {
+    const read = documentData(parseDocument('{ secret-ish: value }: x\n[a, b]: y\n'));
+    assert.ok('data' in read);
+    assert.deepEqual(Object.keys(read.data as object).length, 2);
+    // Node emits process warnings on a later tick.
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('warning', onWarning);
+  }
+  assert.deepEqual(warnings, []);
+});
