@@ -178,6 +178,19 @@ function fixFor(path: PropertyKey[]): string {
   return FIXES[top] ?? 'See deploy/tunnelbot.example.yaml for an annotated example.';
 }
 
+/**
+ * YAML turns a bare `2`, `1e3`, `on` or `no` into a number or a boolean: an environment named 2 is a valid name
+ * that only quoting keeps a string.
+ */
+function yamlTypeHint(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'invalid_type' || issue.expected !== 'string') return '';
+  const received = /received (number|boolean)$/.exec(issue.message)?.[1];
+  if (!received) return '';
+  const key = String(issue.path[issue.path.length - 1] ?? 'value');
+  const example = received === 'number' ? '"2"' : '"on"';
+  return `Quote it to keep it text (YAML reads a bare 2, 1e3, on or no as a number or true/false), e.g. \`${key}: ${example}\`. `;
+}
+
 /** Parses and validates a settings file; throws one TB_ERR_SETTINGS listing every problem. */
 export function parseSettings(text: string, fileName: string): Readonly<Settings> {
   const document = parseDocument(text, { uniqueKeys: true });
@@ -194,7 +207,9 @@ export function validateSettings(raw: unknown, fileName: string): Readonly<Setti
   // checked even when another part of the file is malformed, so an operator sees every problem at once.
   const problems = result.success
     ? []
-    : result.error.issues.map((issue) => `- ${describeIssue(issue, '(top level)')}. ${fixFor(issue.path)}`);
+    : result.error.issues.map(
+        (issue) => `- ${describeIssue(issue, '(top level)')}. ${yamlTypeHint(issue)}${fixFor(issue.path)}`,
+      );
   problems.push(...semanticProblems(result.success ? result.data : raw));
   if (problems.length > 0) {
     throw new TunnelbotError('TB_ERR_SETTINGS', `${fileName} is invalid:\n${problems.join('\n')}`, {

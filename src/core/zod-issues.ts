@@ -22,6 +22,16 @@ const KINDS: Record<string, string> = {
   bigint: 'a whole number',
 };
 
+/** What zod says it received, in words; only the kinds that JSON and YAML data can hold. */
+const RECEIVED: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+  null: 'empty (null)',
+  object: 'a mapping',
+  array: 'a list',
+};
+
 function units(origin: string, count: number): string {
   if (origin === 'string') return `${count} character${count === 1 ? '' : 's'}`;
   if (origin === 'array' || origin === 'set') return `${count} item${count === 1 ? '' : 's'}`;
@@ -48,10 +58,12 @@ function sizeText(issue: Extract<Issue, { code: 'too_small' | 'too_big' }>): str
 export function issueText(issue: Issue): string {
   if (!ZOD_DEFAULT.test(issue.message)) return issue.message;
   switch (issue.code) {
-    case 'invalid_type':
-      return /received undefined$/.test(issue.message)
-        ? 'is required'
-        : `must be ${KINDS[issue.expected] ?? issue.expected}`;
+    case 'invalid_type': {
+      const received = /received (\w+)$/.exec(issue.message)?.[1];
+      if (received === 'undefined') return 'is required';
+      const expected = `must be ${KINDS[issue.expected] ?? issue.expected}`;
+      return received && RECEIVED[received] ? `${expected}, not ${RECEIVED[received]}` : expected;
+    }
     case 'too_small':
     case 'too_big':
       return sizeText(issue);

@@ -181,3 +181,22 @@ test('problems of form and of meaning come in the same round', () => {
   assert.match(error.message, /policy\.environments\.qa: no environment of that name/);
   assert.equal(lines.length, 7, error.message);
 });
+
+test('a name YAML reads as a number or true/false is refused with the quoting that keeps it text', () => {
+  const error = settingsError(
+    'environments:\n  - {name: 2, path: apps/two, domain: example.com, namespace: true}\n',
+  );
+  assert.match(
+    error.message,
+    /environments\.0\.name: must be a string, not a number\. Quote it .* `name: "2"`/,
+  );
+  assert.match(
+    error.message,
+    /environments\.0\.namespace: must be a string, not true or false\. Quote it .* `namespace: "on"`/,
+  );
+  const quoted = parseSettings(
+    'environments:\n  - {name: "2", path: apps/two, domain: example.com, namespace: "true"}\n',
+    '.tunnelbot.yaml',
+  );
+  assert.equal(quoted.environments[0]!.name, '2');
+});

@@ -39,7 +39,7 @@ test("zod's own wording becomes what the value must be; a schema's own message i
     'zone: must be a DNS name such as example.com',
     'url: must be a valid url',
     'list: must list at least one item',
-    'flag: must be true or false',
+    'flag: must be true or false, not a string',
     'needed: is required',
     '(top level): has unknown key "typo" (a typo?)',
   ]);

@@ -109,7 +109,7 @@ describe('POST /webhooks/flux', () => {
     assert.equal(response.statusCode, 400);
     const { error } = response.json() as { error: string };
     assert.ok(error.length < 400, `${error.length} characters`);
-    assert.match(error, /metadata\.k{64}…: must be a string; .*and 497 more\.$/);
+    assert.match(error, /metadata\.k{64}…: must be a string, not a number; .*and 497 more\.$/);
   });
 
   test('a body beyond 3 MiB gets 413 before anything else; just under the limit is read', async () => {

@@ -218,7 +218,7 @@ describe('POST /webhooks/github', () => {
     const response = await deliver({ action: [] }, { event });
     assert.equal(response.statusCode, 400);
     const { error } = response.json() as { error: string };
-    assert.equal(error, 'not a GitHub webhook delivery: action: must be a string');
+    assert.equal(error, 'not a GitHub webhook delivery: action: must be a string, not a list');
   });
 
   test('a failing handler does not fail the delivery; the error is logged', async () => {
