@@ -56,6 +56,8 @@ const settingsText = fc.constantFrom(
   'environments:\n  - {name: staging, path: apps/staging, domain: example.com, tunnelMode: shared, namespace: default, sharedConfig: apps/staging/cloudflared/configmap.yaml}\n',
   // shared, the directory tunnelbot creates
   'environments:\n  - {name: staging, path: apps/staging, domain: example.com, tunnelMode: shared}\n',
+  // shared, with an environment name and a namespace that bare YAML reads as a boolean and a number
+  'environments:\n  - {name: "on", path: apps/staging, domain: example.com, tunnelMode: shared, namespace: "123"}\n',
   // Access required in front of every app
   'environments:\n  - name: staging\n    path: apps/staging/tunnels\n    domain: example.com\n    access: {mode: required, teamName: acme, policies: [staff]}\n',
   // Access optional
