@@ -13,8 +13,9 @@ export const quietBoltLogger: Logger = {
 };
 
 /**
- * Bolt with `receiver` and one listener that acks `/expose` at once, nothing else: the floor any Bolt app stands
- * on, which the benchmarks measure beside tunnelbot.
+ * Bolt with `receiver` and one listener that acks `/expose` at once, nothing else, as lean as Bolt can be set up
+ * (no conversation store, no ignoreSelf step, as tunnelbot sets it up): the floor any Bolt app stands on, which the
+ * benchmarks measure beside tunnelbot.
  */
 export function bareBoltApp(receiver: Receiver, clientOptions?: { slackApiUrl: string }): App {
   const app = new App({
@@ -23,6 +24,8 @@ export function bareBoltApp(receiver: Receiver, clientOptions?: { slackApiUrl: s
     botId: 'B0FAKE0001',
     botUserId: 'U0FAKEBOT1',
     logger: quietBoltLogger,
+    convoStore: false,
+    ignoreSelf: false,
     ...(clientOptions && { clientOptions }),
   });
   app.command('/expose', async ({ ack }) => {
