@@ -7,7 +7,9 @@ import { isMap, isScalar, parseDocument } from 'yaml';
  * that is not a string.
  */
 export function readsBackPlain(value: string): boolean {
-  if (value === '' || /[\r\n\t]/.test(value) || value.trim() !== value) return false;
+  // Printable ASCII only: YAML 1.1 readers take U+0085, U+2028 and U+2029 for line breaks, and a lone surrogate
+  // cannot be written as UTF-8 at all.
+  if (value === '' || !/^[\x20-\x7e]+$/.test(value) || value.trim() !== value) return false;
   return (['1.2', '1.1'] as const).every((version) => {
     const probe = parseDocument(`k: ${value}\n`, { version });
     const probed = isMap(probe.contents) ? probe.contents.items[0]?.value : undefined;
@@ -15,7 +17,14 @@ export function readsBackPlain(value: string): boolean {
   });
 }
 
-/** A string scalar for a template: plain when it reads back as itself everywhere, else double-quoted (JSON is YAML). */
+/**
+ * A string scalar for a template: plain when it reads back as itself everywhere, else double-quoted (a JSON string is
+ * a YAML one), with the characters YAML does not allow raw or reads as line breaks written as `\\u` escapes.
+ */
 export function yamlScalar(value: string): string {
-  return readsBackPlain(value) ? value : JSON.stringify(value);
+  if (readsBackPlain(value)) return value;
+  return JSON.stringify(value).replace(
+    /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
