@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { TunnelbotError } from '../errors.js';
 import { DNS_LABEL, DNS_NAME } from './dns-names.js';
 import { MERGE_METHODS } from './merge-method.js';
-import { describeIssue } from './zod-issues.js';
+import { describeIssue, receivedKind } from './zod-issues.js';
 import { describeYamlError, documentData } from '../gitops/yaml-error.js';
 
 /**
@@ -184,8 +184,8 @@ function fixFor(path: PropertyKey[]): string {
  */
 function yamlTypeHint(issue: z.core.$ZodIssue): string {
   if (issue.code !== 'invalid_type' || issue.expected !== 'string') return '';
-  const received = /received (number|boolean)$/.exec(issue.message)?.[1];
-  if (!received) return '';
+  const received = receivedKind(issue);
+  if (received !== 'number' && received !== 'boolean') return '';
   const key = String(issue.path[issue.path.length - 1] ?? 'value');
   const example = received === 'number' ? '"2"' : '"on"';
   return `Quote it to keep it text (YAML reads a bare 2, 1e3, on or no as a number or true/false), e.g. \`${key}: ${example}\`. `;

@@ -54,12 +54,17 @@ function sizeText(issue: Extract<Issue, { code: 'too_small' | 'too_big' }>): str
     : `must be ${bound} ${limit}`;
 }
 
+/** What zod says the value was (`number`, `undefined`, `array`, …), read from its default message. */
+export function receivedKind(issue: Issue): string | undefined {
+  return issue.code === 'invalid_type' ? /received (\w+)$/.exec(issue.message)?.[1] : undefined;
+}
+
 /** What the value must be, in words. */
 export function issueText(issue: Issue): string {
   if (!ZOD_DEFAULT.test(issue.message)) return issue.message;
   switch (issue.code) {
     case 'invalid_type': {
-      const received = /received (\w+)$/.exec(issue.message)?.[1];
+      const received = receivedKind(issue);
       if (received === 'undefined') return 'is required';
       const expected = `must be ${KINDS[issue.expected] ?? issue.expected}`;
       return received && RECEIVED[received] ? `${expected}, not ${RECEIVED[received]}` : expected;

@@ -1,7 +1,7 @@
 import { isMap, isScalar, isSeq, parseDocument, type Pair, type YAMLSeq } from 'yaml';
 import { TunnelbotError } from '../errors.js';
 import { describeYamlError } from './yaml-error.js';
-import { readsBackPlain } from './yaml-scalar.js';
+import { readsBackPlain, yamlQuoted } from './yaml-scalar.js';
 
 /**
  * Surgical edits of a kustomization.yaml `resources` list: one entry added or removed, every other byte kept,
@@ -70,7 +70,7 @@ function lineEnd(text: string, offset: number): number {
 function quoteIfNeeded(entry: string): string {
   return /^[A-Za-z0-9_./-]+$/.test(entry) && !/^[-.]/.test(entry) && readsBackPlain(entry)
     ? entry
-    : JSON.stringify(entry);
+    : yamlQuoted(entry);
 }
 
 /**

@@ -18,13 +18,17 @@ export function readsBackPlain(value: string): boolean {
 }
 
 /**
- * A string scalar for a template: plain when it reads back as itself everywhere, else double-quoted (a JSON string is
- * a YAML one), with the characters YAML does not allow raw or reads as line breaks written as `\\u` escapes.
+ * `value` double-quoted: a JSON string is a YAML one, with the characters YAML does not allow raw or reads as line
+ * breaks written as `\\u` escapes. It reads back as `value` whatever `value` holds.
  */
-export function yamlScalar(value: string): string {
-  if (readsBackPlain(value)) return value;
+export function yamlQuoted(value: string): string {
   return JSON.stringify(value).replace(
     /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g,
     (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
+}
+
+/** A string scalar for a template: plain when it reads back as itself everywhere, else double-quoted. */
+export function yamlScalar(value: string): string {
+  return readsBackPlain(value) ? value : yamlQuoted(value);
 }

@@ -326,18 +326,16 @@ function assertStringFields(path: string, content: string): void {
         resources?: unknown[];
       } | null;
       if (value === null || typeof value !== 'object') continue;
-      const strings: [string, unknown][] = [
-        ...(value.metadata ? ([['metadata.name', value.metadata.name]] as [string, unknown][]) : []),
-        ...(value.metadata?.namespace !== undefined
-          ? ([['metadata.namespace', value.metadata.namespace]] as [string, unknown][])
-          : []),
-        ...Object.entries(value.metadata?.labels ?? {}).map(
-          ([key, label]) => [`label ${key}`, label] as [string, unknown],
+      const fields: Record<string, unknown> = {
+        ...(value.metadata && { 'metadata.name': value.metadata.name }),
+        ...(value.metadata?.namespace !== undefined && { 'metadata.namespace': value.metadata.namespace }),
+        ...Object.fromEntries(
+          Object.entries(value.metadata?.labels ?? {}).map(([key, label]) => [`label ${key}`, label]),
         ),
-        ...(value.namespace !== undefined ? ([['namespace', value.namespace]] as [string, unknown][]) : []),
-        ...(value.resources ?? []).map((entry, index) => [`resources[${index}]`, entry] as [string, unknown]),
-      ];
-      for (const [field, actual] of strings) {
+        ...(value.namespace !== undefined && { namespace: value.namespace }),
+        ...Object.fromEntries((value.resources ?? []).map((entry, index) => [`resources[${index}]`, entry])),
+      };
+      for (const [field, actual] of Object.entries(fields)) {
         assert.equal(
           typeof actual,
           'string',
@@ -356,7 +354,7 @@ function assertWellFormed(changeSet: ChangeSet): number {
     const documents = parseAllDocuments(file.content);
     const list = Array.isArray(documents) ? documents : [documents];
     for (const document of list) assert.deepEqual(document.errors, [], `${file.path} parses`);
-    if (!file.path.endsWith('/config.yaml')) assertStringFields(file.path, file.content);
+    assertStringFields(file.path, file.content);
     for (const document of list) {
       const value = document.toJS() as {
         kind?: string;

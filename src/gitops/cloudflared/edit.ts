@@ -8,7 +8,7 @@
  * identity (the expose → unexpose round trip relies on it).
  */
 import { isAlias, isMap, isScalar, isSeq, stringify, type Scalar, type YAMLMap } from 'yaml';
-import { yamlScalar } from '../yaml-scalar.js';
+import { yamlQuoted, yamlScalar } from '../yaml-scalar.js';
 import { isDeepStrictEqual } from 'node:util';
 import { TunnelbotError } from '../../errors.js';
 import type { IngressRule, ParsedCloudflaredConfig } from './model.js';
@@ -180,7 +180,7 @@ function editableLayout(text: string, fileName: string): IngressLayout {
 
 function renderLike(previous: Scalar, value: string): string {
   if (previous.type === 'QUOTE_SINGLE' && !/[\r\n]/.test(value)) return `'${value.replace(/'/g, "''")}'`;
-  if (previous.type === 'QUOTE_DOUBLE') return JSON.stringify(value);
+  if (previous.type === 'QUOTE_DOUBLE') return yamlQuoted(value);
   return yamlScalar(value);
 }
 

@@ -1,4 +1,4 @@
-import { yamlScalar } from '../yaml-scalar.js';
+import { yamlQuoted, yamlScalar } from '../yaml-scalar.js';
 
 /**
  * The Flux notification wiring `tunnelbot init` writes: a `generic-hmac` Provider pointing notification-controller
@@ -82,7 +82,7 @@ metadata:
   namespace: ${yamlScalar(namespace)}
 type: Opaque
 stringData:
-  token: ${JSON.stringify(token)}
+  token: ${yamlQuoted(token)}
 `;
   return { files, plaintextSecret };
 }

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { yamlScalar } from '../yaml-scalar.js';
+import { yamlQuoted, yamlScalar } from '../yaml-scalar.js';
 
 /**
  * Renders the directory that runs one cloudflared tunnel with Flux: a kustomization, a hardened Deployment, the
@@ -47,21 +47,29 @@ export interface RenderedTunnelDirectory {
   readonly plaintextSecret: string;
 }
 
-function labels(input: TunnelDirectoryInput, indent: string): string {
-  const lines = [
-    `app.kubernetes.io/name: cloudflared`,
-    `app.kubernetes.io/instance: ${yamlScalar(input.name)}`,
-    `${MANAGED_BY_LABEL.key}: ${MANAGED_BY_LABEL.value}`,
-    `tunnelbot.dev/environment: ${yamlScalar(input.environment)}`,
-    ...(input.app ? [`tunnelbot.dev/app: ${yamlScalar(input.app)}`] : []),
-  ];
+/** The labels a selector matches on; every object's labels start with them. */
+function selectorLabelLines(input: TunnelDirectoryInput): string[] {
+  return [`app.kubernetes.io/name: cloudflared`, `app.kubernetes.io/instance: ${yamlScalar(input.name)}`];
+}
+
+function indented(lines: readonly string[], indent: string): string {
   return lines.map((line) => `${indent}${line}`).join('\n');
 }
 
+function labels(input: TunnelDirectoryInput, indent: string): string {
+  return indented(
+    [
+      ...selectorLabelLines(input),
+      `${MANAGED_BY_LABEL.key}: ${MANAGED_BY_LABEL.value}`,
+      `tunnelbot.dev/environment: ${yamlScalar(input.environment)}`,
+      ...(input.app ? [`tunnelbot.dev/app: ${yamlScalar(input.app)}`] : []),
+    ],
+    indent,
+  );
+}
+
 function selectorLabels(input: TunnelDirectoryInput, indent: string): string {
-  return [`app.kubernetes.io/name: cloudflared`, `app.kubernetes.io/instance: ${yamlScalar(input.name)}`]
-    .map((line) => `${indent}${line}`)
-    .join('\n');
+  return indented(selectorLabelLines(input), indent);
 }
 
 export function secretName(name: string): string {
@@ -216,8 +224,8 @@ function renderPlaintextSecret(
   input: TunnelDirectoryInput,
   credentials: { AccountTag: string; TunnelSecret: string; TunnelID: string; Endpoint: string },
 ): string {
-  // Key order is the credentials file's own (AccountTag, TunnelSecret, TunnelID, Endpoint); JSON quoting keeps
-  // the value a YAML string whatever it contains.
+  // Key order is the credentials file's own (AccountTag, TunnelSecret, TunnelID, Endpoint); quoted, the JSON
+  // text stays a YAML string whatever it contains.
   const json = JSON.stringify({
     AccountTag: credentials.AccountTag,
     TunnelSecret: credentials.TunnelSecret,
@@ -232,7 +240,7 @@ metadata:
 ${labels(input, '    ')}
 type: Opaque
 stringData:
-  credentials.json: ${JSON.stringify(json)}
+  credentials.json: ${yamlQuoted(json)}
 `;
 }
 
